@@ -1,0 +1,67 @@
+"""The site registry: which kitchens and devices exist (YAML).
+
+Shared by ingest (unknown sites refused), the API and `bk provision`.
+"""
+
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.errors import ConfigError
+from core.ids import Id
+from core.settings import format_validation_error
+
+
+class SiteCategory(StrEnum):
+    SCHOOL_CANTEEN = "school_canteen"
+    CENTRAL_KITCHEN = "central_kitchen"
+    MEAL_DELIVERY = "meal_delivery"
+    RESTAURANT = "restaurant"
+
+
+class DeviceKind(StrEnum):
+    AGENT = "agent"
+    SENSOR = "sensor"
+    CAMERA = "camera"
+
+
+class DeviceInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DeviceKind = Field(default=DeviceKind.SENSOR, description="What the device is")
+    name: str = Field(default="", max_length=200, description="Human name (冷库1, Cold room 1)")
+    zone: Id | None = Field(default=None, description="Zone the device watches")
+
+
+class SiteInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=200, description="Kitchen name")
+    category: SiteCategory = Field(default=SiteCategory.SCHOOL_CANTEEN)
+    district: str = Field(default="", max_length=100, description="Supervising district")
+    timezone: str = Field(default="Asia/Shanghai", description="IANA zone for schedules")
+    devices: dict[Id, DeviceInfo] = Field(default_factory=dict)
+
+
+class SiteRegistry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sites: dict[Id, SiteInfo] = Field(default_factory=dict)
+
+    def knows(self, site: str) -> bool:
+        return site in self.sites
+
+
+def load_registry(path: Path | str) -> SiteRegistry:
+    """Read and validate a registry file; ConfigError with a readable report otherwise."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read site registry {path}: {exc}") from exc
+    try:
+        return SiteRegistry.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, f"site registry {path}")) from exc

@@ -1,0 +1,23 @@
+"""Dead-letter records: rejected input kept with its reason so nothing is silently lost."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from core.schemas.base import Message
+
+MAX_KEPT_PAYLOAD = 64 * 1024
+
+
+class DeadLetter(Message):
+    """A rejected message. `payload_b64` keeps at most the first 64 KiB of the original."""
+
+    v: Literal[1] = 1
+    service: str = Field(max_length=64)
+    topic: str = Field(max_length=512)
+    reason: str = Field(max_length=64)
+    detail: str = Field(max_length=2000)
+    received_at: datetime
+    payload_size: int = Field(ge=0)
+    payload_b64: str = Field(default="", max_length=(MAX_KEPT_PAYLOAD * 4) // 3 + 4)

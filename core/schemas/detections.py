@@ -1,0 +1,59 @@
+"""Detections of one camera frame, and the violations declared from them."""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from core.ids import Id
+from core.schemas.alerts import Evidence
+from core.schemas.base import Message, SourceTime
+
+
+class Box(Message):
+    """Pixel box in the original frame: top-left (x1, y1), bottom-right (x2, y2)."""
+
+    x1: float = Field(ge=0, le=8192)
+    y1: float = Field(ge=0, le=8192)
+    x2: float = Field(ge=0, le=8192)
+    y2: float = Field(ge=0, le=8192)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Box":
+        if self.x2 < self.x1 or self.y2 < self.y1:
+            raise ValueError("box corners are not ordered (x2 >= x1, y2 >= y1)")
+        return self
+
+
+class Detection(Message):
+    """One object found in one frame."""
+
+    cls: Id = Field(description="Class name from the model card, e.g. no_hat, no_mask, rodent")
+    score: float = Field(ge=0.0, le=1.0)
+    box: Box
+    zone: Id | None = Field(default=None, description="Zone holding the box's bottom centre")
+    track: int | None = Field(default=None, ge=0, description="Tracker id, stable across frames")
+
+
+class Violation(Message):
+    """A violation declared after persistence (k of n frames); one per track."""
+
+    cls: Id
+    track: int = Field(ge=0)
+    zone: Id | None = None
+    first_seen: SourceTime
+    evidence: Evidence | None = None
+
+
+class DetectionEvent(Message):
+    """Everything the detector concluded about one frame (topic `.../{camera}/detections`)."""
+
+    v: Literal[1] = 1
+    site: Id
+    camera: Id
+    ts: SourceTime = Field(description="The frame's capture time (from the source)")
+    seq: int = Field(ge=0, lt=2**63, description="The frame's sequence number")
+    width: int = Field(gt=0, le=8192)
+    height: int = Field(gt=0, le=8192)
+    model: str = Field(max_length=128, description="Model name and version from its card")
+    detections: list[Detection] = Field(default_factory=list, max_length=300)
+    violations: list[Violation] = Field(default_factory=list, max_length=300)

@@ -1,0 +1,153 @@
+"""Settings shared by every service: environment (`BK_` prefix, `__` for nesting) over YAML.
+
+Precedence, highest first: constructor arguments, environment variables, the YAML file
+named by `BK_CONFIG` (or passed to `load_settings`), defaults. Errors name the field and
+the source so an operator can fix them without reading code.
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from core.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TlsSettings(_Section):
+    ca_file: Path | None = Field(default=None, description="CA bundle that signed the broker")
+    cert_file: Path | None = Field(default=None, description="Client certificate (mutual TLS)")
+    key_file: Path | None = Field(default=None, description="Client key (mutual TLS)")
+    insecure: bool = Field(default=False, description="Skip hostname check (test benches only)")
+
+    @model_validator(mode="after")
+    def _pair(self) -> "TlsSettings":
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file must be given together")
+        return self
+
+
+class MqttSettings(_Section):
+    host: str = Field(default="127.0.0.1", description="Broker host name or address")
+    port: int = Field(default=1883, ge=1, le=65535, description="Broker port")
+    username: str | None = Field(default=None, description="Username (per-device credentials)")
+    password: SecretStr | None = Field(default=None, description="Password")
+    tls: TlsSettings | None = Field(default=None, description="TLS; off when absent")
+    keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive")
+    client_id: str | None = Field(default=None, description="Client id; generated when absent")
+    session_expiry_s: int = Field(
+        default=3600, ge=0, description="Persistent session lifetime (0 = clean session)"
+    )
+    reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnect delay")
+    reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest reconnect delay")
+
+
+class InfluxSettings(_Section):
+    kind: Literal["v1", "v2"] = Field(
+        default="v1", description="v1: InfluxDB 1.x /write+/query; v2: 2.x/3.x/Cloud client"
+    )
+    url: str = Field(default="http://127.0.0.1:8086", description="Base URL of the server")
+    database: str = Field(default="bright_kitchen", description="v1 database")
+    username: str | None = Field(default=None, description="v1 user")
+    password: SecretStr | None = Field(default=None, description="v1 password")
+    token: SecretStr | None = Field(default=None, description="v2 API token")
+    org: str | None = Field(default=None, description="v2 organisation")
+    bucket: str | None = Field(default=None, description="v2 bucket")
+    timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout per request")
+
+    @model_validator(mode="after")
+    def _v2_needs(self) -> "InfluxSettings":
+        if self.kind == "v2":
+            missing = [n for n in ("token", "org", "bucket") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"influx kind v2 needs {', '.join(missing)}")
+        return self
+
+
+class Settings(BaseSettings):
+    """The tree every service reads; parts add their own sections in their own modules."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BK_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR")
+    log_json: bool = Field(default=False, description="One JSON object per log line")
+    mqtt: MqttSettings = Field(default_factory=MqttSettings, description="Broker connection")
+    influx: InfluxSettings = Field(default_factory=InfluxSettings, description="Time-series store")
+    data_dir: Path = Field(default=Path("var"), description="Where services keep local state")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, file_secret_settings
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"settings file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"settings file {path} must hold a mapping at the top level")
+    return data
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """A readable, multi-line report of what is wrong, one line per field."""
+    lines = [f"invalid settings ({source}):"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  - {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+S = TypeVar("S", bound="Settings")
+
+
+def load_settings(
+    path: Path | str | None = None, cls: type[S] | None = None, **overrides: Any
+) -> S:
+    """Load settings from YAML (path or `BK_CONFIG`) with the environment on top.
+
+    Raises ConfigError with a readable report instead of a pydantic traceback.
+    """
+    settings_cls: type[Any] = cls if cls is not None else Settings
+    file = path if path is not None else os.environ.get("BK_CONFIG")
+    file_data = _read_yaml(Path(file)) if file else {}
+    source = f"file {file} + environment" if file else "environment"
+    try:
+        # Environment beats the file: build from file data as defaults, then let the
+        # settings machinery apply environment variables over it.
+        env_only = settings_cls(**overrides)
+        env_set = env_only.model_dump(exclude_unset=True)
+        merged = _deep_merge(file_data, env_set)
+        return settings_cls.model_validate(merged)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from exc
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,1 @@
+"""Edge agent: sensors and cameras to MQTT with store-and-forward."""

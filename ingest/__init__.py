@@ -1,0 +1,1 @@
+"""Ingest: MQTT to InfluxDB, validated and batched."""

@@ -1,0 +1,1 @@
+"""Rules engine: alerts, escalation and notifications."""

@@ -1,0 +1,1 @@
+"""Simulators: kitchen physics, camera scenes, fleets."""

@@ -1,0 +1,1 @@
+"""Vision: hygiene-violation detector, training and worker."""
