@@ -1,0 +1,124 @@
+"""The driver interface between the edge agent and the things it reads.
+
+Shape borrowed from Frigate's detectors and Telegraf's inputs: a driver is a pair of a
+pydantic config (with `type`) and a class with one abstract method. Drivers are
+found through entry points (`bk.edge.sensors`, `bk.edge.cameras`), so the simulators
+plug their devices in exactly like Modbus or 1-wire hardware, and the edge agent
+never imports `simulators/`.
+
+Drivers take `now` from the caller: the agent passes the wall clock, a simulation
+passes its simulated clock, and both exercise the same code path.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.errors import ConfigError
+from core.ids import Id
+from core.schemas import SensorKind
+from core.settings import format_validation_error
+
+SENSOR_GROUP = "bk.edge.sensors"
+CAMERA_GROUP = "bk.edge.cameras"
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One measured value before the agent numbers it and batches it."""
+
+    sensor: str
+    kind: SensorKind
+    value: float
+    unit: str
+    ts: datetime
+    zone: str | None = None
+
+
+class DriverConfig(BaseModel):
+    """Fields every driver config has; plugins subclass it and add their own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(description="Driver type (entry-point name): sim, modbus, onewire, opencv")
+    id: Id = Field(description="Sensor or camera id, unique on this agent")
+    interval_s: float = Field(default=10.0, ge=0.1, le=86400, description="Sampling interval")
+    zone: Id | None = Field(default=None, description="Zone the device watches")
+
+
+class SensorDriver(ABC):
+    """Reads one or more values per call. Raise OSError/TimeoutError on a failed read."""
+
+    type_key: ClassVar[str]
+    config_model: ClassVar[type[DriverConfig]] = DriverConfig
+
+    def __init__(self, config: DriverConfig) -> None:
+        self.config = config
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Acquire the device; raise ConfigError if it cannot work with this config."""
+
+    @abstractmethod
+    def read(self, now: datetime) -> list[Sample]:
+        """Take the current values, stamped `now` (or the device's own time)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the device."""
+
+
+class CameraDriver(ABC):
+    """Grabs BGR frames. Returns None when no frame is available right now."""
+
+    type_key: ClassVar[str]
+    config_model: ClassVar[type[DriverConfig]] = DriverConfig
+
+    def __init__(self, config: DriverConfig) -> None:
+        self.config = config
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Open the stream; raise ConfigError if it cannot be opened."""
+
+    @abstractmethod
+    def grab(self, now: datetime) -> Image | None:
+        """The next frame (H×W×3 uint8, BGR), or None."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the stream."""
+
+
+def _load(group: str, spec: dict[str, Any], base: type[Any]) -> Any:
+    kind = spec.get("type")
+    if not isinstance(kind, str):
+        raise ConfigError(f"driver entry {spec!r} has no 'type'")
+    found = {ep.name: ep for ep in entry_points(group=group)}
+    if kind not in found:
+        known = ", ".join(sorted(found)) or "none"
+        raise ConfigError(f"unknown driver type {kind!r} (known: {known})")
+    cls = found[kind].load()
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ConfigError(f"entry point {kind!r} in {group} is not a {base.__name__}")
+    try:
+        config = cls.config_model.model_validate(spec)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, f"driver {spec.get('id', kind)!r}")) from exc
+    return cls(config)
+
+
+def load_sensor_driver(spec: dict[str, Any]) -> SensorDriver:
+    """Build a sensor driver from its config mapping (`type` picks the plugin)."""
+    driver: SensorDriver = _load(SENSOR_GROUP, spec, SensorDriver)
+    return driver
+
+
+def load_camera_driver(spec: dict[str, Any]) -> CameraDriver:
+    """Build a camera driver from its config mapping (`type` picks the plugin)."""
+    driver: CameraDriver = _load(CAMERA_GROUP, spec, CameraDriver)
+    return driver
