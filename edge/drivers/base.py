@@ -102,7 +102,7 @@ def _load(group: str, spec: dict[str, Any], base: type[Any]) -> Any:
     if kind not in found:
         known = ", ".join(sorted(found)) or "none"
         raise ConfigError(f"unknown driver type {kind!r} (known: {known})")
-    cls = found[kind].load()
+    cls: Any = found[kind].load()
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ConfigError(f"entry point {kind!r} in {group} is not a {base.__name__}")
     try:
