@@ -105,8 +105,9 @@ def _load(group: str, spec: dict[str, Any], base: type[Any]) -> Any:
     cls: Any = found[kind].load()
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ConfigError(f"entry point {kind!r} in {group} is not a {base.__name__}")
+    config_model: type[DriverConfig] = getattr(cls, "config_model", DriverConfig)
     try:
-        config = cls.config_model.model_validate(spec)
+        config = config_model.model_validate(spec)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, f"driver {spec.get('id', kind)!r}")) from exc
     return cls(config)
