@@ -52,10 +52,14 @@ class MqttClient:
         max_inflight: int = 20,
         max_queued: int = 0,
         on_message: MessageHandler | None = None,
+        receive_maximum: int | None = None,
     ) -> None:
         self.settings = settings
         self.client_id = client_id or settings.client_id or f"bk-{uuid.uuid4().hex[:12]}"
         self.persistent = persistent
+        # MQTT 5 Receive Maximum: how many un-acked QoS 1/2 messages the broker may send
+        # us at once (None: the protocol default, 65535). Manual-ack consumers size it.
+        self.receive_maximum = receive_maximum
         self._subscriptions: dict[str, int] = {}
         self._connected = threading.Event()
         self._first_result: threading.Event = threading.Event()
@@ -116,6 +120,8 @@ class MqttClient:
         props = Properties(PacketTypes.CONNECT)
         if self.persistent and self.settings.session_expiry_s > 0:
             props.SessionExpiryInterval = self.settings.session_expiry_s
+        if self.receive_maximum is not None:
+            props.ReceiveMaximum = self.receive_maximum
         self._client.connect_async(
             self.settings.host,
             self.settings.port,
