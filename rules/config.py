@@ -1,0 +1,207 @@
+"""Load rule files and packs into one resolved `RuleSet`, with readable errors.
+
+A rule file may `include` shipped packs (`rules/packs/<name>.yaml`); its own rules
+replace a pack's rule of the same id. Overrides are checked here by building the
+overridden rule once, so a bad override is an error at load time, not at 3 a.m.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from core.errors import ConfigError
+from rules.model import Rule, RuleFile, Schedule
+
+PACKS_DIR = Path(__file__).parent / "packs"
+_RULE = TypeAdapter(Rule)
+
+
+def pack_names() -> list[str]:
+    return sorted(p.stem for p in PACKS_DIR.glob("*.yaml"))
+
+
+def _format(exc: ValidationError, source: str) -> str:
+    lines = [f"invalid rule file {source}:"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  - {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read rule file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"rule file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"rule file {path} must hold a mapping at the top level")
+    return data
+
+
+def parse_rule_file(data: dict[str, Any], source: str = "<memory>") -> RuleFile:
+    try:
+        return RuleFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format(exc, source)) from exc
+
+
+def load_pack(name: str) -> RuleFile:
+    path = PACKS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown rule pack {name!r}; shipped packs: {', '.join(pack_names())}")
+    return parse_rule_file(_read(path), f"pack {name}")
+
+
+@dataclass
+class RuleSet:
+    """Rules after packs and file are merged; what the engine evaluates."""
+
+    file: RuleFile
+    rules: list[Rule] = field(default_factory=list)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    packs: list[str] = field(default_factory=list)
+    _cache: dict[tuple[str, str, str], Rule | None] = field(default_factory=dict, repr=False)
+
+    def for_device(self, rule: Rule, site: str, device: str | None) -> Rule | None:
+        """The rule as it applies at this kitchen and device (None if turned off there)."""
+        key = (rule.id, site, device or "")
+        if key in self._cache:
+            return self._cache[key]
+        effective: Rule | None = rule
+        if rule.sites is not None and site not in rule.sites:
+            effective = None
+        # Kitchen-wide overrides first, then device ones, so the device wins.
+        matching = [
+            o
+            for o in self.file.overrides
+            if o.rule == rule.id and o.site in (None, site) and o.device in (None, device)
+        ]
+        matching.sort(key=lambda o: (o.site is not None, o.device is not None))
+        for o in matching:
+            if effective is None:
+                break
+            if o.disabled:
+                effective = None
+                break
+            effective = _RULE.validate_python({**effective.model_dump(), **o.set})
+        self._cache[key] = effective
+        return effective
+
+    def timezone(self, site: str) -> str:
+        info = self.file.sites.get(site)
+        return info.timezone if info else self.file.default_timezone
+
+    def schedule(self, name: str, site: str) -> Schedule:
+        info = self.file.sites.get(site)
+        if info is not None and name in info.schedules:
+            return self.schedules[info.schedules[name]]
+        return self.schedules[name]
+
+    def in_schedule(self, rule: Rule, site: str, when: datetime) -> bool:
+        if rule.schedule is None:
+            return True
+        return self.schedule(rule.schedule, site).contains(when, self.timezone(site))
+
+
+def resolve(file: RuleFile, source: str = "<memory>") -> RuleSet:
+    """Merge packs and file, and check every override against the rule it changes."""
+    rules: dict[str, Rule] = {}
+    schedules: dict[str, Schedule] = {}
+    for name in file.include:
+        pack = load_pack(name)
+        schedules.update(pack.schedules)
+        for rule in pack.rules:
+            rules[rule.id] = rule
+    schedules.update(file.schedules)
+    for rule in file.rules:
+        rules[rule.id] = rule
+    problems: list[str] = []
+    for rule in rules.values():
+        if rule.schedule is not None and rule.schedule not in schedules:
+            problems.append(f"rule {rule.id}: unknown schedule {rule.schedule!r}")
+    for i, o in enumerate(file.overrides):
+        base = rules.get(o.rule)
+        if base is None:
+            problems.append(f"overrides.{i}: unknown rule {o.rule!r}")
+            continue
+        try:
+            _RULE.validate_python({**base.model_dump(), **o.set})
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"][1:]) or "(rule)"
+                problems.append(f"overrides.{i} ({o.rule}): {loc}: {err['msg']}")
+    for i, w in enumerate(file.maintenance):
+        if w.rules:
+            problems += [f"maintenance.{i}: unknown rule {r!r}" for r in w.rules if r not in rules]
+    if problems:
+        raise ConfigError(
+            f"invalid rule file {source}:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    return RuleSet(file=file, rules=list(rules.values()), schedules=schedules, packs=file.include)
+
+
+def load_rules(path: Path | str) -> RuleSet:
+    """Read, validate and resolve a rule file; ConfigError with one line per problem."""
+    path = Path(path)
+    return resolve(parse_rule_file(_read(path), str(path)), str(path))
+
+
+def load_packs(*names: str) -> RuleSet:
+    """A rule set made only of shipped packs (the default when no file is given)."""
+    return resolve(RuleFile(include=list(names)), "packs " + ",".join(names))
+
+
+def explain(rs: RuleSet) -> list[str]:
+    """One line per rule, in words, for `bk rules check`."""
+    lines: list[str] = []
+    for r in rs.rules:
+        when = f" during {r.schedule}" if r.schedule else ""
+        held = f" for {r.for_s:g} s" if r.for_s else ""
+        what: str
+        if r.kind == "threshold":
+            what = f"{_where(r.match.zone)} {r.match.kind.value} above {r.above:g}{held}"
+            what += f" (clears below {r.above - r.hysteresis:g})"
+        elif r.kind == "below":
+            what = f"{_where(r.match.zone)} {r.match.kind.value} below {r.below:g}{held}"
+            what += f" (clears above {r.below + r.hysteresis:g})"
+        elif r.kind == "rate_of_change":
+            what = f"{_where(r.match.zone)} changes ({r.direction}) faster than "
+            what += f"{r.max_per_min:g}/min over {r.window_s:g} s{held}"
+        elif r.kind == "no_data":
+            what = (
+                f"a {'camera' if r.source == 'detections' else 'sensor'} silent > {r.silent_s:g} s"
+            )
+        elif r.kind == "device_offline":
+            what = f"a device reported offline{held}"
+        elif r.kind == "detection_persistence":
+            what = f"violation {'/'.join(r.classes)} in {_where(r.zones)}{held}"
+        elif r.kind == "immediate":
+            what = f"any {'/'.join(r.classes)} sighting (clears after {r.quiet_s:g} s quiet)"
+        elif r.kind == "cooling_curve":
+            what = (
+                f"food not cooled {r.start_c:g}→{r.mid_c:g} °C within {r.mid_within_s / 3600:g} h"
+                f" and to {r.end_c:g} °C within {r.end_within_s / 3600:g} h"
+            )
+        else:
+            what = f"disinfection cycle not holding {r.target_c:g} °C for {r.hold_s:g} s"
+        line = f"{r.id} [{r.kind}, {r.severity.value}]: alert when {what}{when}"
+        if r.ref:
+            line += f" — source: {r.ref}"
+        lines.append(line)
+    for o in rs.file.overrides:
+        scope = "/".join(x for x in (o.site, o.device) if x) or "everywhere"
+        change = "disabled" if o.disabled else ", ".join(f"{k}={v}" for k, v in o.set.items())
+        lines.append(f"override {o.rule} at {scope}: {change}")
+    return lines
+
+
+def _where(zones: list[str] | None) -> str:
+    return ",".join(zones) if zones else "any zone"

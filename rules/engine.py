@@ -1,0 +1,715 @@
+"""The pure rules engine: messages in, alert events out, on the SOURCE clock only.
+
+`Engine.process(msg)` takes a Telemetry / DeviceStatus / DetectionEvent and returns
+the alert transitions it caused; `Engine.tick(now)` advances time for what depends on
+silence (no data, offline grace, quiet periods, reminders, escalation). Neither ever
+reads the wall clock, so a replay or a simulated fleet gives exactly the alerts that
+real time would. The MQTT service (`rules.service`) is a thin shell around this.
+
+Promises kept here:
+- one alert per incident, deduplicated by (site, rule, subject); redelivered or
+  out-of-order readings are ignored per sensor;
+- stale data is never "normal": a silent sensor raises its own no-data alert, and a
+  pending threshold is not cleared by silence;
+- an offline device inhibits its dependent rules (one offline alert stands for them);
+- flapping is damped by hysteresis, `for_s` and `clear_for_s`;
+- event alerts (rodent, failed disinfection) clear after a quiet period.
+"""
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from core.schemas import (
+    AlertEvent,
+    AlertState,
+    DetectionEvent,
+    DeviceState,
+    DeviceStatus,
+    Telemetry,
+)
+from rules.alerts import Alert, Notice, alert_id, fingerprint
+from rules.config import RuleSet
+from rules.model import (
+    DETECTION_RULES,
+    READING_RULES,
+    BelowRule,
+    CoolingCurveRule,
+    DetectionPersistenceRule,
+    DeviceOfflineRule,
+    DisinfectionCycleRule,
+    ImmediateRule,
+    NoDataRule,
+    RateOfChangeRule,
+    Rule,
+    ThresholdRule,
+)
+
+logger = logging.getLogger(__name__)
+
+Message = Telemetry | DeviceStatus | DetectionEvent
+
+
+class AlertPersistence(Protocol):
+    """Where alerts and engine state survive a restart (see rules.store.AlertStore)."""
+
+    def record(self, alert: Alert, event: AlertEvent, note: str | None = None) -> None: ...
+
+    def load_open(self) -> list[Alert]: ...
+
+    def load_state(self) -> dict[str, Any] | None: ...
+
+    def save_state(self, state: dict[str, Any]) -> None: ...
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+@dataclass
+class _Seen:
+    """Last report of one sensor or camera (for ordering and no-data)."""
+
+    ts: float
+    source: str
+    kind: str
+    zone: str | None
+
+
+class Engine:
+    """Evaluates a rule set over a message stream; state is plain data, checkpointable."""
+
+    def __init__(self, ruleset: RuleSet, store: AlertPersistence | None = None) -> None:
+        self.rs = ruleset
+        self.store = store
+        self.rules_by_id: dict[str, Rule] = {r.id: r for r in ruleset.rules}
+        self._reading_rules = [r for r in ruleset.rules if isinstance(r, READING_RULES)]
+        self._detection_rules = [r for r in ruleset.rules if isinstance(r, DETECTION_RULES)]
+        self._nodata_rules = [r for r in ruleset.rules if isinstance(r, NoDataRule)]
+        self._offline_rules = [r for r in ruleset.rules if isinstance(r, DeviceOfflineRule)]
+        self.alerts: dict[str, Alert] = {}
+        """Open alerts by key `rule|site|subject`."""
+        self.conds: dict[str, list[float | None]] = {}
+        """key -> [condition true since, condition clear since]."""
+        self.seen: dict[tuple[str, str, str], _Seen] = {}
+        self.offline: dict[tuple[str, str], float] = {}
+        self.cool: dict[str, dict[str, Any]] = {}
+        self.disinfect: dict[str, list[float]] = {}
+        self.windows: dict[str, deque[tuple[float, float]]] = {}
+        self.watermark: float = 0.0
+        """Latest source time seen: the engine's notion of 'now'."""
+        self.outbox: deque[Notice] = deque()
+        self._events: list[AlertEvent] = []
+        self._rule_cache: dict[tuple[str, str, str, str, str | None], list[Rule]] = {}
+        self.counters: dict[str, int] = {"messages": 0, "readings": 0, "ignored_old": 0}
+        self._pending_detail: dict[str, tuple[Rule, str, str, str, float | None, str]] = {}
+        """Offline conditions waiting for their grace; promoted by tick()."""
+        if store is not None:
+            for alert in store.load_open():
+                self.alerts[f"{alert.rule}|{alert.site}|{alert.subject}"] = alert
+            state = store.load_state()
+            if state:
+                self.restore(state)
+
+    # -- input ----------------------------------------------------------------------
+
+    def process(self, msg: Message) -> list[AlertEvent]:
+        """Evaluate one message; return the alert transitions it caused."""
+        self.counters["messages"] += 1
+        if isinstance(msg, Telemetry):
+            self._telemetry(msg)
+        elif isinstance(msg, DeviceStatus):
+            self._status(msg)
+        else:
+            self._detections(msg)
+        return self._take()
+
+    def tick(self, now: datetime | float) -> list[AlertEvent]:
+        """Advance the source clock to `now` and fire what silence and time decide."""
+        t = now if isinstance(now, float) else now.timestamp()
+        self.watermark = max(self.watermark, t)
+        self._tick_offline(t)
+        self._tick_nodata(t)
+        self._tick_quiet(t)
+        self._tick_escalation(t)
+        return self._take()
+
+    def _take(self) -> list[AlertEvent]:
+        out, self._events = self._events, []
+        return out
+
+    # -- telemetry --------------------------------------------------------------------
+
+    def _rules_for(
+        self, site: str, device: str, sensor: str, kind: str, zone: str | None
+    ) -> list[Rule]:
+        key = (site, device, sensor, kind, zone)
+        found = self._rule_cache.get(key)
+        if found is None:
+            found = []
+            for rule in self._reading_rules:
+                if rule.match.matches(kind, zone, device, sensor):
+                    eff = self.rs.for_device(rule, site, device)
+                    if eff is not None:
+                        found.append(eff)
+            self._rule_cache[key] = found
+        return found
+
+    def _telemetry(self, msg: Telemetry) -> None:
+        site, device = msg.site, msg.device
+        for r in sorted(msg.readings, key=lambda r: r.ts):
+            self.counters["readings"] += 1
+            ts = r.ts.timestamp()
+            skey = (site, device, r.sensor)
+            prev = self.seen.get(skey)
+            if prev is not None and ts <= prev.ts:
+                self.counters["ignored_old"] += 1
+                continue
+            self.seen[skey] = _Seen(ts, "telemetry", r.kind.value, r.zone)
+            if ts > self.watermark:
+                self.watermark = ts
+            subject = f"{device}/{r.sensor}"
+            if prev is not None and prev.ts + 1 < ts and self._nodata_rules:
+                self._back(site, subject, ts)
+            for rule in self._rules_for(site, device, r.sensor, r.kind.value, r.zone):
+                self._reading(rule, site, device, subject, ts, r.value)
+
+    def _back(self, site: str, subject: str, ts: float) -> None:
+        for rule in self._nodata_rules:
+            key = f"{rule.id}|{site}|{subject}"
+            if key in self.alerts:
+                self._resolve(key, ts)
+
+    def _reading(
+        self, rule: Rule, site: str, device: str, subject: str, ts: float, v: float
+    ) -> None:
+        key = f"{rule.id}|{site}|{subject}"
+        if isinstance(rule, ThresholdRule | BelowRule):
+            st = self.conds.get(key)
+            engaged = key in self.alerts or (st is not None and st[0] is not None)
+            if isinstance(rule, ThresholdRule):
+                limit = rule.above - rule.hysteresis if engaged else rule.above
+                active, word = v > limit, "above"
+                lim = rule.above
+            else:
+                limit = rule.below + rule.hysteresis if engaged else rule.below
+                active, word = v < limit, "below"
+                lim = rule.below
+            summary = f"{subject} at {v:g} °C, {word} {lim:g} °C for {rule.for_s / 60:g} min"
+            if rule.match.kind.value != "temperature":
+                summary = f"{subject} at {v:g}, {word} {lim:g} for {rule.for_s / 60:g} min"
+            self._condition(rule, key, site, device, subject, active, ts, v, lim, summary)
+        elif isinstance(rule, RateOfChangeRule):
+            win = self.windows.setdefault(key, deque())
+            win.append((ts, v))
+            while win and win[0][0] < ts - rule.window_s:
+                win.popleft()
+            t0, v0 = win[0]
+            rate = (v - v0) / (ts - t0) * 60 if ts > t0 else 0.0
+            if rule.direction == "fall":
+                rate = -rate
+            elif rule.direction == "either":
+                rate = abs(rate)
+            summary = f"{subject} changing {rate:.2f}/min (limit {rule.max_per_min:g}/min)"
+            active = rate > rule.max_per_min
+            self._condition(
+                rule, key, site, device, subject, active, ts, v, rule.max_per_min, summary
+            )
+        elif isinstance(rule, CoolingCurveRule):
+            self._cooling(rule, key, site, device, subject, ts, v)
+        elif isinstance(rule, DisinfectionCycleRule):
+            self._disinfection(rule, key, site, device, subject, ts, v)
+
+    def _cooling(
+        self,
+        rule: CoolingCurveRule,
+        key: str,
+        site: str,
+        device: str,
+        subject: str,
+        ts: float,
+        v: float,
+    ) -> None:
+        c = self.cool.get(key)
+        if v >= rule.start_c:
+            if key in self.alerts:
+                self._resolve(key, ts)  # reheated: a new batch starts
+            self.cool[key] = {"hot_ts": ts, "hot_v": v, "start": None, "mid": None, "done": 0}
+            return
+        if c is None:
+            return
+        if c["start"] is None:
+            # Interpolate the crossing of start_c between the last hot reading and this one.
+            span = c["hot_v"] - v
+            frac = (c["hot_v"] - rule.start_c) / span if span > 0 else 0.0
+            c["start"] = c["hot_ts"] + frac * (ts - c["hot_ts"])
+        c["last"] = ts
+        if c["mid"] is None and v <= rule.mid_c:
+            c["mid"] = ts
+        if v <= rule.end_c:
+            if key in self.alerts:
+                self._resolve(key, ts)
+            del self.cool[key]
+            return
+        elapsed = ts - c["start"]
+        late_mid = c["mid"] is None and elapsed > rule.mid_within_s
+        late_end = elapsed > rule.end_within_s
+        if (late_mid or late_end) and not c["done"]:
+            c["done"] = 1
+            if late_mid:
+                summary = (
+                    f"{subject} still {v:g} °C {elapsed / 3600:.1f} h after {rule.start_c:g} °C;"
+                    f" must reach {rule.mid_c:g} °C within {rule.mid_within_s / 3600:g} h"
+                )
+                lim = rule.mid_c
+            else:
+                summary = (
+                    f"{subject} still {v:g} °C {elapsed / 3600:.1f} h after {rule.start_c:g} °C;"
+                    f" must reach {rule.end_c:g} °C within {rule.end_within_s / 3600:g} h"
+                )
+                lim = rule.end_c
+            self._fire(rule, key, site, device, subject, ts, v, lim, summary, c["start"])
+
+    def _disinfection(
+        self,
+        rule: DisinfectionCycleRule,
+        key: str,
+        site: str,
+        device: str,
+        subject: str,
+        ts: float,
+        v: float,
+    ) -> None:
+        d = self.disinfect.get(key)
+        if v > rule.start_above:
+            if d is None:
+                # [cycle start, hold start (-1 none), best hold, peak]
+                d = self.disinfect[key] = [ts, -1.0, 0.0, v]
+            d[3] = max(d[3], v)
+            if v >= rule.target_c:
+                if d[1] < 0:
+                    d[1] = ts
+                d[2] = max(d[2], ts - d[1])
+            else:
+                d[1] = -1.0
+            return
+        if d is None:
+            return
+        del self.disinfect[key]
+        start, _, best, peak = d
+        if best >= rule.hold_s:
+            if key in self.alerts:
+                self._resolve(key, ts)
+            return
+        summary = (
+            f"{subject} disinfection cycle held {rule.target_c:g} °C for {best / 60:.1f} min"
+            f" (peak {peak:g} °C); needs {rule.hold_s / 60:g} min"
+        )
+        self._fire(rule, key, site, device, subject, ts, peak, rule.target_c, summary, start)
+
+    # -- status -------------------------------------------------------------------------
+
+    def _status(self, msg: DeviceStatus) -> None:
+        site, device = msg.site, msg.device
+        ts = msg.ts.timestamp()
+        if ts > self.watermark:
+            self.watermark = ts
+        dkey = (site, device)
+        if msg.state is DeviceState.OFFLINE:
+            self.offline.setdefault(dkey, ts)
+            for rule in self._offline_rules:
+                eff = self.rs.for_device(rule, site, device)
+                if eff is not None:
+                    key = f"{eff.id}|{site}|{device}"
+                    summary = f"{device} offline (status / Last Will)"
+                    self._condition(eff, key, site, device, device, True, ts, None, None, summary)
+            return
+        was = self.offline.pop(dkey, None)
+        if was is not None:
+            # Its sensors get a fresh no-data grace from the moment it is back.
+            for skey, seen in self.seen.items():
+                if skey[0] == site and skey[1] == device and seen.ts < ts:
+                    seen.ts = ts
+        for rule in self._offline_rules:
+            key = f"{rule.id}|{site}|{device}"
+            if key in self.alerts or key in self.conds:
+                self.conds.pop(key, None)
+                if key in self.alerts:
+                    self._resolve(key, ts)
+
+    # -- detections ---------------------------------------------------------------------
+
+    def _detections(self, msg: DetectionEvent) -> None:
+        site, cam = msg.site, msg.camera
+        ts = msg.ts.timestamp()
+        skey = (site, cam, "_camera")
+        prev = self.seen.get(skey)
+        if prev is not None and ts <= prev.ts:
+            self.counters["ignored_old"] += 1
+            return
+        self.seen[skey] = _Seen(ts, "detections", "camera", None)
+        if ts > self.watermark:
+            self.watermark = ts
+        if prev is not None and self._nodata_rules:
+            self._back(site, cam, ts)
+        for base in self._detection_rules:
+            rule = self.rs.for_device(base, site, cam)
+            if rule is None:
+                continue
+            assert isinstance(rule, DetectionPersistenceRule | ImmediateRule)
+            if rule.cameras is not None and cam not in rule.cameras:
+                continue
+            found: dict[str, tuple[float, list[dict[str, str]]]] = {}
+            for vio in msg.violations:
+                if vio.cls in rule.classes and (rule.zones is None or vio.zone in rule.zones):
+                    ev = [vio.evidence.model_dump(mode="json")] if vio.evidence else []
+                    old = found.get(vio.cls, (0.0, []))
+                    found[vio.cls] = (1.0, old[1] + ev)
+            for det in msg.detections:
+                if (
+                    det.cls in rule.classes
+                    and det.score >= rule.min_score
+                    and (rule.zones is None or det.zone in rule.zones)
+                ):
+                    old = found.get(det.cls, (0.0, []))
+                    found[det.cls] = (max(old[0], det.score), old[1])
+            in_hours = self.rs.in_schedule(rule, site, msg.ts)
+            for cls in rule.classes:
+                subject = f"{cam}/{cls}"
+                key = f"{rule.id}|{site}|{subject}"
+                hit = found.get(cls)
+                if isinstance(rule, ImmediateRule):
+                    if hit is not None and in_hours:
+                        summary = f"{cls} seen by {cam}"
+                        self._fire(
+                            rule, key, site, cam, subject, ts, hit[0], None, summary, ts, hit[1]
+                        )
+                    continue
+                active = hit is not None and in_hours
+                summary = f"{cls} in view of {cam} during working hours"
+                self._condition(
+                    rule,
+                    key,
+                    site,
+                    cam,
+                    subject,
+                    active,
+                    ts,
+                    hit[0] if hit else None,
+                    None,
+                    summary,
+                    hit[1] if hit else None,
+                )
+
+    # -- condition → alert ------------------------------------------------------------
+
+    def _condition(
+        self,
+        rule: Rule,
+        key: str,
+        site: str,
+        device: str,
+        subject: str,
+        active: bool,
+        ts: float,
+        value: float | None,
+        threshold: float | None,
+        summary: str,
+        evidence: list[dict[str, str]] | None = None,
+    ) -> None:
+        st = self.conds.get(key)
+        if active:
+            if st is None:
+                st = self.conds[key] = [ts, None]
+            elif st[0] is None:
+                st[0] = ts
+            st[1] = None
+            since = st[0]
+            assert since is not None
+            alert = self.alerts.get(key)
+            if alert is not None:
+                alert.last_seen_at = _dt(ts)
+                alert.value = value
+            elif ts - since >= rule.for_s:
+                self._fire(
+                    rule, key, site, device, subject, ts, value, threshold, summary, since, evidence
+                )
+            if isinstance(rule, DeviceOfflineRule) and key not in self.alerts:
+                self._pending_detail[key] = (rule, site, device, subject, value, summary)
+            return
+        if st is not None:
+            st[0] = None
+        if key not in self.alerts:
+            self.conds.pop(key, None)
+            return
+        if st is None:
+            st = self.conds[key] = [None, ts]
+        if st[1] is None:
+            st[1] = ts
+        clear_since = st[1]
+        assert clear_since is not None
+        if ts - clear_since >= rule.clear_for_s:
+            self.conds.pop(key, None)
+            self._resolve(key, ts)
+
+    def _inhibited(self, rule: Rule, site: str, device: str, ts: float) -> bool:
+        if not isinstance(rule, DeviceOfflineRule) and (site, device) in self.offline:
+            return True
+        when = _dt(ts)
+        return any(w.covers(site, device, rule.id, when) for w in self.rs.file.maintenance)
+
+    def _fire(
+        self,
+        rule: Rule,
+        key: str,
+        site: str,
+        device: str,
+        subject: str,
+        ts: float,
+        value: float | None,
+        threshold: float | None,
+        summary: str,
+        started: float,
+        evidence: list[dict[str, str]] | None = None,
+    ) -> None:
+        alert = self.alerts.get(key)
+        if alert is not None:
+            alert.last_seen_at = _dt(ts)
+            return
+        if self._inhibited(rule, site, device, ts):
+            return
+        now = _dt(ts)
+        fp = fingerprint(site, rule.id, subject)
+        started_at = _dt(min(started, ts))
+        alert = Alert(
+            id=alert_id(fp, started_at),
+            fingerprint=fp,
+            site=site,
+            rule=rule.id,
+            subject=subject,
+            device=device,
+            severity=rule.severity,
+            state=AlertState.FIRING,
+            started_at=started_at,
+            updated_at=now,
+            summary=summary,
+            value=value,
+            threshold=threshold,
+            fired_at=now,
+            last_notified_at=now,
+            last_seen_at=now,
+            evidence=list(evidence or [])[:20],
+        )
+        alert.silenced = any(s.covers(site, rule.id, subject, now) for s in self.rs.file.silences)
+        self.alerts[key] = alert
+        event = self._transition(alert, now, note="fired")
+        if not alert.silenced:
+            roles = tuple(self.rs.file.escalation.levels[0].notify)
+            self.outbox.append(Notice("firing", event, roles, 0))
+
+    def _resolve(
+        self, key: str, ts: float, actor: str | None = None, comment: str | None = None
+    ) -> None:
+        alert = self.alerts.pop(key, None)
+        if alert is None:
+            return
+        now = _dt(max(ts, alert.updated_at.timestamp()))
+        alert.state = AlertState.RESOLVED
+        alert.resolved_at = now
+        alert.resolved_by = actor
+        if comment:
+            alert.comment = comment
+        event = self._transition(alert, now, actor, comment, "resolved" if actor else "cleared")
+        if not alert.silenced:
+            self.outbox.append(Notice("resolved", event, self._roles_upto(alert.level)))
+
+    def _roles_upto(self, level: int) -> tuple[str, ...]:
+        roles: list[str] = []
+        for lvl in self.rs.file.escalation.levels[: level + 1]:
+            roles += [r for r in lvl.notify if r not in roles]
+        return tuple(roles)
+
+    def _transition(
+        self,
+        alert: Alert,
+        now: datetime,
+        actor: str | None = None,
+        comment: str | None = None,
+        note: str | None = None,
+    ) -> AlertEvent:
+        alert.updated_at = now
+        event = alert.event(now, actor, comment)
+        if self.store is not None:
+            self.store.record(alert, event, note)
+        self._events.append(event)
+        logger.info(
+            "alert %s %s %s/%s %s",
+            alert.id[:8],
+            event.state.value,
+            alert.site,
+            alert.rule,
+            alert.subject,
+        )
+        return event
+
+    # -- people -------------------------------------------------------------------------
+
+    def find(self, ref: str) -> str | None:
+        """Key of the open alert with this id or fingerprint."""
+        for key, alert in self.alerts.items():
+            if ref in (alert.id, alert.fingerprint):
+                return key
+        return None
+
+    def acknowledge(
+        self, ref: str, actor: str, comment: str | None, at: datetime
+    ) -> list[AlertEvent]:
+        """A person takes the alert on: reminders and escalation stop."""
+        key = self.find(ref)
+        if key is not None:
+            alert = self.alerts[key]
+            if alert.state is AlertState.FIRING:
+                alert.state = AlertState.ACKNOWLEDGED
+                alert.acked_at = at
+                alert.acked_by = actor
+                if comment:
+                    alert.comment = comment
+                event = self._transition(alert, at, actor, comment, "acknowledged")
+                self.outbox.append(
+                    Notice("acknowledged", event, self._roles_upto(alert.level), alert.level)
+                )
+        return self._take()
+
+    def resolve(self, ref: str, actor: str, comment: str, at: datetime) -> list[AlertEvent]:
+        """A person closes the alert with the corrective action taken."""
+        key = self.find(ref)
+        if key is not None:
+            self._resolve(key, at.timestamp(), actor, comment)
+            # The condition must be seen afresh for a new incident.
+            st = self.conds.get(key)
+            if st is not None and st[0] is not None:
+                st[0] = at.timestamp()
+            c = self.cool.get(key)
+            if c is not None:
+                c["done"] = 1
+        return self._take()
+
+    # -- time ---------------------------------------------------------------------------
+
+    def _tick_offline(self, t: float) -> None:
+        for key, (rule, site, device, subject, value, summary) in list(
+            self._pending_detail.items()
+        ):
+            st = self.conds.get(key)
+            if key in self.alerts or st is None or st[0] is None:
+                self._pending_detail.pop(key, None)
+                continue
+            if t - st[0] >= rule.for_s:
+                self._pending_detail.pop(key, None)
+                self._fire(rule, key, site, device, subject, t, value, None, summary, st[0])
+
+    def _tick_nodata(self, t: float) -> None:
+        if not self._nodata_rules:
+            return
+        for (site, device, sensor), seen in self.seen.items():
+            for base in self._nodata_rules:
+                if t - seen.ts <= base.silent_s or seen.source != base.source:
+                    continue
+                if base.match is not None and not base.match.matches(
+                    seen.kind, seen.zone, device, sensor
+                ):
+                    continue
+                rule = self.rs.for_device(base, site, device)
+                if rule is None or t - seen.ts <= rule.silent_s:  # type: ignore[union-attr]
+                    continue
+                subject = device if sensor == "_camera" else f"{device}/{sensor}"
+                key = f"{rule.id}|{site}|{subject}"
+                if key in self.alerts:
+                    continue
+                silent = (t - seen.ts) / 60
+                summary = f"{subject} silent for {silent:.0f} min: state unknown"
+                self._fire(rule, key, site, device, subject, t, None, None, summary, seen.ts)
+
+    def _tick_quiet(self, t: float) -> None:
+        for key, alert in list(self.alerts.items()):
+            rule = self.rules_by_id.get(alert.rule)
+            quiet: float | None = None
+            if isinstance(rule, ImmediateRule | DisinfectionCycleRule):
+                eff = self.rs.for_device(rule, alert.site, alert.device)
+                if isinstance(eff, ImmediateRule):
+                    quiet = eff.quiet_s
+                elif isinstance(eff, DisinfectionCycleRule):
+                    quiet = eff.clear_after_s
+            seen = alert.last_seen_at
+            if quiet is not None and seen is not None and t - seen.timestamp() >= quiet:
+                self._resolve(key, t)
+
+    def _tick_escalation(self, t: float) -> None:
+        esc = self.rs.file.escalation
+        for alert in list(self.alerts.values()):
+            if alert.state is not AlertState.FIRING or alert.silenced or alert.fired_at is None:
+                continue
+            age = t - alert.fired_at.timestamp()
+            level = max(i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age)
+            now = _dt(t)
+            if level > alert.level:
+                alert.level = level
+                alert.last_notified_at = now
+                roles = tuple(esc.levels[level].notify)
+                event = alert.event(now)
+                if self.store is not None:
+                    self.store.record(alert, event, f"escalated to {', '.join(roles)}")
+                self.outbox.append(Notice("escalation", event, roles, level))
+            elif (
+                alert.last_notified_at is not None
+                and t - alert.last_notified_at.timestamp() >= esc.remind_every_s
+            ):
+                alert.last_notified_at = now
+                event = alert.event(now)
+                if self.store is not None:
+                    self.store.record(alert, event, "reminder")
+                self.outbox.append(
+                    Notice("reminder", event, self._roles_upto(alert.level), alert.level)
+                )
+
+    # -- checkpoint ---------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Engine state as JSON-able data (alerts themselves live in the store)."""
+        return {
+            "v": 1,
+            "watermark": self.watermark,
+            "conds": self.conds,
+            "seen": [[*k, s.ts, s.source, s.kind, s.zone] for k, s in self.seen.items()],
+            "offline": [[s, d, ts] for (s, d), ts in self.offline.items()],
+            "cool": self.cool,
+            "disinfect": self.disinfect,
+            "pending": sorted(self._pending_detail),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.watermark = float(state.get("watermark", 0.0))
+        self.conds = {k: list(v) for k, v in state.get("conds", {}).items()}
+        self.seen = {
+            (row[0], row[1], row[2]): _Seen(row[3], row[4], row[5], row[6])
+            for row in state.get("seen", [])
+        }
+        self.offline = {(s, d): ts for s, d, ts in state.get("offline", [])}
+        self.cool = dict(state.get("cool", {}))
+        self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}
+        for key in state.get("pending", []):
+            rule_id, site, subject = key.split("|", 2)
+            rule = self.rules_by_id.get(rule_id)
+            if rule is not None:
+                summary = f"{subject} offline (status / Last Will)"
+                self._pending_detail[key] = (rule, site, subject, subject, None, summary)
+
+    def checkpoint(self) -> None:
+        if self.store is not None:
+            self.store.save_state(self.snapshot())
+
+    def open_alerts(self) -> Iterable[Alert]:
+        return list(self.alerts.values())

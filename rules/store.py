@@ -1,0 +1,285 @@
+"""Alert store through SQLAlchemy 2: SQLite file by default, PostgreSQL by URL.
+
+Tables: `alerts` (one row per incident, its current state), `alert_audit` (every
+transition, escalation and reminder: who, when, what was said), `engine_state` (the
+engine's checkpoint, so a restart resumes mid-incident), `alert_actions` (ack/resolve
+requests from people, applied by the running service). The HACCP export reads
+`alerts` + `alert_audit`.
+"""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from core.schemas import AlertEvent, AlertState, Severity
+from rules.alerts import OPEN_STATES, Alert
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware in, timezone-aware (UTC) out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    site: Mapped[str] = mapped_column(String(64), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    device: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acked_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(String(500))
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    silenced: Mapped[int] = mapped_column(Integer, default=0)
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class AuditRow(Base):
+    __tablename__ = "alert_audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(64), index=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class StateRow(Base):
+    __tablename__ = "engine_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class ActionRow(Base):
+    __tablename__ = "alert_actions"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+_FIELDS = ["id", "fingerprint", "site", "rule", "subject", "device", "state", "started_at", "updated_at", "fired_at", "acked_at", "acked_by", "resolved_at", "resolved_by", "comment", "summary", "value", "threshold", "level", "last_notified_at", "last_seen_at", "evidence"]
+
+
+class AlertStore:
+    """The engine's persistence and the people's record. One per process."""
+
+    def __init__(self, url: str = "sqlite:///var/rules/alerts.db", name: str = "default") -> None:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+        self.name = name
+        Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- engine persistence ---------------------------------------------------------------
+
+    def record(self, alert: Alert, event: AlertEvent, note: str | None = None) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = s.get(AlertRow, alert.id)
+            if row is None:
+                row = AlertRow(id=alert.id)
+                s.add(row)
+            for f in _FIELDS:
+                setattr(row, f, getattr(alert, f))
+            row.severity = alert.severity.value
+            row.state = alert.state.value
+            row.silenced = int(alert.silenced)
+            s.add(
+                AuditRow(
+                    alert_id=alert.id,
+                    ts=event.ts,
+                    state=event.state.value,
+                    actor=event.actor,
+                    comment=event.comment,
+                    note=note,
+                    value=event.value,
+                )
+            )
+
+    def load_open(self) -> list[Alert]:
+        with Session(self.engine) as s:
+            rows = s.scalars(
+                select(AlertRow).where(AlertRow.state.in_([x.value for x in OPEN_STATES]))
+            ).all()
+            out = []
+            for row in rows:
+                kw = {f: getattr(row, f) for f in _FIELDS}
+                kw["state"] = AlertState(row.state)
+                kw["evidence"] = list(row.evidence or [])
+                out.append(
+                    Alert(severity=Severity(row.severity), silenced=bool(row.silenced), **kw)
+                )
+            return out
+
+    def load_state(self) -> dict[str, Any] | None:
+        with Session(self.engine) as s:
+            row = s.get(StateRow, self.name)
+            return json.loads(row.data) if row is not None else None  # type: ignore[no-any-return]
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        data = json.dumps(state, separators=(",", ":"))
+        with Session(self.engine) as s, s.begin():
+            row = s.get(StateRow, self.name)
+            if row is None:
+                s.add(StateRow(name=self.name, data=data))
+            else:
+                row.data = data
+
+    # -- people ---------------------------------------------------------------------------
+
+    def request(self, ref: str, action: str, actor: str, comment: str | None, at: datetime) -> None:
+        """Queue an ack/resolve for the running service (the API and CLI use this)."""
+        if action not in ("ack", "resolve"):
+            raise ValueError(f"unknown action {action!r}")
+        with Session(self.engine) as s, s.begin():
+            s.add(ActionRow(ref=ref, action=action, actor=actor, comment=comment, at=at))
+
+    def take_requests(self) -> list[tuple[str, str, str, str | None, datetime]]:
+        with Session(self.engine) as s, s.begin():
+            rows = s.scalars(select(ActionRow).where(ActionRow.done == 0).order_by(ActionRow.seq))
+            out = []
+            for row in rows:
+                row.done = 1
+                out.append((row.ref, row.action, row.actor, row.comment, row.at))
+            return out
+
+    def alerts(self, site: str | None = None) -> list[AlertRow]:
+        with Session(self.engine) as s:
+            q = select(AlertRow).order_by(AlertRow.started_at)
+            if site is not None:
+                q = q.where(AlertRow.site == site)
+            rows = list(s.scalars(q).all())
+            s.expunge_all()
+            return rows
+
+    def audit(self, alert_id: str) -> list[AuditRow]:
+        with Session(self.engine) as s:
+            q = select(AuditRow).where(AuditRow.alert_id == alert_id).order_by(AuditRow.seq)
+            rows = list(s.scalars(q).all())
+            s.expunge_all()
+            return rows
+
+    def haccp_csv(self, site: str, year: int, month: int) -> str:
+        """HACCP-style record: each out-of-limit event, its corrective action and verification."""
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(
+            [
+                "alert_id",
+                "site",
+                "rule",
+                "subject",
+                "severity",
+                "started_at",
+                "fired_at",
+                "value",
+                "limit",
+                "deviation",
+                "acknowledged_by",
+                "acknowledged_at",
+                "corrective_action",
+                "verified_by",
+                "verified_at",
+                "state",
+                "history",
+            ]
+        )
+        with Session(self.engine) as s:
+            rows = s.scalars(
+                select(AlertRow)
+                .where(AlertRow.site == site)
+                .where(AlertRow.started_at >= start)
+                .where(AlertRow.started_at < end)
+                .order_by(AlertRow.started_at)
+            ).all()
+            for r in rows:
+                trail = s.scalars(
+                    select(AuditRow).where(AuditRow.alert_id == r.id).order_by(AuditRow.seq)
+                ).all()
+                history = "; ".join(
+                    f"{a.ts.isoformat()} {a.note or a.state}"
+                    + (f" by {a.actor}" if a.actor else "")
+                    + (f": {a.comment}" if a.comment else "")
+                    for a in trail
+                )
+                w.writerow(
+                    [
+                        r.id,
+                        r.site,
+                        r.rule,
+                        r.subject,
+                        r.severity,
+                        r.started_at.isoformat(),
+                        r.fired_at.isoformat() if r.fired_at else "",
+                        "" if r.value is None else f"{r.value:g}",
+                        "" if r.threshold is None else f"{r.threshold:g}",
+                        r.summary,
+                        r.acked_by or "",
+                        r.acked_at.isoformat() if r.acked_at else "",
+                        r.comment or "",
+                        r.resolved_by or ("auto (condition cleared)" if r.resolved_at else ""),
+                        r.resolved_at.isoformat() if r.resolved_at else "",
+                        r.state,
+                        history,
+                    ]
+                )
+        return out.getvalue()
