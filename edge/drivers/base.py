@@ -10,6 +10,7 @@ Drivers take `now` from the caller: the agent passes the wall clock, a simulatio
 passes its simulated clock, and both exercise the same code path.
 """
 
+import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,10 @@ class DriverConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(description="Driver type (entry-point name): sim, modbus, onewire, opencv")
+    type: str = Field(
+        description="Driver type (entry-point name: sim, modbus, onewire, opencv) "
+        "or an import path 'package.module:Class'"
+    )
     id: Id = Field(description="Sensor or camera id, unique on this agent")
     interval_s: float = Field(default=10.0, ge=0.1, le=86400, description="Sampling interval")
     zone: Id | None = Field(default=None, description="Zone the device watches")
@@ -94,15 +98,41 @@ class CameraDriver(ABC):
         """Release the stream."""
 
 
+_REGISTERED: dict[str, dict[str, type[Any]]] = {SENSOR_GROUP: {}, CAMERA_GROUP: {}}
+
+
+def register_driver(group: str, name: str, cls: type[Any]) -> None:
+    """Add a driver in-process, beside the entry points (tests, embedded use).
+
+    A registered name wins over an entry point of the same name.
+    """
+    _REGISTERED.setdefault(group, {})[name] = cls
+
+
+def _import_class(path: str) -> type[Any]:
+    module_name, _, attr = path.partition(":")
+    try:
+        cls: type[Any] = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"driver type {path!r} cannot be imported: {exc}") from exc
+    return cls
+
+
 def _load(group: str, spec: dict[str, Any], base: type[Any]) -> Any:
     kind = spec.get("type")
     if not isinstance(kind, str):
         raise ConfigError(f"driver entry {spec!r} has no 'type'")
+    local = _REGISTERED.get(group, {})
+    if ":" in kind:  # `package.module:Class`: a driver that is not packaged as a plugin
+        local = {kind: _import_class(kind)}
     found = {ep.name: ep for ep in entry_points(group=group)}
-    if kind not in found:
-        known = ", ".join(sorted(found)) or "none"
+    if kind not in found and kind not in local:
+        known = ", ".join(sorted(set(found) | set(local))) or "none"
         raise ConfigError(f"unknown driver type {kind!r} (known: {known})")
-    cls: Any = found[kind].load()
+    try:
+        cls: Any = local[kind] if kind in local else found[kind].load()
+    except ImportError as exc:
+        raise ConfigError(f"driver type {kind!r} cannot be loaded: {exc}") from exc
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ConfigError(f"entry point {kind!r} in {group} is not a {base.__name__}")
     config_model: type[DriverConfig] = getattr(cls, "config_model", DriverConfig)

@@ -1,0 +1,124 @@
+"""The agent's local configuration file (`bk edge run --config agent.yaml`).
+
+One pydantic tree on top of the shared `core.settings.Settings` (broker, logging,
+data dir): the `agent` section names the site and device, the buffer bounds, the
+sensors and cameras. Driver entries are validated by their own plugin's
+`config_model`, so a typo in a Modbus register map is reported as precisely as one in
+the broker port.
+"""
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.errors import ConfigError
+from core.ids import Id
+from core.schemas import CameraSettings
+from core.settings import Settings, load_settings
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BufferConfig(_Section):
+    max_readings: int = Field(
+        default=1_000_000, ge=10, description="Most readings kept on disk; oldest dropped first"
+    )
+    max_age_s: float = Field(
+        default=7 * 86400, gt=0, description="Readings older than this are dropped unsent"
+    )
+    synchronous: Literal["full", "normal"] = Field(
+        default="full",
+        description="SQLite sync: full survives power cuts, normal only process crashes",
+    )
+
+
+class PublishConfig(_Section):
+    batch_max: int = Field(
+        default=500, ge=1, le=1000, description="Most readings in one telemetry message"
+    )
+    max_inflight: int = Field(
+        default=20, ge=1, le=1000, description="Telemetry messages awaiting PUBACK at once"
+    )
+    linger_s: float = Field(
+        default=0.2, ge=0, le=60, description="Wait this long to gather readings into a batch"
+    )
+
+
+class CameraEntry(_Section):
+    """A camera: its driver config (free-form, checked by the plugin) and publish settings."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="Camera driver type: sim, opencv")
+    id: Id = Field(description="Camera id (also the device id of its frame topic)")
+    publish: CameraSettings = Field(
+        default_factory=CameraSettings,
+        description="Frame rate limit, resize, JPEG quality, motion gating",
+    )
+
+    def driver_spec(self) -> dict[str, Any]:
+        data = self.model_dump(exclude={"publish"})
+        data.update(self.model_extra or {})
+        data.setdefault("interval_s", 1.0 / self.publish.fps)
+        return data
+
+
+class InferenceConfig(_Section):
+    hook: str = Field(
+        description="Import path `module:factory` of an on-edge inference hook (optional)"
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description="Passed to the factory")
+
+
+class AgentConfig(_Section):
+    site: Id = Field(description="Site (kitchen) id")
+    device: Id = Field(description="This agent's device id")
+    heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Status heartbeat")
+    buffer: BufferConfig = Field(default_factory=BufferConfig, description="Disk buffer bounds")
+    publish: PublishConfig = Field(default_factory=PublishConfig, description="Telemetry batches")
+    sensors: list[dict[str, Any]] = Field(
+        default_factory=list, description="Sensor drivers (type picks the plugin)"
+    )
+    cameras: list[CameraEntry] = Field(default_factory=list, description="Cameras")
+    inference: InferenceConfig | None = Field(default=None, description="On-edge inference")
+    remote_config: bool = Field(
+        default=True, description="Follow the retained config topic (sampling, cameras)"
+    )
+    state_dir: Path | None = Field(
+        default=None, description="Buffer and last good config; default <data_dir>/edge-<device>"
+    )
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "AgentConfig":
+        ids = [str(s.get("id")) for s in self.sensors] + [c.id for c in self.cameras]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate sensor/camera ids: {', '.join(dupes)}")
+        return self
+
+
+class EdgeSettings(Settings):
+    """Settings of `bk edge run`: the shared tree plus the `agent` section."""
+
+    # Optional only because core's loader first builds the tree from the environment
+    # alone; `load_edge_settings` insists on it.
+    agent: AgentConfig | None = Field(default=None, description="The edge agent")
+
+    @property
+    def edge(self) -> AgentConfig:
+        if self.agent is None:
+            raise ConfigError("the settings have no 'agent' section (site, device, sensors)")
+        return self.agent
+
+    def state_path(self) -> Path:
+        return self.edge.state_dir or (self.data_dir / f"edge-{self.edge.device}")
+
+
+def load_edge_settings(path: Path | str | None) -> EdgeSettings:
+    """Load and validate agent.yaml (+ BK_ environment); ConfigError with a readable report."""
+    settings = load_settings(path, cls=EdgeSettings)
+    settings.edge  # noqa: B018 - raises ConfigError when the section is missing
+    return settings
