@@ -4,6 +4,7 @@ Payloads are built once with the core schemas (so they are exactly what an edge 
 sends) and published as fast as a paho client can, at QoS 1.
 """
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,8 +12,20 @@ from datetime import UTC, datetime, timedelta
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from core.schemas import Reading, SensorKind, Telemetry, encode
-from core.topics import telemetry_topic
+from core.schemas import (
+    AlertEvent,
+    AlertState,
+    Box,
+    Detection,
+    DetectionEvent,
+    DeviceState,
+    DeviceStatus,
+    Reading,
+    SensorKind,
+    Telemetry,
+    encode,
+)
+from core.topics import alerts_topic, detections_topic, status_topic, telemetry_topic
 
 
 def telemetry_messages(
@@ -83,3 +96,113 @@ def publish_all(
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+def _good(site: str, device: str, **reading: object) -> dict[str, object]:
+    r: dict[str, object] = {
+        "sensor": "t1",
+        "kind": "temperature",
+        "value": 3.5,
+        "unit": "degC",
+        "ts": datetime.now(UTC).isoformat(),
+        "seq": 1,
+    }
+    r.update(reading)
+    return {"v": 1, "site": site, "device": device, "readings": [r]}
+
+
+def hostile_corpus(site: str, device: str = "agent1") -> list[tuple[str, str, bytes]]:
+    """Messages a broken or hostile sender might publish: (expected reason, topic, payload).
+
+    Every one must be refused with that reason, dead-lettered and counted, while good
+    traffic around it is written.
+    """
+    topic = telemetry_topic(site, device)
+    prefix = topic.rsplit("/", 3)[0]
+
+    def j(obj: object) -> bytes:
+        return json.dumps(obj).encode()
+
+    deep = b"[" * 5000 + b"]" * 5000
+    now = datetime.now(UTC).isoformat()
+    status = {"v": 1, "site": site, "device": device, "state": "online", "ts": now}
+    detection = {
+        "v": 1,
+        "site": site,
+        "camera": "cam1",
+        "ts": now,
+        "seq": 1,
+        "width": 640,
+        "height": 480,
+        "model": "m",
+    }
+    return [
+        ("bad_json", topic, b'{"v": 1, "site": '),
+        ("bad_json", topic, b"\xff\xfe\x00 not json at all"),
+        ("bad_json", topic, b""),
+        ("invalid", topic, j(_good(site, device, value="hot"))),
+        ("invalid", topic, j(_good(site, device, seq="one"))),
+        ("invalid", topic, j(_good(site, device, value=None))),
+        ("invalid", topic, j(_good(site, device)).replace(b"3.5", b"NaN")),
+        ("invalid", topic, j(_good(site, device)).replace(b"3.5", b"Infinity")),
+        ("invalid", topic, j(_good(site, device, value=10_000.0))),
+        ("invalid", topic, j(_good(site, device, unit="degF"))),
+        ("invalid", topic, j(_good(site, device, seq=-1))),
+        ("invalid", topic, j(_good(site, device, ts="9999-12-31T23:59:59+00:00"))),
+        ("invalid", topic, j(_good(site, device, ts="2024-01-01T00:00:00"))),  # naive
+        ("invalid", topic, j(_good(site, device, ts="1970-01-01T00:00:00+00:00"))),
+        ("invalid", topic, j(_good(site, device, sensor="t+1"))),
+        ("invalid", topic, j(_good(site, device, sensor="#"))),
+        ("invalid", topic, j(_good(site, device, extra="field"))),
+        ("invalid", topic, j({"v": 1, "site": site, "device": device, "readings": []})),
+        ("invalid", topic, j({"v": 2, "site": site, "device": device, "readings": []})),
+        ("invalid", topic, j([1, 2, 3])),
+        ("invalid", topic, j({**_good(site, device), "site": "a/b"})),
+        ("bad_json", topic, deep),
+        ("too_large", topic, b'{"v": 1, "pad": "' + b"x" * 300_000 + b'"}'),
+        ("topic_mismatch", topic, j(_good("other-site", device))),
+        ("topic_mismatch", topic, j(_good(site, "other-device"))),
+        ("bad_topic", f"{prefix}/Bad.Site/{device}/telemetry", j(_good(site, device))),
+        ("bad_topic", f"{prefix}/_dlq/{device}/telemetry", j(_good(site, device))),
+        ("bad_topic", f"{prefix}/{site}/{'d' * 80}/telemetry", j(_good(site, device))),
+        ("bad_topic", f"{prefix}/sit\u00e9/{device}/telemetry", j(_good(site, device))),
+        ("invalid", status_topic(site, device), j({**status, "state": "exploded"})),
+        ("topic_mismatch", detections_topic(site, "cam2"), j(detection)),
+        ("invalid", alerts_topic(site), j({"v": 1, "site": site})),
+    ]
+
+
+def good_other_channels(site: str, device: str = "agent1") -> list[tuple[str, bytes]]:
+    """One valid status, detections and alert message for `site` (4 points in all)."""
+    now = datetime.now(UTC)
+    status = DeviceStatus(site=site, device=device, state=DeviceState.ONLINE, ts=now, uptime_s=5)
+    detection = DetectionEvent(
+        site=site,
+        camera="cam1",
+        ts=now,
+        seq=7,
+        width=640,
+        height=480,
+        model="test-1",
+        detections=[
+            Detection(cls="no_hat", score=0.9, box=Box(x1=1, y1=2, x2=30, y2=40)),
+            Detection(cls="rodent", score=0.7, box=Box(x1=5, y1=5, x2=9, y2=9), zone="prep"),
+        ],
+    )
+    alert = AlertEvent(
+        id="0123456789abcdef",
+        fingerprint="fedcba9876543210",
+        site=site,
+        rule="cold-room-too-warm",
+        subject=f"{device}/t1",
+        state=AlertState.FIRING,
+        ts=now,
+        started_at=now,
+        summary="cold room above 8 degC for 10 min",
+        value=9.5,
+    )
+    return [
+        (status_topic(site, device), encode(status)),
+        (detections_topic(site, "cam1"), encode(detection)),
+        (alerts_topic(site), encode(alert)),
+    ]
