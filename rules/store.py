@@ -110,7 +110,30 @@ class ActionRow(Base):
     done: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
-_FIELDS = ["id", "fingerprint", "site", "rule", "subject", "device", "state", "started_at", "updated_at", "fired_at", "acked_at", "acked_by", "resolved_at", "resolved_by", "comment", "summary", "value", "threshold", "level", "last_notified_at", "last_seen_at", "evidence"]
+_FIELDS = [
+    "id",
+    "fingerprint",
+    "site",
+    "rule",
+    "subject",
+    "device",
+    "state",
+    "started_at",
+    "updated_at",
+    "fired_at",
+    "acked_at",
+    "acked_by",
+    "resolved_at",
+    "resolved_by",
+    "comment",
+    "summary",
+    "value",
+    "threshold",
+    "level",
+    "last_notified_at",
+    "last_seen_at",
+    "evidence",
+]
 
 
 class AlertStore:
@@ -171,7 +194,7 @@ class AlertStore:
     def load_state(self) -> dict[str, Any] | None:
         with Session(self.engine) as s:
             row = s.get(StateRow, self.name)
-            return json.loads(row.data) if row is not None else None  # type: ignore[no-any-return]
+            return json.loads(row.data) if row is not None else None
 
     def save_state(self, state: dict[str, Any]) -> None:
         data = json.dumps(state, separators=(",", ":"))

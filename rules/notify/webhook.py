@@ -1,0 +1,52 @@
+"""Generic webhook: JSON body, HMAC-SHA256 signature in `X-BK-Signature: sha256=<hex>`."""
+
+import hashlib
+import hmac
+import json
+from typing import Literal
+
+import httpx
+from pydantic import Field, SecretStr
+
+from rules.alerts import Notice
+from rules.notify.base import Channel, ChannelBase
+
+SIGNATURE_HEADER = "X-BK-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookConfig(ChannelBase):
+    type: Literal["webhook"] = "webhook"
+    url: str = Field(description="Receiver URL")
+    secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key")
+    timeout_s: float = Field(default=5.0, gt=0, description="Per request")
+
+
+class WebhookChannel(Channel):
+    type_key = "webhook"
+
+    def __init__(self, config: WebhookConfig) -> None:
+        super().__init__(config)
+        self.cfg = config
+        self.http = httpx.Client(timeout=config.timeout_s)
+
+    def payload(self, notice: Notice) -> dict[str, object]:
+        return {
+            "kind": notice.kind,
+            "roles": list(notice.roles),
+            "level": notice.level,
+            "alert": notice.event.model_dump(mode="json", exclude_none=True),
+        }
+
+    def send(self, notice: Notice) -> None:
+        body = json.dumps(self.payload(notice), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.cfg.secret is not None:
+            headers[SIGNATURE_HEADER] = sign(self.cfg.secret.get_secret_value(), body)
+        self.http.post(self.cfg.url, content=body, headers=headers).raise_for_status()
+
+    def close(self) -> None:
+        self.http.close()
