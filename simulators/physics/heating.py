@@ -1,0 +1,109 @@
+"""Heated equipment: hot-holding cabinets and disinfection cabinets.
+
+Both are one thermal node `C dT/dt = UA (T_amb − T) + Q_heater·on` with a heater on a
+thermostat. A hot-holding cabinet holds its food at or above 60 °C all the time it is
+powered. A disinfection cabinet runs cycles: heat up to its hold temperature, hold it
+(thermostat) for `hold_s`, then switch off and cool. A cycle that stops early (the
+`disinfection_short` fault: door opened, timer misset) holds for less.
+"""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HotHoldingParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    setpoint_c: float = Field(default=72.0, ge=40, le=120, description="Thermostat set point")
+    hysteresis_c: float = Field(default=4.0, gt=0, le=20, description="Thermostat dead band")
+    mass_j_per_k: float = Field(default=8.0e4, gt=0, description="Heat capacity (food + pans)")
+    ua_w_per_k: float = Field(default=6.0, gt=0, description="Loss conductance to the room")
+    heater_w: float = Field(default=1000.0, gt=0, description="Heater power")
+    initial_c: float | None = Field(default=None, description="Start temperature (set point)")
+
+
+class HotHolding:
+    """A hot-holding (bain-marie / heated cabinet) thermal node."""
+
+    def __init__(self, params: HotHoldingParams) -> None:
+        self.params = params
+        self.temp_c = params.setpoint_c if params.initial_c is None else params.initial_c
+        self.heater_on = False
+
+    def step(self, dt_s: float, ambient_c: float, *, powered: bool = True) -> None:
+        p = self.params
+        half = p.hysteresis_c / 2
+        if not powered:
+            self.heater_on = False
+        elif self.temp_c < p.setpoint_c - half:
+            self.heater_on = True
+        elif self.temp_c > p.setpoint_c + half:
+            self.heater_on = False
+        heat_w = p.ua_w_per_k * (ambient_c - self.temp_c) + (p.heater_w if self.heater_on else 0)
+        self.temp_c += heat_w * dt_s / p.mass_j_per_k
+
+
+class DisinfectionParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: str = Field(default="infrared", description="infrared (≥120 °C) or steam (≥100 °C)")
+    hold_c: float = Field(default=125.0, ge=60, le=200, description="Thermostat during the hold")
+    hysteresis_c: float = Field(default=4.0, gt=0, le=20, description="Dead band during the hold")
+    hold_s: float = Field(default=900.0, gt=0, description="Hold time of a full cycle")
+    mass_j_per_k: float = Field(default=2.0e4, gt=0, description="Heat capacity (cabinet + ware)")
+    ua_w_per_k: float = Field(default=5.0, gt=0, description="Loss conductance to the room")
+    heater_w: float = Field(default=2500.0, gt=0, description="Heater power")
+    cycles_at: list[str] = Field(
+        default_factory=lambda: ["01:30", "05:30", "11:30"],
+        description="Daily cycle start times, HH:MM UTC (after each meal service)",
+    )
+
+
+STEAM = DisinfectionParams(method="steam", hold_c=103.0, hysteresis_c=2.0, hold_s=1200.0)
+"""Steam cabinet: at least 100 °C for 20 min."""
+
+
+class CyclePhase(StrEnum):
+    IDLE = "idle"
+    HEATING = "heating"
+    HOLDING = "holding"
+
+
+class DisinfectionCabinet:
+    """A disinfection cabinet's temperature and cycle state."""
+
+    def __init__(self, params: DisinfectionParams, ambient_c: float = 22.0) -> None:
+        self.params = params
+        self.temp_c = ambient_c
+        self.phase = CyclePhase.IDLE
+        self.heater_on = False
+        self._held_s = 0.0
+        self._hold_for_s = params.hold_s
+
+    def start_cycle(self, hold_s: float | None = None) -> None:
+        """Start a cycle; `hold_s` shorter than the normal hold is a cycle stopped early."""
+        self.phase = CyclePhase.HEATING
+        self._held_s = 0.0
+        self._hold_for_s = self.params.hold_s if hold_s is None else hold_s
+
+    def step(self, dt_s: float, ambient_c: float, *, powered: bool = True) -> None:
+        p = self.params
+        if not powered:
+            self.phase = CyclePhase.IDLE
+        if self.phase is CyclePhase.HEATING:
+            self.heater_on = True
+            if self.temp_c >= p.hold_c:
+                self.phase = CyclePhase.HOLDING
+        elif self.phase is CyclePhase.HOLDING:
+            self._held_s += dt_s
+            if self._held_s >= self._hold_for_s:
+                self.phase = CyclePhase.IDLE
+            elif self.temp_c < p.hold_c - p.hysteresis_c:
+                self.heater_on = True
+            elif self.temp_c > p.hold_c:
+                self.heater_on = False
+        if self.phase is CyclePhase.IDLE:
+            self.heater_on = False
+        heat_w = p.ua_w_per_k * (ambient_c - self.temp_c) + (p.heater_w if self.heater_on else 0)
+        self.temp_c += heat_w * dt_s / p.mass_j_per_k

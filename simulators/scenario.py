@@ -1,0 +1,337 @@
+"""Scenario files: a fleet of kitchens, their devices and cameras, and a timeline of incidents.
+
+A scenario is YAML validated by pydantic (`extra="forbid"` everywhere), e.g.:
+
+    seed: 7
+    start: 2026-01-05T00:00:00Z
+    duration: 1d                 # 90s, 15m, 4h, 1d, ISO 8601 (PT4H) or seconds
+    sites:
+      school-001:
+        category: school_canteen
+        devices:
+          coldroom1: {model: cold_room}           # sensors t1, door, power by default
+          freezer1: {model: freezer, params: {setpoint_c: -21}}
+        cameras:
+          cam1: {zone: prep_area}
+    incidents:
+      - {site: school-001, device: coldroom1, kind: door_left_open, at: 2026-01-05T03:00:00Z,
+         duration: 2h}
+
+Every incident says which alert it should cause (`expect_rule`, `None` for faults that
+must NOT alert) and by when (`expect_within`). Left out, both are derived: the rule
+from the fault and the device's role, the deadline from the device's own physics (the
+time the fault takes to push the temperature across its limit, from the bottom of the
+thermostat band in the coolest room, plus margin for the rule's persistence). Write
+`expect_rule: null` to say explicitly that an incident must not alert.
+
+Times must not lie in the future (readings' source timestamps are checked by the
+centre); `bk sim run` shifts a scenario to end at the wall clock.
+"""
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple
+
+import yaml
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from core.errors import ConfigError
+from core.ids import Id
+from core.registry import SiteCategory
+from core.settings import format_validation_error
+from simulators.devices import (
+    DeviceModel,
+    DeviceSpec,
+    default_sensors,
+    params_for,
+    primary_sensor,
+)
+from simulators.faults import INSTANT_FAULTS, SITE_FAULTS, FaultKind
+from simulators.physics import RefrigerationParams, RoomParams
+
+_DURATION_RE = re.compile(r"\A\s*(\d+(?:\.\d+)?)\s*([smhd])\s*\Z")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _parse_duration(value: Any) -> Any:
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value)
+        if match:
+            return timedelta(seconds=float(match[1]) * _UNIT_S[match[2]])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
+"""A duration: `90s`, `15m`, `4h`, `1d`, ISO 8601 (`PT4H`), `HH:MM:SS` or seconds."""
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class CameraSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    zone: Id = Field(default="prep_area", description="Zone the camera watches")
+    fps: float = Field(default=1.0, gt=0, le=30, description="Frames per second")
+    width: int = Field(default=640, ge=64, le=4096, description="Frame width, px")
+    height: int = Field(default=480, ge=48, le=4096, description="Frame height, px")
+    scene: dict[str, Any] = Field(
+        default_factory=dict, description="Options for simulators.scenes.SceneSpec (if present)"
+    )
+
+
+class SiteSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=200, description="Kitchen name")
+    category: SiteCategory = Field(default=SiteCategory.SCHOOL_CANTEEN, description="Kind")
+    district: str = Field(default="", max_length=100, description="Supervising district")
+    timezone: str = Field(default="Asia/Shanghai", description="IANA time zone")
+    agent: Id = Field(default="edge1", description="Device id of the kitchen's edge agent")
+    room: RoomParams = Field(default_factory=RoomParams, description="Kitchen air")
+    devices: dict[Id, DeviceSpec] = Field(default_factory=dict, description="Sensor devices")
+    cameras: dict[Id, CameraSpec] = Field(default_factory=dict, description="Cameras")
+
+    @model_validator(mode="after")
+    def _ids_distinct(self) -> "SiteSpec":
+        clash = (set(self.devices) & set(self.cameras)) | (
+            {self.agent} & (set(self.devices) | set(self.cameras))
+        )
+        if clash:
+            raise ValueError(f"ids used twice in one site: {sorted(clash)}")
+        return self
+
+
+class Incident(BaseModel):
+    """One fault on the timeline and the alert it should cause."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: Id = Field(description="Site id")
+    device: Id = Field(description="Device id (the agent id for network_outage/clock_skew)")
+    sensor: Id | None = Field(default=None, description="Sensor (sensor faults; else primary)")
+    kind: FaultKind = Field(description="Which fault")
+    at: AwareDatetime = Field(description="When the fault starts")
+    duration: Duration | None = Field(default=None, description="How long; None = to the end")
+    magnitude: float | None = Field(
+        default=None, description="Drift °C/h, spike size, skew s, short-cycle hold s, τ factor"
+    )
+    expect_rule: str | None = Field(default=None, description="Rule id it must fire (or None)")
+    expect_within: Duration | None = Field(default=None, description="Deadline after `at`")
+
+    @field_validator("at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+    @property
+    def end(self) -> datetime | None:
+        return None if self.duration is None else self.at + self.duration
+
+    def active(self, when: datetime) -> bool:
+        """Whether the fault is in force at `when` (instant faults: only their start)."""
+        return self.at <= when and (self.duration is None or when < self.at + self.duration)
+
+
+class ExpectedAlert(NamedTuple):
+    """An alert the rules must raise: `rule` on `subject` at `site`, in [not_before, by]."""
+
+    site: str
+    rule: str
+    subject: str
+    not_before: datetime
+    by: datetime
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(default=0, ge=0, description="Seed of every random draw")
+    start: AwareDatetime = Field(description="Simulated start time (UTC)")
+    duration: Duration = Field(description="Simulated length")
+    sites: dict[Id, SiteSpec] = Field(description="The kitchens")
+    incidents: list[Incident] = Field(default_factory=list, description="Fault timeline")
+
+    @field_validator("start")
+    @classmethod
+    def _start_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.duration
+
+    @model_validator(mode="after")
+    def _check_incidents(self) -> "Scenario":
+        if self.duration <= timedelta(0):
+            raise ValueError("duration must be positive")
+        filled = []
+        for n, inc in enumerate(self.incidents):
+            where = f"incidents[{n}] ({inc.kind.value} at {inc.site}/{inc.device})"
+            try:
+                filled.append(_complete(self, inc))
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from exc
+        self.incidents = filled
+        return self
+
+    def expected_alerts(self) -> list["ExpectedAlert"]:
+        """The alerts this scenario must cause, in order of their deadline."""
+        out = []
+        for inc in self.incidents:
+            if inc.expect_rule is None or inc.expect_within is None:
+                continue
+            subject = inc.device if inc.sensor is None else f"{inc.device}/{inc.sensor}"
+            out.append(
+                ExpectedAlert(
+                    inc.site, inc.expect_rule, subject, inc.at, inc.at + inc.expect_within
+                )
+            )
+        return sorted(out, key=lambda a: (a.by, a.site, a.subject))
+
+    def shifted(self, delta: timedelta) -> "Scenario":
+        """The same scenario moved in time by `delta` (start and every incident)."""
+        data = self.model_dump()
+        data["start"] = self.start + delta
+        for inc in data["incidents"]:
+            inc["at"] += delta
+        return Scenario.model_validate(data)
+
+
+# -- defaults of an incident ----------------------------------------------------------
+
+RULE_COLD = "cold-holding-high"
+RULE_FROZEN = "frozen-high"
+RULE_HOT = "hot-holding-low"
+LIMIT_C = {
+    DeviceModel.COLD_ROOM: 8.0,
+    DeviceModel.SAMPLE_FRIDGE: 8.0,
+    DeviceModel.FREEZER: -18.0,
+}
+RULE_MARGIN = timedelta(minutes=30)
+"""Added to a physics deadline: the rule's persistence window and a reading interval."""
+
+FIXED_DEADLINES: dict[FaultKind, tuple[str, timedelta]] = {
+    FaultKind.SENSOR_DROPOUT: ("no-data", timedelta(minutes=20)),
+    FaultKind.NETWORK_OUTAGE: ("device-offline", timedelta(minutes=5)),
+    FaultKind.SLOW_COOLING: ("cooling-too-slow", timedelta(hours=2, minutes=30)),
+    FaultKind.DISINFECTION_SHORT: ("disinfection-incomplete", timedelta(hours=1)),
+}
+MIN_FAULT = {
+    FaultKind.SENSOR_DROPOUT: timedelta(minutes=15),
+    FaultKind.NETWORK_OUTAGE: timedelta(minutes=2),
+}
+"""Shorter faults than this are not expected to alert."""
+
+ALLOWED: dict[FaultKind, frozenset[DeviceModel]] = {
+    FaultKind.COMPRESSOR_FAILURE: frozenset(LIMIT_C),
+    FaultKind.DOOR_LEFT_OPEN: frozenset(LIMIT_C),
+    FaultKind.POWER_CUT: frozenset(DeviceModel) - {DeviceModel.ROOM},
+    FaultKind.DISINFECTION_SHORT: frozenset({DeviceModel.DISINFECTION}),
+    FaultKind.SLOW_COOLING: frozenset({DeviceModel.FOOD_COOLING}),
+}
+
+
+def crossing_time(params: RefrigerationParams, room: RoomParams, kind: FaultKind) -> float | None:
+    """Seconds until a fault pushes a refrigerated enclosure across its limit (None: never).
+
+    Worst case for the deadline: starting from the bottom of the thermostat band in
+    the coolest hour of the day (cooking heat ignored). Closed form of the one-node model.
+    """
+    limit = 8.0 if params.setpoint_c > -5 else -18.0
+    ambient = room.mean_c - room.amplitude_c
+    t0 = params.setpoint_c - params.hysteresis_c / 2
+    if kind is FaultKind.DOOR_LEFT_OPEN:
+        ua = params.ua_w_per_k + params.door_ua_w_per_k
+        equilibrium = ambient - params.compressor_w / ua
+    else:
+        ua = params.ua_w_per_k
+        equilibrium = ambient
+    if equilibrium <= limit:
+        return None
+    return params.mass_j_per_k / ua * math.log((equilibrium - t0) / (equilibrium - limit))
+
+
+def _complete(scn: Scenario, inc: Incident) -> Incident:
+    """Check an incident against the fleet and fill in sensor and expectation defaults."""
+    site = scn.sites.get(inc.site)
+    if site is None:
+        raise ValueError(f"unknown site {inc.site!r}")
+    if not scn.start <= inc.at < scn.end:
+        raise ValueError(f"at {inc.at.isoformat()} is outside the scenario")
+    explicit = inc.model_fields_set
+    update: dict[str, Any] = {}
+    rule: str | None = None
+    within: timedelta | None = None
+    if inc.kind in SITE_FAULTS:
+        if inc.device != site.agent:
+            raise ValueError(f"a site fault names the agent ({site.agent!r}), not {inc.device!r}")
+        if inc.sensor is not None:
+            raise ValueError("a site fault has no sensor")
+    else:
+        spec = site.devices.get(inc.device)
+        if spec is None:
+            raise ValueError(f"unknown device {inc.device!r} in site {inc.site!r}")
+        sensors = spec.sensors or default_sensors(spec.model)
+        allowed = ALLOWED.get(inc.kind)
+        if allowed is not None and spec.model not in allowed:
+            raise ValueError(f"{inc.kind.value} does not apply to a {spec.model.value}")
+        if inc.sensor is None:
+            update["sensor"] = primary_sensor(spec.model, sensors)
+        elif inc.sensor not in sensors:
+            raise ValueError(f"unknown sensor {inc.sensor!r} (has {sensors})")
+        if inc.kind in LIMIT_FAULTS and spec.model in LIMIT_C:
+            params = params_for(spec)
+            assert isinstance(params, RefrigerationParams)
+            secs = crossing_time(params, site.room, inc.kind)
+            lasting = inc.duration.total_seconds() if inc.duration else math.inf
+            if secs is not None and lasting > secs + RULE_MARGIN.total_seconds():
+                rule = RULE_FROZEN if spec.model is DeviceModel.FREEZER else RULE_COLD
+                within = timedelta(seconds=math.ceil(secs * 1.25)) + RULE_MARGIN
+        elif inc.kind is FaultKind.POWER_CUT and spec.model is DeviceModel.HOT_HOLDING:
+            rule, within = RULE_HOT, timedelta(hours=2)
+    if inc.kind in FIXED_DEADLINES:
+        candidate, deadline = FIXED_DEADLINES[inc.kind]
+        lasting_td = inc.duration if inc.duration is not None else scn.end - inc.at
+        if lasting_td >= MIN_FAULT.get(inc.kind, timedelta(0)):
+            rule, within = candidate, deadline
+    if inc.kind in INSTANT_FAULTS and inc.duration is not None:
+        raise ValueError(f"{inc.kind.value} starts at `at` and takes no duration")
+    if "expect_rule" not in explicit:
+        update["expect_rule"] = rule
+    if "expect_within" not in explicit:
+        update["expect_within"] = within if update.get("expect_rule", inc.expect_rule) else None
+    result = inc.model_copy(update=update)
+    if result.expect_rule is not None and result.expect_within is None:
+        raise ValueError(f"expect_rule {result.expect_rule!r} needs expect_within")
+    return result
+
+
+LIMIT_FAULTS = frozenset(
+    {FaultKind.COMPRESSOR_FAILURE, FaultKind.DOOR_LEFT_OPEN, FaultKind.POWER_CUT}
+)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario file; ConfigError with a readable report otherwise."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read scenario {path}: {exc}") from exc
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, f"scenario {path}")) from exc
