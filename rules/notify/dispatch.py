@@ -7,12 +7,19 @@ import threading
 import time
 from collections import deque
 
-from tenacity import Retrying, stop_after_attempt, wait_exponential
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from rules.alerts import Notice
 from rules.notify.base import Channel
 
 logger = logging.getLogger(__name__)
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A refusal (4xx but 429) will be refused again: do not hammer the receiver."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return not (isinstance(status, int) and 400 <= status < 500 and status != 429)
 
 
 class _Limiter:
@@ -83,6 +90,7 @@ class Dispatcher:
             try:
                 for attempt in Retrying(
                     stop=stop_after_attempt(self.attempts),
+                    retry=retry_if_exception(_retryable),
                     wait=wait_exponential(multiplier=self.backoff_s, max=30),
                     reraise=True,
                 ):
