@@ -50,11 +50,11 @@ class Collector:
     def _on(self, msg: mqtt.MQTTMessage) -> None:
         with self.lock:
             if msg.topic.endswith("/telemetry"):
-                batch = decode(Telemetry, msg.payload)
+                batch = decode(Telemetry, bytes(msg.payload))
                 self.readings.extend(batch.readings)
                 self.arrived.extend([datetime.now(UTC)] * len(batch.readings))
             else:
-                self.statuses.append(decode(DeviceStatus, msg.payload))
+                self.statuses.append(decode(DeviceStatus, bytes(msg.payload)))
 
     def seqs(self) -> list[int]:
         with self.lock:
