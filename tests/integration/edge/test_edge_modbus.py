@@ -35,8 +35,8 @@ class ModbusPeer:
     def __init__(self, holding: list[int], inputs: list[int]) -> None:
         # pymodbus data blocks count from 1 (Modbus "register 1" is wire address 0).
         self.device = ModbusDeviceContext(
-            hr=ModbusSequentialDataBlock(1, holding),
-            ir=ModbusSequentialDataBlock(1, inputs),
+            hr=ModbusSequentialDataBlock(1, holding),  # type: ignore[no-untyped-call]
+            ir=ModbusSequentialDataBlock(1, inputs),  # type: ignore[no-untyped-call]
         )
         self.context = ModbusServerContext(devices=self.device, single=True)
         self.port = free_port()
@@ -68,7 +68,7 @@ class ModbusPeer:
 
     def stop(self) -> None:
         assert self.server is not None
-        asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop).result(10)
+        asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop)  # type: ignore[no-untyped-call].result(10)
         self.thread.join(10)
 
 

@@ -71,7 +71,7 @@ def test_edge_onewire_named_probes_and_failures(tmp_path: Path) -> None:
 
 
 def _video(path: Path, frames: int = 12) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (320, 240))
     assert writer.isOpened()
     for i in range(frames):
         img = np.zeros((240, 320, 3), np.uint8)
