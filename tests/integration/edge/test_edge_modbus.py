@@ -68,7 +68,8 @@ class ModbusPeer:
 
     def stop(self) -> None:
         assert self.server is not None
-        asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop)  # type: ignore[no-untyped-call].result(10)
+        stopping = self.server.shutdown()  # type: ignore[no-untyped-call]
+        asyncio.run_coroutine_threadsafe(stopping, self.loop).result(10)
         self.thread.join(10)
 
 
