@@ -40,6 +40,7 @@ the past or the future can be simulated quickly; encode them with `core.schemas.
 """
 
 import math
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -137,10 +138,23 @@ def _batch(
     return Telemetry.model_construct(site=site, device=dev.device, readings=readings)
 
 
+def _phase(site: str, device: str, interval_s: float) -> float:
+    """A stable offset inside the interval, so a fleet's readings spread over time."""
+    return (zlib.crc32(f"{site}/{device}".encode()) % 1000) / 1000 * interval_s
+
+
 def ticks(
-    scenario: Scenario, until: datetime | None = None, step_s: float = 10.0
+    scenario: Scenario,
+    until: datetime | None = None,
+    step_s: float = 10.0,
+    *,
+    stagger: bool = False,
 ) -> Iterator[Tick]:
-    """The fleet tick by tick: each tick's messages, at `step_s` of simulated time apart."""
+    """The fleet tick by tick: each tick's messages, at `step_s` of simulated time apart.
+
+    With `stagger`, each device's first reading is offset by a stable fraction of its
+    interval (real agents are not in step); otherwise every device reads at t = 0.
+    """
     if step_s <= 0:
         raise ValueError("step_s must be positive")
     end = scenario.end if until is None else min(until, scenario.end)
@@ -158,7 +172,10 @@ def ticks(
             agent=scenario.sites[site_id].agent,
             outages=[f for f in site_faults if f.kind is FaultKind.NETWORK_OUTAGE],
             skews=[f for f in site_faults if f.kind is FaultKind.CLOCK_SKEW],
-            next_due=dict.fromkeys(kitchen.devices, 0.0),
+            next_due={
+                d: _phase(site_id, d, dev.spec.interval_s) if stagger else 0.0
+                for d, dev in kitchen.devices.items()
+            },
             seq=dict.fromkeys(kitchen.devices, 0),
         )
     n = 0
