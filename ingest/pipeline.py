@@ -249,6 +249,9 @@ class Pipeline:
         self.stats.store_ok = False
         self.stats.last_error = str(exc)[:300]
         wait = state.next_action.sleep if state.next_action is not None else 0.0
+        n = state.attempt_number
+        if n > 3 and n % 10:
+            return  # a long outage logs its first attempts, then every tenth
         logger.warning(
             "store write failed (attempt %d, %d messages waiting): %s; retrying in %.1f s",
             state.attempt_number,
