@@ -44,20 +44,29 @@ def reading_lines(msg: Telemetry) -> tuple[str, int]:
 
     Tags sorted by key (device, kind, sensor, site, zone), fields sorted (seq, value),
     ids need no escaping (their alphabet is [a-z0-9_-]). Returns (text, first ts ns).
+    This is the per-reading hot path: few calls, one f-string per line, the timestamp
+    conversion reused when readings of a message share their time (the usual case).
     """
     head = f"reading,device={msg.device},kind="
     site = f",site={msg.site}"
     out = []
-    first = -1
+    last_ts = None
+    t = first = -1
     for r in msg.readings:
-        t = _ns(r.ts)
-        if first < 0:
-            first = t
-        zone = f",zone={r.zone}" if r.zone else ""
-        s = str(float(r.value))
-        if s.endswith(".0"):
+        ts = r.ts
+        if ts != last_ts:
+            last_ts = ts
+            t = _ns(ts)
+            if first < 0:
+                first = t
+        s = repr(float(r.value))
+        if s[-2:] == ".0":
             s = s[:-2]
-        out.append(f"{head}{r.kind.value},sensor={r.sensor}{site}{zone} seq={r.seq}i,value={s} {t}")
+        zone = r.zone
+        out.append(
+            f"{head}{r.kind},sensor={r.sensor}{site}{',zone=' + zone if zone else ''} "
+            f"seq={r.seq}i,value={s} {t}"
+        )
     return "\n".join(out), first
 
 
