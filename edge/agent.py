@@ -250,16 +250,18 @@ class EdgeAgent:
     # -- sampling -------------------------------------------------------------------
 
     def _sample_loop(self, sensor: _Sensor) -> None:
-        next_due = time.monotonic()
+        next_due = last = time.monotonic()
         while not self._stop.is_set():
             delay = next_due - time.monotonic()
             if delay > 0:
                 sensor.wake.wait(delay)
                 if sensor.wake.is_set():
                     sensor.wake.clear()
-                    continue  # interval changed or stopping: recompute
+                    next_due = last + sensor.interval_s  # interval changed: recompute
+                    continue
             if self._stop.is_set():
                 return
+            last = time.monotonic()
             if sensor.enabled:
                 self.sample_once(sensor.driver)
             next_due += sensor.interval_s
@@ -275,6 +277,10 @@ class EdgeAgent:
         except (OSError, TimeoutError, BkError) as exc:
             self.counters.read_errors += 1
             logger.warning("sensor %s: read failed: %s", driver.config.id, exc)
+            return 0
+        except Exception:  # a driver bug must not stop this sensor's sampling
+            self.counters.read_errors += 1
+            logger.exception("sensor %s: driver error", driver.config.id)
             return 0
         good = [s for s in (self._checked(driver, x) for x in samples) if s is not None]
         self.buffer.append(good)

@@ -170,9 +170,13 @@ def test_edge_sigkill_during_outage_loses_nothing(
         left = buffered.depth
         buffered.close()
         assert left >= 8, "the offline readings must be on disk after SIGKILL"
+        before = len(collector.seqs())
         broker.start()
         agent = _run_agent(config, log)
-        time.sleep(1.5)
+        # The restarted agent replays the backlog, then goes on sampling.
+        assert collector.wait_for(lambda: len(collector.seqs()) >= before + left + 5, 20), (
+            log.read_text()[-3000:]
+        )
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(15) == 0, log.read_text()[-3000:]
     finally:
