@@ -95,13 +95,13 @@ def run(
 ) -> None:
     """Publish a fleet over MQTT exactly as its edge agents would, at a speed factor."""
     from core.logging_setup import setup_logging
-    from core.settings import load_settings
+    from core.settings import Settings, load_settings
     from simulators.generate import generate_fleet
     from simulators.runner import FleetRunner
     from simulators.runner import rebase as rebase_scenario
 
     try:
-        settings = load_settings(config)
+        settings = load_settings(config, cls=Settings)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

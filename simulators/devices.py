@@ -265,10 +265,10 @@ class SimDevice:
                 forced_open = True
             elif f.kind is FaultKind.POWER_CUT and f.active(t_s):
                 powered = False
-            elif f.kind is FaultKind.DISINFECTION_SHORT and t_s - dt < f.at_s <= t_s:
+            elif f.kind is FaultKind.DISINFECTION_SHORT and t_s - dt <= f.at_s < t_s:
                 assert isinstance(self.model, DisinfectionCabinet)
                 self.model.start_cycle(hold_s=f.magnitude)
-            elif f.kind is FaultKind.SLOW_COOLING and t_s - dt < f.at_s <= t_s:
+            elif f.kind is FaultKind.SLOW_COOLING and t_s - dt <= f.at_s < t_s:
                 assert isinstance(self.model, FoodCooling)
                 self.model.start_batch(slow_factor=f.magnitude)
         self.powered = powered

@@ -111,6 +111,10 @@ def _status(site: str, agent: str, state: DeviceState, ts: datetime) -> DeviceSt
     return DeviceStatus.model_construct(site=site, device=agent, state=state, ts=ts)
 
 
+_READING_FIELDS = {"sensor", "kind", "value", "unit", "ts", "seq", "zone"}
+_TELEMETRY_FIELDS = {"v", "site", "device", "readings"}
+
+
 def _batch(
     run: _SiteRun, site: str, dev: SimDevice, when: datetime, t_s: float
 ) -> Telemetry | None:
@@ -124,6 +128,7 @@ def _batch(
     for sv in values:
         readings.append(
             Reading.model_construct(
+                _READING_FIELDS,
                 sensor=sv.sensor,
                 kind=sv.kind,
                 value=sv.value,
@@ -135,7 +140,9 @@ def _batch(
         )
         seq += 1
     run.seq[dev.device] = seq
-    return Telemetry.model_construct(site=site, device=dev.device, readings=readings)
+    return Telemetry.model_construct(
+        _TELEMETRY_FIELDS, v=1, site=site, device=dev.device, readings=readings
+    )
 
 
 def _phase(site: str, device: str, interval_s: float) -> float:

@@ -1,0 +1,175 @@
+"""Scenario files: validation, derived expectations, the demo and the generator."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from core.errors import ConfigError
+from simulators.cli import app
+from simulators.devices import default_sensors
+from simulators.generate import generate_fleet
+from simulators.scenario import ExpectedAlert, Scenario, load_scenario
+
+DEMO = Path(__file__).parents[3] / "simulators" / "scenarios" / "demo.yaml"
+START = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def scenario(incidents: list[dict[str, Any]], **site: Any) -> Scenario:
+    devices = {
+        "coldroom1": {"model": "cold_room"},
+        "freezer1": {"model": "freezer"},
+        "hotbox1": {"model": "hot_holding"},
+    }
+    return Scenario.model_validate(
+        {
+            "seed": 3,
+            "start": "2026-01-05T08:00:00+08:00",
+            "duration": "1d",
+            "sites": {"k1": {"devices": devices, **site}},
+            "incidents": incidents,
+        }
+    )
+
+
+def test_demo_has_one_incident_of_each_kind_and_its_expected_alerts() -> None:
+    scn = load_scenario(DEMO)
+    assert scn.start == START and scn.start.tzinfo is UTC
+    assert scn.duration == timedelta(days=1)
+    assert len(scn.sites) == 4
+    assert {s.category.value for s in scn.sites.values()} == {
+        "school_canteen",
+        "central_kitchen",
+        "meal_delivery",
+        "restaurant",
+    }
+    kinds = [i.kind.value for i in scn.incidents]
+    assert len(kinds) == len(set(kinds)) == 11
+    rules = {(a.site, a.rule, a.subject) for a in scn.expected_alerts()}
+    assert rules == {
+        ("school-0001", "cold-holding-high", "coldroom1/t1"),
+        ("school-0001", "cold-holding-high", "samplefridge1/t1"),
+        ("central-0002", "frozen-high", "freezer1/t1"),
+        ("central-0002", "disinfection-incomplete", "disinfect1/t1"),
+        ("delivery-0003", "cooling-too-slow", "cooling1/t1"),
+        ("delivery-0003", "no-data", "hotbox1/t1"),
+        ("restaurant-0004", "device-offline", "edge1"),
+    }
+    for alert in scn.expected_alerts():
+        assert isinstance(alert, ExpectedAlert)
+        assert alert.not_before < alert.by <= alert.not_before + timedelta(hours=6)
+    quiet = {i.kind.value for i in scn.incidents if i.expect_rule is None}
+    assert quiet == {"noise_spikes", "sensor_stuck", "sensor_drift", "clock_skew"}
+
+
+def test_expectations_are_derived_unless_given() -> None:
+    at = "2026-01-05T03:00:00Z"
+    scn = scenario(
+        [
+            {"site": "k1", "device": "coldroom1", "kind": "door_left_open", "at": at},
+            # Too short to warm the room past 8 °C: no alert expected.
+            {"site": "k1", "device": "coldroom1", "kind": "door_left_open", "at": at,
+             "duration": "5m"},
+            {"site": "k1", "device": "freezer1", "kind": "compressor_failure", "at": at,
+             "expect_rule": "custom-rule", "expect_within": "45m"},
+            {"site": "k1", "device": "coldroom1", "kind": "power_cut", "at": at,
+             "duration": "8h", "expect_rule": None},
+            {"site": "k1", "device": "hotbox1", "kind": "power_cut", "at": at},
+        ]
+    )  # fmt: skip
+    a, b, c, d, e = scn.incidents
+    assert a.expect_rule == "cold-holding-high" and a.sensor == "t1"
+    assert a.expect_within is not None and timedelta(minutes=30) < a.expect_within < timedelta(2)
+    assert b.expect_rule is None and b.expect_within is None
+    assert c.expect_rule == "custom-rule" and c.expect_within == timedelta(minutes=45)
+    assert d.expect_rule is None
+    assert e.expect_rule == "hot-holding-low"
+    assert [x.rule for x in scn.expected_alerts()] == [
+        "custom-rule",
+        "cold-holding-high",
+        "hot-holding-low",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("incident", "message"),
+    [
+        ({"device": "nope", "kind": "power_cut"}, "unknown device"),
+        ({"device": "coldroom1", "kind": "slow_cooling"}, "does not apply"),
+        ({"device": "coldroom1", "kind": "network_outage"}, "names the agent"),
+        ({"device": "coldroom1", "kind": "sensor_stuck", "sensor": "t9"}, "unknown sensor"),
+        ({"device": "coldroom1", "kind": "power_cut", "at": "2027-01-01T00:00:00Z"}, "outside"),
+        ({"device": "coldroom1", "kind": "meltdown"}, "kind"),
+        ({"device": "coldroom1", "kind": "power_cut", "colour": "red"}, "colour"),
+        ({"device": "coldroom1", "kind": "power_cut", "at": "2026-01-05T03:00:00"}, "timezone"),
+    ],
+)
+def test_bad_incidents_are_refused_with_a_reason(incident: dict[str, Any], message: str) -> None:
+    data = {"site": "k1", "at": "2026-01-05T03:00:00Z", **incident}
+    with pytest.raises(ValidationError, match=message):
+        scenario([data])
+
+
+def test_durations_in_several_spellings() -> None:
+    base = {"site": "k1", "device": "edge1", "kind": "network_outage", "at": START}
+    for spelling, expected in [("90s", 90), ("15m", 900), ("PT2H", 7200), (600, 600)]:
+        scn = scenario([{**base, "duration": spelling}])
+        assert scn.incidents[0].duration == timedelta(seconds=expected)
+
+
+def test_load_scenario_reports_errors_readably(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: 1\nstart: 2026-01-05T00:00:00Z\nduration: 1d\nsites: {}\nextra: 1\n")
+    with pytest.raises(ConfigError, match="extra"):
+        load_scenario(bad)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_scenario(tmp_path / "missing.yaml")
+
+
+def test_shifted_moves_every_time() -> None:
+    scn = load_scenario(DEMO)
+    later = scn.shifted(timedelta(days=300))
+    assert later.start == scn.start + timedelta(days=300)
+    assert [
+        a.by - b.by for a, b in zip(later.expected_alerts(), scn.expected_alerts(), strict=True)
+    ]
+    assert all(
+        a.by - b.by == timedelta(days=300)
+        for a, b in zip(later.expected_alerts(), scn.expected_alerts(), strict=True)
+    )
+
+
+def test_generator_builds_n_standard_kitchens() -> None:
+    scn = generate_fleet(40, start=START, incidents_every=3)
+    assert len(scn.sites) == 40
+    for site in scn.sites.values():
+        sensors = sum(len(default_sensors(d.model)) for d in site.devices.values())
+        assert sensors == 10
+    assert len(scn.incidents) == 14
+    assert len({i.kind for i in scn.incidents}) == 11
+
+
+def test_cli_validate_timeline_and_generate(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["validate", str(DEMO)])
+    assert ok.exit_code == 0, ok.output
+    assert "4 sites" in ok.output and "7 expected alerts" in ok.output
+    tl = runner.invoke(app, ["timeline", str(DEMO)])
+    assert tl.exit_code == 0
+    lines = [line for line in tl.output.splitlines()[1:] if line.strip()]
+    assert len(lines) == 11
+    assert any("device-offline by 2026-01-05 05:05:00" in line for line in lines)
+    assert sum("no alert" in line for line in lines) == 4
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: -1\n")
+    assert runner.invoke(app, ["validate", str(bad)]).exit_code == 2
+    out = tmp_path / "fleet.yaml"
+    gen = runner.invoke(app, ["generate", str(out), "--kitchens", "12", "--incidents-every", "2"])
+    assert gen.exit_code == 0, gen.output
+    written = load_scenario(out)
+    assert len(written.sites) == 12 and len(written.incidents) == 6
+    assert yaml.safe_load(out.read_text())["duration"] == "24.0h"
