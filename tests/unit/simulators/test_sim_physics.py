@@ -41,7 +41,7 @@ def kitchen(
             "start": START,
             "duration": "2d",
             "sites": {
-                "k1": {"room": room, "devices": {"dev1": {"model": model, **(device or {})}}}
+                "k1": {"room": room or {}, "devices": {"dev1": {"model": model, **(device or {})}}}
             },
             "incidents": [
                 {"site": "k1", "device": "dev1", "at": START, **inc} for inc in incidents or []
@@ -104,7 +104,7 @@ def test_door_left_open_crosses_8c_in_a_plausible_time() -> None:
     t = first_above(points, 8.0)
     assert 15 * 60 <= t <= 60 * 60, t
     assert all(v["door"] == 1.0 for t, v in points if 0 < t < 3 * 3600)
-    bound = crossing_time(COLD_ROOM, RoomParams(room=STILL_ROOM), FaultKind.DOOR_LEFT_OPEN)
+    bound = crossing_time(COLD_ROOM, RoomParams(**STILL_ROOM), FaultKind.DOOR_LEFT_OPEN)
     assert bound is not None and t <= bound  # the deadline derivation is an upper bound
     # It levels off at the equilibrium where compressor power balances the open door.
     eq = 22.0 - COLD_ROOM.compressor_w / (COLD_ROOM.ua_w_per_k + COLD_ROOM.door_ua_w_per_k)
@@ -138,7 +138,7 @@ def test_compressor_failure_and_power_cut_follow_the_warming_curve(fault: str) -
 
 
 def test_freezer_and_sample_fridge_failure_times_are_plausible() -> None:
-    room = RoomParams(room=STILL_ROOM)
+    room = RoomParams(**STILL_ROOM)
     freezer = crossing_time(FREEZER, room, FaultKind.COMPRESSOR_FAILURE)
     fridge = crossing_time(SAMPLE_FRIDGE, room, FaultKind.COMPRESSOR_FAILURE)
     assert freezer is not None and 30 * 60 < freezer < 4 * 3600
