@@ -159,8 +159,10 @@ def ticks(
 ) -> Iterator[Tick]:
     """The fleet tick by tick: each tick's messages, at `step_s` of simulated time apart.
 
-    With `stagger`, each device's first reading is offset by a stable fraction of its
-    interval (real agents are not in step); otherwise every device reads at t = 0.
+    A tick at t carries the readings due in [t, t + step_s), stamped with their due
+    time. With `stagger`, each device's first reading is offset by a stable fraction of
+    its interval (real agents are not in step; timestamps are then in order only to
+    within one step); otherwise every device reads at t = 0, interval, 2·interval…
     """
     if step_s <= 0:
         raise ValueError("step_s must be positive")
@@ -206,16 +208,19 @@ def ticks(
                     back = scenario.start + timedelta(seconds=out.end_s)
                     messages.append(_status(site_id, run.agent, DeviceState.ONLINE, back))
             run.kitchen.advance_to(t_s)
+            horizon = t_s + step_s - 1e-9
             for dev_id, dev in run.kitchen.devices.items():
-                if t_s + 1e-9 < run.next_due[dev_id]:
+                due = run.next_due[dev_id]
+                if due >= horizon:
                     continue
-                run.next_due[dev_id] += dev.spec.interval_s * max(
-                    1, math.ceil((t_s + 1e-9 - run.next_due[dev_id]) / dev.spec.interval_s)
+                interval = dev.spec.interval_s
+                run.next_due[dev_id] = due + interval * max(
+                    1, math.ceil((horizon - due) / interval)
                 )
-                if run.offline:
-                    dev.read(t_s)  # the sensors still sample (same draws); nothing gets out
+                if any(o.active(due) for o in run.outages):
+                    dev.read(due)  # the sensors still sample (same draws); nothing gets out
                     continue
-                batch = _batch(run, site_id, dev, when, t_s)
+                batch = _batch(run, site_id, dev, scenario.start + timedelta(seconds=due), due)
                 if batch is not None:
                     messages.append(batch)
         yield Tick(t_s, when, messages)
