@@ -44,6 +44,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from core.schemas import DeviceState, DeviceStatus, Reading, Telemetry
 from simulators.devices import FaultWindow, SimDevice, SimKitchen, device_rng
@@ -111,8 +114,24 @@ def _status(site: str, agent: str, state: DeviceState, ts: datetime) -> DeviceSt
     return DeviceStatus.model_construct(site=site, device=agent, state=state, ts=ts)
 
 
-_READING_FIELDS = {"sensor", "kind", "value", "unit", "ts", "seq", "zone"}
-_TELEMETRY_FIELDS = {"v", "site", "device", "readings"}
+_READING_FIELDS = frozenset({"sensor", "kind", "value", "unit", "ts", "seq", "zone"})
+_TELEMETRY_FIELDS = frozenset({"v", "site", "device", "readings"})
+M = TypeVar("M", bound=BaseModel)
+
+
+def _trusted(cls: type[M], fields_set: frozenset[str], values: dict[str, Any]) -> M:
+    """`cls.model_construct(**values)` for a model without aliases, defaults or privates.
+
+    What `model_construct` does, minus its per-field alias search, which was a third of
+    the simulator's time. `values` must name every field. A unit test checks that the
+    result equals `model_construct`'s.
+    """
+    m = cls.__new__(cls)
+    object.__setattr__(m, "__dict__", values)
+    object.__setattr__(m, "__pydantic_fields_set__", set(fields_set))
+    object.__setattr__(m, "__pydantic_extra__", None)
+    object.__setattr__(m, "__pydantic_private__", None)
+    return m
 
 
 def _batch(
@@ -127,21 +146,26 @@ def _batch(
     readings = []
     for sv in values:
         readings.append(
-            Reading.model_construct(
+            _trusted(
+                Reading,
                 _READING_FIELDS,
-                sensor=sv.sensor,
-                kind=sv.kind,
-                value=sv.value,
-                unit=sv.unit,
-                ts=ts,
-                seq=seq,
-                zone=sv.zone,
+                {
+                    "sensor": sv.sensor,
+                    "kind": sv.kind,
+                    "value": sv.value,
+                    "unit": sv.unit,
+                    "ts": ts,
+                    "seq": seq,
+                    "zone": sv.zone,
+                },
             )
         )
         seq += 1
     run.seq[dev.device] = seq
-    return Telemetry.model_construct(
-        _TELEMETRY_FIELDS, v=1, site=site, device=dev.device, readings=readings
+    return _trusted(
+        Telemetry,
+        _TELEMETRY_FIELDS,
+        {"v": 1, "site": site, "device": dev.device, "readings": readings},
     )
 
 
