@@ -91,6 +91,7 @@ def run(
     duration: Annotated[float, typer.Option(min=0.1, help="Wall seconds to run")] = 60.0,
     step: Annotated[float, typer.Option(min=0.1, help="Simulated seconds per tick")] = 1.0,
     rebase: Annotated[bool, typer.Option(help="Move the scenario to end at the wall clock")] = True,
+    frames: Annotated[bool, typer.Option(help="Also publish camera frames (JPEG)")] = False,
     config: Annotated[Path | None, typer.Option(help="Settings YAML (else BK_CONFIG)")] = None,
 ) -> None:
     """Publish a fleet over MQTT exactly as its edge agents would, at a speed factor."""
@@ -113,7 +114,7 @@ def run(
         scn = generate_fleet(kitchens, start=now - timedelta(days=1), duration=timedelta(days=1))
     if rebase:
         scn = rebase_scenario(scn, duration, speed, now)
-    runner = FleetRunner(scn, settings.mqtt, speed=speed, step_s=step)
+    runner = FleetRunner(scn, settings.mqtt, speed=speed, step_s=step, frames=frames)
     try:
         runner.connect()
         stats = runner.run(duration)
@@ -127,7 +128,8 @@ def run(
     rate = stats.readings / stats.wall_s if stats.wall_s else 0.0
     typer.echo(
         f"{stats.sites} kitchens: {stats.readings} readings in {stats.messages} messages over "
-        f"{stats.wall_s:.1f} s wall ({stats.sim_span_s:.0f} s simulated): {rate:.0f} readings/s; "
+        f"{stats.wall_s:.1f} s wall ({stats.sim_span_s:.0f} s simulated): {rate:.0f} readings/s, "
+        f"{stats.frames} frames; "
         f"max lag {stats.max_lag_s:.2f} s; publish errors {stats.publish_errors}"
     )
 

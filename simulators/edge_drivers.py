@@ -145,6 +145,7 @@ class SimCameraConfig(DriverConfig):
     width: int = Field(default=640, ge=64, le=4096, description="Frame width")
     height: int = Field(default=480, ge=48, le=4096, description="Frame height")
     seed: int = Field(default=0, ge=0, description="Seed of the camera's generator")
+    site: Id = Field(default="sim", description="Seeds the generator with the camera id")
     utc_offset_h: float = Field(default=8.0, ge=-12, le=14, description="Local time for night")
     scene: dict[str, Any] = Field(default_factory=dict, description="SceneSpec options")
 
@@ -160,7 +161,7 @@ class SimulatedCamera(CameraDriver):
         if not isinstance(config, SimCameraConfig):
             config = SimCameraConfig.model_validate(config.model_dump())
         self.cfg = config
-        self.rng = device_rng(config.seed, "camera", config.id)
+        self.rng = device_rng(config.seed, config.site, f"camera-{config.id}")
         self._first: datetime | None = None
         self._scenes: Any = None
         self._scenes_checked = False

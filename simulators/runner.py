@@ -4,7 +4,9 @@ One MQTT connection per kitchen, like one edge agent per kitchen: client id
 `sim-{site}-{agent}`, a Last Will that marks the agent offline (retained), a retained
 online status on every connect, telemetry as QoS 1 batches per device on
 `core.topics.telemetry_topic` with per-device increasing sequence numbers, and the
-agent's status changes of the scenario (network outages) as retained status messages.
+agent's status changes of the scenario (network outages) as retained status messages,
+and, with `frames`, each camera's JPEG frames (QoS 0, `FrameMeta` in MQTT 5 user
+properties) rendered by the simulated camera driver at the camera's fps.
 It is a lean publisher (no disk buffer, no sampling threads) so that 1,000 kitchens fit
 in one process; the real agent path is exercised with `simulators.edge_drivers`.
 
@@ -21,13 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import cv2
+
 from core import topics
 from core.mqtt import MqttClient, Will
-from core.schemas import DeviceState, DeviceStatus, Telemetry, encode
+from core.schemas import DeviceState, DeviceStatus, FrameMeta, Telemetry, encode
 from core.settings import MqttSettings
 from simulators.clock import SimClock
+from simulators.edge_drivers import SimCameraConfig, SimulatedCamera
 from simulators.fleet import ticks
-from simulators.scenario import Scenario
+from simulators.scenario import CameraSpec, Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ class RunStats:
     sites: int = 0
     messages: int = 0
     readings: int = 0
+    frames: int = 0
     statuses: int = 0
     acked: int = 0
     ticks: int = 0
@@ -88,6 +94,26 @@ class _Agent:
         self.client.publish(self.status_topic, encode(status), qos=1, retain=True)
 
 
+class _Camera:
+    """A scenario camera rendered by the simulated camera driver."""
+
+    def __init__(self, seed: int, site: str, camera: str, spec: CameraSpec) -> None:
+        self.site, self.camera = site, camera
+        self.interval_s = 1.0 / spec.fps
+        self.next_due = 0.0
+        self.seq = 0
+        config = SimCameraConfig(
+            id=camera,
+            site=site,
+            seed=seed,
+            width=spec.width,
+            height=spec.height,
+            interval_s=self.interval_s,
+            scene=spec.scene,
+        )
+        self.driver = SimulatedCamera(config)
+
+
 class FleetRunner:
     """Connect one agent per kitchen, then publish the scenario paced by a SimClock."""
 
@@ -99,12 +125,20 @@ class FleetRunner:
         speed: float = 1.0,
         step_s: float = 1.0,
         stagger: bool = True,
+        frames: bool = False,
     ) -> None:
         self.scenario = scenario
         self.settings = settings
         self.speed = speed
         self.step_s = step_s
         self.stagger = stagger
+        self.cameras: list[_Camera] = []
+        if frames:
+            self.cameras = [
+                _Camera(scenario.seed, site_id, cam_id, cam)
+                for site_id, spec in scenario.sites.items()
+                for cam_id, cam in spec.cameras.items()
+            ]
         self.stats = RunStats(sites=len(scenario.sites))
         self._ack_lock = threading.Lock()
         self._agents: dict[str, _Agent] = {}
@@ -148,6 +182,8 @@ class FleetRunner:
                 stats.max_lag_s = max(stats.max_lag_s, clock.sleep_until(tick.when))
             for msg in tick.messages:
                 self._publish(msg)
+            for cam in self.cameras:
+                self._frame(cam, tick.t_s, tick.when)
             stats.ticks += 1
         if not math.isinf(self.speed) and not self._stop.is_set():
             clock.sleep_until(until)  # the run lasts its span, even if the last tick is early
@@ -172,6 +208,30 @@ class FleetRunner:
         if info.rc != 0:
             stats.publish_errors += 1
         stats.messages += 1
+
+    def _frame(self, cam: "_Camera", t_s: float, when: datetime) -> None:
+        if t_s + 1e-9 < cam.next_due:
+            return
+        cam.next_due += cam.interval_s * max(1, math.ceil((t_s - cam.next_due) / cam.interval_s))
+        image = cam.driver.grab(when)
+        if image is None:
+            return
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        if not ok:
+            return
+        payload = buf.tobytes()
+        height, width = image.shape[:2]
+        meta = FrameMeta(ts=when, seq=cam.seq, size=len(payload), width=width, height=height)
+        cam.seq += 1
+        agent = self._agents[cam.site]
+        agent.client.publish(
+            topics.frame_topic(cam.site, cam.camera),
+            payload,
+            qos=topics.QOS[topics.Channel.FRAME],
+            user_properties=meta.user_properties(),
+            content_type=meta.content_type,
+        )
+        self.stats.frames += 1
 
     def close(self) -> None:
         """Disconnect every agent cleanly, marking it offline first (as an agent does)."""

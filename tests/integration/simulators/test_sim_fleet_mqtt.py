@@ -8,13 +8,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import cv2
+import numpy as np
 import paho.mqtt.client as mqtt
+import pytest
+from typer.testing import CliRunner
 
-from core.mqtt import MqttClient
-from core.schemas import DeviceState, DeviceStatus, Telemetry, decode
+from core.mqtt import MqttClient, content_type, user_properties
+from core.schemas import DeviceState, DeviceStatus, FrameMeta, Telemetry, decode
 from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import Channel, subscription
+from simulators.cli import app
 from simulators.generate import generate_fleet
 from simulators.runner import FleetRunner, rebase
 from simulators.scenario import Scenario
@@ -108,3 +113,39 @@ def test_sim_fleet_publishes_like_agents(
     states = [(s.state, s.ts) for s in sub.status if s.site == "central-0002"]
     assert (DeviceState.OFFLINE, outage_start) in states
     assert (DeviceState.ONLINE, outage_start + timedelta(seconds=60)) in states
+
+
+def test_sim_fleet_frames_and_the_run_command(
+    mosquitto_factory: Callable[..., LocalMosquitto], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = mosquitto_factory(persistence=False)
+    settings = MqttSettings(host=broker.host, port=broker.port)
+    frames: list[FrameMeta] = []
+    lock = threading.Lock()
+
+    def on(msg: mqtt.MQTTMessage) -> None:
+        payload = bytes(msg.payload)
+        meta = FrameMeta.from_properties(user_properties(msg), content_type(msg), payload)
+        image = cv2.imdecode(np.frombuffer(payload, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None and image.shape == (meta.height, meta.width, 3)
+        with lock:
+            frames.append(meta)
+
+    sub = MqttClient(settings, f"f-{uuid.uuid4().hex[:8]}", on_message=on)
+    sub.subscribe(subscription(Channel.FRAME), 0)
+    sub.connect()
+    monkeypatch.setenv("BK_MQTT__HOST", broker.host)
+    monkeypatch.setenv("BK_MQTT__PORT", str(broker.port))
+    monkeypatch.delenv("BK_CONFIG", raising=False)
+    result = CliRunner().invoke(
+        app, ["run", "--kitchens", "2", "--duration", "2.5", "--speed", "2", "--frames"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 kitchens:" in result.output and "publish errors 0" in result.output
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(frames) < 10:
+        time.sleep(0.05)
+    sub.close()
+    assert len(frames) == 10  # 2 cameras x 1 fps x 5 simulated seconds
+    assert sorted(f.seq for f in frames) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert {(f.width, f.height) for f in frames} == {(640, 480)}
