@@ -92,6 +92,9 @@ def run(
     step: Annotated[float, typer.Option(min=0.1, help="Simulated seconds per tick")] = 1.0,
     rebase: Annotated[bool, typer.Option(help="Move the scenario to end at the wall clock")] = True,
     frames: Annotated[bool, typer.Option(help="Also publish camera frames (JPEG)")] = False,
+    processes: Annotated[
+        int, typer.Option(min=0, help="Publisher processes (0: one per 250 kitchens)")
+    ] = 0,
     config: Annotated[Path | None, typer.Option(help="Settings YAML (else BK_CONFIG)")] = None,
 ) -> None:
     """Publish a fleet over MQTT exactly as its edge agents would, at a speed factor."""
@@ -100,6 +103,7 @@ def run(
     from simulators.generate import generate_fleet
     from simulators.runner import FleetRunner
     from simulators.runner import rebase as rebase_scenario
+    from simulators.sharded import MAX_AGENTS_PER_PROCESS, run_fleet
 
     try:
         settings = load_settings(config, cls=Settings)
@@ -114,23 +118,39 @@ def run(
         scn = generate_fleet(kitchens, start=now - timedelta(days=1), duration=timedelta(days=1))
     if rebase:
         scn = rebase_scenario(scn, duration, speed, now)
-    runner = FleetRunner(scn, settings.mqtt, speed=speed, step_s=step, frames=frames)
-    try:
-        runner.connect()
-        stats = runner.run(duration)
-    except (BkError, TimeoutError) as exc:
-        typer.echo(f"sim run failed: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    except KeyboardInterrupt:
-        stats = runner.stats
-    finally:
-        runner.close()
+    if processes > 1 or len(scn.sites) > MAX_AGENTS_PER_PROCESS:
+        try:
+            stats = run_fleet(
+                scn,
+                settings.mqtt,
+                wall_s=duration,
+                speed=speed,
+                step_s=step,
+                frames=frames,
+                processes=processes if processes > 1 else None,
+            )
+        except (BkError, OSError) as exc:
+            typer.echo(f"sim run failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    else:
+        runner = FleetRunner(scn, settings.mqtt, speed=speed, step_s=step, frames=frames)
+        try:
+            runner.connect()
+            stats = runner.run(duration)
+        except (BkError, TimeoutError) as exc:
+            typer.echo(f"sim run failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        except KeyboardInterrupt:
+            stats = runner.stats
+        finally:
+            runner.close()
     rate = stats.readings / stats.wall_s if stats.wall_s else 0.0
     typer.echo(
         f"{stats.sites} kitchens: {stats.readings} readings in {stats.messages} messages over "
         f"{stats.wall_s:.1f} s wall ({stats.sim_span_s:.0f} s simulated): {rate:.0f} readings/s, "
         f"{stats.frames} frames; "
-        f"max lag {stats.max_lag_s:.2f} s; publish errors {stats.publish_errors}"
+        f"max lag {stats.max_lag_s:.2f} s; publish errors {stats.publish_errors}; "
+        f"{stats.processes} process(es), {stats.cpu_s:.1f} s CPU"
     )
 
 

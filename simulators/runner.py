@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import cv2
@@ -55,7 +55,9 @@ class RunStats:
     publish_errors: int = 0
     first_ts: datetime | None = None
     last_ts: datetime | None = None
-    extra: dict[str, float] = field(default_factory=dict)
+    cpu_s: float = 0.0
+    """CPU (user + system) the publishing process(es) used during `run`."""
+    processes: int = 1
 
 
 def rebase(scenario: Scenario, wall_s: float, speed: float, now: datetime) -> Scenario:
@@ -173,7 +175,7 @@ class FleetRunner:
         span = min(wall_s * self.speed, self.scenario.duration.total_seconds())
         until = self.scenario.start + timedelta(seconds=span)
         clock = SimClock(self.scenario.start, self.speed)
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), time.process_time()
         stats = self.stats
         for tick in ticks(self.scenario, until=until, step_s=self.step_s, stagger=self.stagger):
             if self._stop.is_set():
@@ -188,6 +190,7 @@ class FleetRunner:
         if not math.isinf(self.speed) and not self._stop.is_set():
             clock.sleep_until(until)  # the run lasts its span, even if the last tick is early
         stats.wall_s = time.monotonic() - t0
+        stats.cpu_s = time.process_time() - cpu0
         stats.sim_span_s = span
         return stats
 

@@ -23,6 +23,7 @@ from simulators.cli import app
 from simulators.generate import generate_fleet
 from simulators.runner import FleetRunner, rebase
 from simulators.scenario import Scenario
+from simulators.sharded import run_fleet, split
 
 
 class Collector:
@@ -149,3 +150,22 @@ def test_sim_fleet_frames_and_the_run_command(
     assert len(frames) == 10  # 2 cameras x 1 fps x 5 simulated seconds
     assert sorted(f.seq for f in frames) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     assert {(f.width, f.height) for f in frames} == {(640, 480)}
+
+
+def test_sim_fleet_in_several_processes(mosquitto_factory: Callable[..., LocalMosquitto]) -> None:
+    broker = mosquitto_factory(persistence=False)
+    settings = MqttSettings(host=broker.host, port=broker.port)
+    sub = Collector(settings)
+    now = datetime.now(UTC)
+    fleet = generate_fleet(4, seed=2, start=now - timedelta(days=1), duration=timedelta(hours=1))
+    scn = rebase(fleet, wall_s=2.0, speed=30.0, now=now)
+    assert [sorted(p.sites) for p in split(scn, 2)] == [
+        ["central-0002", "delivery-0003"],
+        ["restaurant-0004", "school-0001"],
+    ]
+    stats = run_fleet(scn, settings, wall_s=2.0, speed=30.0, processes=2)
+    assert stats.processes == 2 and stats.sites == 4 and stats.publish_errors == 0
+    assert stats.readings == 4 * 10 * 6  # 60 simulated seconds
+    assert sub.until(lambda: sum(len(t.readings) for t in sub.telemetry) == stats.readings)
+    assert {t.site for t in sub.telemetry} == set(scn.sites)
+    sub.client.close()
