@@ -183,10 +183,13 @@ def ticks(
 ) -> Iterator[Tick]:
     """The fleet tick by tick: each tick's messages, at `step_s` of simulated time apart.
 
-    A tick at t carries the readings due in [t, t + step_s), stamped with their due
-    time. With `stagger`, each device's first reading is offset by a stable fraction of
-    its interval (real agents are not in step; timestamps are then in order only to
-    within one step); otherwise every device reads at t = 0, interval, 2·interval…
+    A tick at t carries every reading due in [t, t + step_s), each stamped with its
+    due time and taken from the physics at that time, so `step_s` changes only how the
+    stream is grouped (and when outages' status changes appear), not the readings.
+    With `stagger`, each device's first reading is offset by a stable fraction of its
+    interval (real agents are not in step; timestamps are then in order per site, and
+    across sites only to within one step); otherwise every device reads at t = 0,
+    interval, 2·interval…
     """
     if step_s <= 0:
         raise ValueError("step_s must be positive")
@@ -233,14 +236,15 @@ def ticks(
                     messages.append(_status(site_id, run.agent, DeviceState.ONLINE, back))
             run.kitchen.advance_to(t_s)
             horizon = t_s + step_s - 1e-9
-            for dev_id, dev in run.kitchen.devices.items():
+            devices = run.kitchen.devices
+            while True:  # every reading due in [t, t + step), in time order
+                dev_id = min(run.next_due, key=run.next_due.__getitem__)
                 due = run.next_due[dev_id]
                 if due >= horizon:
-                    continue
-                interval = dev.spec.interval_s
-                run.next_due[dev_id] = due + interval * max(
-                    1, math.ceil((horizon - due) / interval)
-                )
+                    break
+                dev = devices[dev_id]
+                run.next_due[dev_id] = due + dev.spec.interval_s
+                run.kitchen.advance_to(due)
                 if any(o.active(due) for o in run.outages):
                     dev.read(due)  # the sensors still sample (same draws); nothing gets out
                     continue

@@ -173,3 +173,11 @@ def test_stagger_spreads_readings_over_the_interval() -> None:
     ]
     assert sum(per_tick) == 3 * 10 * 12
     assert max(per_tick) < 3 * 10  # never all at once
+
+
+def test_step_groups_the_stream_but_does_not_change_readings() -> None:
+    scn = small(n=2, hours=1)
+    fine = [encode(m) for m in simulate(scn, step_s=10.0) if isinstance(m, Telemetry)]
+    coarse = [encode(m) for m in simulate(scn, step_s=60.0) if isinstance(m, Telemetry)]
+    assert fine != coarse  # grouped differently across sites…
+    assert sorted(fine) == sorted(coarse)  # …but the very same readings
