@@ -333,14 +333,15 @@ class EdgeAgent:
         self._wake.set()
 
     def _handle_acks(self) -> None:
+        spans = []
         while self._acks:
-            mid = self._acks.popleft()
-            span = self._inflight.pop(mid, None)
-            if span is None:
-                continue  # a frame or status message
-            self.buffer.remove_range(*span)
-            self.counters.batches_acked += 1
-            self.counters.readings_acked += span[1] - span[0] + 1
+            span = self._inflight.pop(self._acks.popleft(), None)
+            if span is not None:  # None: a frame or status message
+                spans.append(span)
+        if spans:
+            self.buffer.remove_spans(spans)
+            self.counters.batches_acked += len(spans)
+            self.counters.readings_acked += sum(last - first + 1 for first, last in spans)
 
     def _forward_loop(self) -> None:
         pub = self.settings.edge.publish

@@ -199,9 +199,20 @@ class DiskBuffer:
 
     def remove_range(self, first: int, last: int) -> int:
         """Delete readings first..last inclusive (one acknowledged batch)."""
+        return self.remove_spans([(first, last)])
+
+    def remove_spans(self, spans: Sequence[tuple[int, int]]) -> int:
+        """Delete several acknowledged batches in one transaction (one fsync, not many)."""
+        if not spans:
+            return 0
         with self._lock:
-            cur = self._db.execute("DELETE FROM readings WHERE seq BETWEEN ? AND ?", (first, last))
-            n = cur.rowcount
+            cur = self._db.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            n = 0
+            for first, last in spans:
+                cur.execute("DELETE FROM readings WHERE seq BETWEEN ? AND ?", (first, last))
+                n += cur.rowcount
+            cur.execute("COMMIT")
             self._depth -= n
         return n
 
