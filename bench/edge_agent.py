@@ -283,6 +283,7 @@ def main() -> None:
                 print(
                     f"    RSS max {r['rss_max_mb']:.1f} MB (median {r['rss_median_mb']:.1f})"
                     f"   limit 80 MB   {'OK' if r['rss_max_mb'] < 80 else 'OVER'}"
+                    f"   (private USS max {r['uss_max_mb']:.1f} MB)"
                 )
                 print(
                     f"    CPU {r['cpu_percent']:.1f} % of one core"
