@@ -303,7 +303,7 @@ def main() -> None:
             print(
                 f"    edge agent replay, 1 reading/msg ({args.replay_single}): "
                 f"{single:7.0f} readings/s   {single / bare:.2f}x bare "
-                "(each PUBACK is one SQLite delete, fsync'd: synchronous=full)"
+                "(PUBACKs deleted from SQLite in fsync'd transactions: synchronous=full)"
             )
         finally:
             broker.stop()
