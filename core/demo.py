@@ -1,10 +1,14 @@
-"""`bk demo`: start the project's own broker and store on loopback and run every service.
+"""`bk demo`: the whole platform on this machine, with simulated kitchens.
 
-The demo starts services as `bk ...` subprocesses (never imports them: `core` imports
-no part) and stops everything it started when interrupted or when `--duration` ends.
+Starts the project's own Mosquitto and InfluxDB on free loopback ports, then the
+centre's services (`bk ingest run`, `bk rules run`, `bk vision run`) and a simulated
+fleet (`bk sim run`) as subprocesses, shows progress from InfluxDB while it runs, and
+stops everything it started. Services are started as commands, never imported:
+`core` imports no part.
 """
 
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -15,75 +19,142 @@ from typing import Annotated
 
 import typer
 
+from core.errors import BkError
 from core.logging_setup import setup_logging
 from core.servers import LocalInfluxDB, LocalMosquitto
+from core.settings import InfluxSettings
+from core.store import open_store
 
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Run the whole platform on this machine with simulated kitchens.")
 
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "demo.yaml"
+
 
 def _bk() -> list[str]:
-    exe = shutil.which("bk")
-    return [exe] if exe else [sys.executable, "-m", "core"]
+    exe = shutil.which("bk") or str(Path(sys.executable).with_name("bk"))
+    return [exe]
+
+
+def _count(store_settings: InfluxSettings, query: str) -> int:
+    try:
+        with open_store(store_settings) as store:
+            rows = store.query(query)
+    except BkError:
+        return -1
+    return int(rows[0].get("count", 0)) if rows else 0
+
+
+def _alerts_by_rule(store_settings: InfluxSettings) -> dict[str, int]:
+    try:
+        with open_store(store_settings) as store:
+            rows = store.query(
+                "SELECT count(summary) FROM alert WHERE state = 'firing' GROUP BY site, rule"
+            )
+    except BkError:
+        return {}
+    return {f"{r.get('site')}/{r.get('rule')}": int(r.get("count", 0)) for r in rows}
 
 
 @app.callback(invoke_without_command=True)
 def demo(
-    duration: Annotated[float, typer.Option(help="Seconds to run; 0 runs until Ctrl-C")] = 0,
-    workdir: Annotated[Path, typer.Option(help="Where servers keep data and logs")] = Path(
+    duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 180,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 120,
+    scenario: Annotated[Path, typer.Option(help="Fleet scenario (YAML)")] = DEFAULT_SCENARIO,
+    workdir: Annotated[Path, typer.Option(help="Where servers and services keep data")] = Path(
         "var/demo"
     ),
     services: Annotated[
-        str, typer.Option(help="Comma-separated `bk` sub-commands to start, each with `run`")
-    ] = "",
+        str, typer.Option(help="Comma-separated services to start with `bk NAME run`")
+    ] = "ingest,rules,vision",
+    frames: Annotated[bool, typer.Option(help="Simulated cameras publish frames")] = True,
 ) -> None:
-    """Start Mosquitto and InfluxDB, then the listed services, and keep them running."""
+    """Start broker, store, services and a simulated fleet; report what reached the store."""
     setup_logging()
+    workdir = workdir.resolve()
     broker = LocalMosquitto(workdir / "mosquitto")
     store = LocalInfluxDB(workdir / "influxdb")
     broker.start()
     store.start()
     store.create_database("bright_kitchen")
-    env = {
-        "BK_MQTT__HOST": "127.0.0.1",
-        "BK_MQTT__PORT": str(broker.port),
-        "BK_INFLUX__URL": store.url,
-        "BK_INFLUX__DATABASE": "bright_kitchen",
-    }
-    logger.info("broker on 127.0.0.1:%s, InfluxDB on %s", broker.port, store.url)
-    procs: list[subprocess.Popen[bytes]] = []
-    import os
+    store_settings = InfluxSettings(url=store.url, database="bright_kitchen")
+    env = dict(
+        os.environ,
+        BK_MQTT__HOST="127.0.0.1",
+        BK_MQTT__PORT=str(broker.port),
+        BK_INFLUX__URL=store.url,
+        BK_INFLUX__DATABASE="bright_kitchen",
+        BK_DATA_DIR=str(workdir / "data"),
+    )
+    typer.echo(
+        f"broker  mqtt://127.0.0.1:{broker.port}   "
+        f"(watch alerts: mosquitto_sub -p {broker.port} -t 'bk/v1/+/alerts' -v)"
+    )
+    typer.echo(f"store   {store.url}  database bright_kitchen")
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    logs = workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
 
-    child_env = dict(os.environ, **env)
+    def spawn(name: str, cmd: list[str]) -> None:
+        log = (logs / f"{name}.log").open("ab")
+        procs[name] = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
+        )
+        log.close()
+        typer.echo(f"started {name}: {' '.join(cmd)}  (log: {logs / (name + '.log')})")
+
     for name in [s.strip() for s in services.split(",") if s.strip()]:
-        cmd = [*_bk(), name, "run"]
-        logger.info("starting %s", " ".join(cmd))
-        procs.append(subprocess.Popen(cmd, env=child_env))
-    stop = False
+        spawn(name, [*_bk(), name, "run"])
+    time.sleep(2.0)  # let consumers subscribe before the fleet starts
+    sim_cmd = [*_bk(), "sim", "run", str(scenario.resolve()), "--speed", str(speed)]
+    sim_cmd += ["--duration", str(duration if duration > 0 else 10**7)]
+    sim_cmd += ["--frames"] if frames else ["--no-frames"]
+    spawn("sim", sim_cmd)
+
+    stopping = False
 
     def _stop(*_: object) -> None:
-        nonlocal stop
-        stop = True
+        nonlocal stopping
+        stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    started = time.monotonic()
     try:
-        started = time.monotonic()
-        while not stop and (duration <= 0 or time.monotonic() - started < duration):
-            for p in procs:
-                if p.poll() is not None:
-                    logger.error("service %s exited with %s", p.args, p.returncode)
-            time.sleep(0.5)
+        while not stopping:
+            time.sleep(10)
+            elapsed = time.monotonic() - started
+            readings = _count(store_settings, "SELECT count(value) FROM reading")
+            alerts = _count(store_settings, "SELECT count(summary) FROM alert")
+            detections = _count(store_settings, "SELECT count(score) FROM detection")
+            typer.echo(
+                f"[{elapsed:5.0f} s] stored: {readings} readings, {detections} detections, "
+                f"{alerts} alert events"
+            )
+            for name, p in procs.items():
+                if name != "sim" and p.poll() is not None:
+                    typer.echo(f"service {name} exited with {p.returncode}; see {logs / name}.log")
+            if procs["sim"].poll() is not None:
+                break
+            if duration > 0 and elapsed > duration + 15:
+                break
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
+        for p in procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs.values():
             try:
-                p.wait(10)
+                p.wait(15)
             except subprocess.TimeoutExpired:
                 p.kill()
+        by_rule = _alerts_by_rule(store_settings)
+        typer.echo("alerts fired (site/rule: count):")
+        for key, n in sorted(by_rule.items()):
+            typer.echo(f"  {key}: {n}")
+        if not by_rule:
+            typer.echo("  none")
         store.stop()
         broker.stop()
-        logger.info("demo stopped")
+        typer.echo(f"demo stopped; logs and data under {workdir}")
