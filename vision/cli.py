@@ -1,7 +1,102 @@
 """`bk vision` sub-commands."""
 
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+
 import typer
+
+from core.errors import ConfigError
+from core.logging_setup import setup_logging
+from core.settings import load_settings
+from vision.card import DEFAULT_CARD
 
 app = typer.Typer(
     help="Vision: hygiene-violation detector, training and worker.", no_args_is_help=True
 )
+
+
+@app.command()
+def run(config: Path | None = typer.Option(None, "--config", "-c", help="Settings YAML")) -> None:
+    """Consume camera frames from the broker, publish detections, write evidence."""
+    from vision.service import VisionService
+    from vision.settings import VisionSettings
+
+    try:
+        settings = load_settings(config, cls=VisionSettings)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    setup_logging(settings.log_level, settings.log_json)
+    service = VisionService(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    service.start()
+    try:
+        stop.wait()
+    finally:
+        service.stop()
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(Path("var/vision/ds"), help="Data set folder (rendered if missing)"),
+    out: Path = typer.Option(DEFAULT_CARD.parent, help="Where the ONNX file and its card go"),
+    n: int = typer.Option(5000, help="Frames to render when the data set is missing"),
+    seed: int = typer.Option(7, help="Data set seed"),
+    train_seed: int = typer.Option(0, help="Training seed"),
+    epochs: int = typer.Option(6),
+    threads: int = typer.Option(2),
+    version: str = typer.Option("1"),
+) -> None:
+    """Render the data set (if needed), train, export ONNX, evaluate, write the card."""
+    from vision.train.loop import TrainConfig
+    from vision.train.run import run as run_training
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    cfg = TrainConfig(data=data, out_dir=out, seed=train_seed, epochs=epochs, threads=threads)
+    card = run_training(cfg, n, seed, version)
+    typer.echo(json.dumps(card.metrics, indent=2))
+
+
+@app.command()
+def evaluate(
+    data: Path = typer.Option(..., help="Data set folder (YOLO format)"),
+    split: str = typer.Option("val"),
+    card: Path = typer.Option(DEFAULT_CARD),
+    limit: int | None = typer.Option(None),
+) -> None:
+    """mAP@0.5 per class of a model on a data set split."""
+    from vision.detector import Detector
+    from vision.evaluate import evaluate as run_eval
+
+    typer.echo(json.dumps(run_eval(Detector(card), data, split, limit)))
+
+
+@app.command("false-positive")
+def false_positive(
+    evidence: str = typer.Argument(..., help="SHA-256 of the evidence picture"),
+    store: Path = typer.Option(Path("var/evidence"), help="Evidence store directory"),
+    retrain: Path = typer.Option(Path("var/retrain"), help="Retraining set directory"),
+    track: list[int] = typer.Option([], help="Only these track ids (default: every box)"),
+    actor: str = typer.Option("", help="Who marks it"),
+    comment: str = typer.Option(""),
+    card: Path = typer.Option(DEFAULT_CARD),
+) -> None:
+    """Mark the detections of an evidence picture false; file the frame for retraining."""
+    from vision.card import load_card
+    from vision.evidence import EvidenceStore
+    from vision.feedback import mark_false_positive
+
+    classes = load_card(card)[0].classes
+    try:
+        path = mark_false_positive(
+            EvidenceStore(store), evidence, retrain, classes, list(track) or None, actor, comment
+        )
+    except (FileNotFoundError, KeyError) as exc:
+        typer.echo(f"cannot mark {evidence}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(str(path))

@@ -1,0 +1,85 @@
+"""What a synthetic camera scene contains: the spec in, the ground truth out.
+
+Every field of `SceneSpec` is optional: left as None it is drawn from the caller's
+random generator, so `render_scene(SceneSpec(), rng)` gives a random kitchen frame,
+while a test can script one exactly (one worker without a hat at a given spot).
+Positions are fractions of the frame (0..1) so the same spec renders at any size.
+"""
+
+from dataclasses import dataclass, field
+
+CLASSES: tuple[str, ...] = ("no_hat", "no_mask", "rodent")
+"""Ground-truth classes. `no_hat` and `no_mask` both box the worker's head (hair top to
+chin, ear to ear) when the chef hat / the mask is missing; `rodent` boxes the body and
+head of a rat or mouse (not its thin tail). Compliant heads carry no label."""
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One kitchen worker; `x` is the feet's centre, `y` the feet's line (fractions)."""
+
+    x: float = 0.5
+    y: float = 0.85
+    hat: bool = True
+    mask: bool = True
+    scale: float = 1.0
+    """Multiplier on the perspective height (1.0 = natural for that floor position)."""
+    turn: float = 0.0
+    """Head turn, -1 (left profile-ish) .. 1 (right): moves the face features."""
+    arms_up: bool = False
+
+
+@dataclass(frozen=True)
+class RodentSpec:
+    """One rodent running along the floor (`y` is its feet line) at `speed` frames/s."""
+
+    x: float = 0.3
+    y: float = 0.9
+    size: float = 1.0
+    speed: float = 0.08
+    """Fraction of the frame width per second; negative runs left."""
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """A camera scene. None means "draw it at random from the generator"."""
+
+    width: int = 320
+    height: int = 240
+    t: float = 0.0
+    """Seconds since the scene started: rodents run and workers sway with it."""
+    night: bool | None = None
+    ir: bool | None = None
+    """Infrared night frame (grey); only meaningful at night."""
+    background_seed: int | None = None
+    """Fixes the kitchen (tiles, counter, colours) so a camera's frames share it."""
+    workers: tuple[WorkerSpec, ...] | None = None
+    rodents: tuple[RodentSpec, ...] | None = None
+    n_distractors: int | None = None
+    distractor_heavy: bool = False
+    """Many hat-, mask- and rodent-like things (plates, cloths, steam, brushes)."""
+    occlusion: bool | None = None
+    """A foreground counter hides the lower bodies."""
+    jpeg_noise: bool = True
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """One labelled object in pixels of the rendered frame."""
+
+    cls: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    def yolo(self, width: int, height: int) -> tuple[int, float, float, float, float]:
+        """(class index, cx, cy, w, h) normalised, as in a YOLO label line."""
+        return (
+            CLASSES.index(self.cls),
+            (self.x1 + self.x2) / 2 / width,
+            (self.y1 + self.y2) / 2 / height,
+            (self.x2 - self.x1) / width,
+            (self.y2 - self.y1) / height,
+        )

@@ -1,0 +1,109 @@
+"""The model contract: a YAML card beside each ONNX file.
+
+The runtime learns everything about a model from its card (input size and layout,
+colour order, scaling, class names, output format, thresholds), so a deployer can drop
+in a YOLOv8 export trained on their own footage by writing only a card.
+"""
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.errors import ConfigError
+from core.settings import format_validation_error
+
+OutputFormat = Literal["bk-grid", "yolov8"]
+
+
+class InputSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    width: int = Field(gt=0, le=4096)
+    height: int = Field(gt=0, le=4096)
+    layout: Literal["NCHW"] = "NCHW"
+    channels: Literal["BGR", "RGB"] = "BGR"
+    divide_by: float = Field(
+        default=1.0, gt=0, description="Pixel values 0..255 are divided by this"
+    )
+    pad_value: int = Field(default=114, ge=0, le=255)
+
+
+class OutputSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: OutputFormat
+    stride: int = Field(default=8, gt=0, description="bk-grid: input pixels per grid cell")
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: float = Field(default=0.3, ge=0, le=1)
+    per_class: dict[str, float] = Field(default_factory=dict)
+    nms_iou: float = Field(default=0.45, gt=0, le=1)
+    class_agnostic_nms: bool = False
+
+    def for_class(self, name: str) -> float:
+        return self.per_class.get(name, self.score)
+
+
+class ModelCard(BaseModel):
+    """Everything the runtime needs to know about one ONNX model, plus its provenance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=64)
+    version: str = Field(max_length=32)
+    onnx: str = Field(description="ONNX file name, relative to the card")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    input: InputSpec
+    output: OutputSpec
+    classes: list[str] = Field(min_length=1, max_length=1000)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    training: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _known_classes(self) -> "ModelCard":
+        unknown = set(self.thresholds.per_class) - set(self.classes)
+        if unknown:
+            raise ValueError(f"thresholds for unknown classes {sorted(unknown)}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def load_card(path: Path) -> tuple[ModelCard, Path]:
+    """Read a card; return it and the ONNX path (checked against the card's SHA-256)."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+        card = ModelCard.model_validate(raw)
+    except OSError as exc:
+        raise ConfigError(f"cannot read model card {path}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"model card {path} is not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, f"model card {path}")) from exc
+    onnx_path = path.parent / card.onnx
+    if not onnx_path.is_file():
+        raise ConfigError(f"model card {path} names {card.onnx}, which does not exist")
+    if card.sha256 is not None:
+        digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+        if digest != card.sha256:
+            raise ConfigError(f"{onnx_path} has SHA-256 {digest}, the card says {card.sha256}")
+    return card, onnx_path
+
+
+def write_card(card: ModelCard, path: Path) -> None:
+    path.write_text(
+        yaml.safe_dump(card.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    )
+
+
+DEFAULT_CARD = Path(__file__).parent / "models" / "hygiene-tinygrid.yaml"

@@ -1,0 +1,148 @@
+"""The in-process pipeline: frame -> detections -> zones -> tracks -> violations + evidence.
+
+A plain class with no MQTT in it: the `bk vision run` worker wraps it around the broker,
+and the edge agent can call `process` directly for on-edge inference.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.errors import PayloadError
+from core.schemas import Box, Detection, DetectionEvent, Violation
+from vision.card import DEFAULT_CARD
+from vision.detector import Detector, as_bgr
+from vision.evidence import EvidenceStore
+from vision.tracking import Tracker
+from vision.zones import CameraRules
+
+log = logging.getLogger(__name__)
+
+
+def decode_jpeg(jpeg: bytes) -> np.ndarray:
+    """JPEG bytes -> BGR frame (grey IR frames become 3-channel); PayloadError if broken."""
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None or img.size == 0:
+        raise PayloadError("bad_jpeg", "frame does not decode as a JPEG picture")
+    return as_bgr(img)
+
+
+@dataclass
+class VisionPipeline:
+    detector: Detector
+    evidence: EvidenceStore
+    rules: dict[str, CameraRules] = field(default_factory=dict)
+    """Per camera (key `site/camera` or just `camera`); missing cameras use `default_rules`."""
+    default_rules: CameraRules = field(default_factory=CameraRules)
+    trackers: dict[str, Tracker] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        card: Path = DEFAULT_CARD,
+        evidence_dir: Path = Path("var/evidence"),
+        rules: dict[str, CameraRules] | None = None,
+        default_rules: CameraRules | None = None,
+        threads: int = 1,
+    ) -> "VisionPipeline":
+        return cls(
+            Detector(card, threads=threads),
+            EvidenceStore(evidence_dir),
+            rules or {},
+            default_rules or CameraRules(),
+        )
+
+    def rules_for(self, site: str, camera: str) -> CameraRules:
+        return self.rules.get(f"{site}/{camera}") or self.rules.get(camera) or self.default_rules
+
+    def process_jpeg(
+        self, site: str, camera: str, jpeg: bytes, ts: datetime, seq: int
+    ) -> DetectionEvent:
+        return self.process(site, camera, decode_jpeg(jpeg), ts, seq)
+
+    def process(
+        self, site: str, camera: str, frame: np.ndarray, ts: datetime, seq: int
+    ) -> DetectionEvent:
+        """Run one frame of one camera; returns the event to publish (violations included)."""
+        frame = as_bgr(frame)
+        h, w = frame.shape[:2]
+        rules = self.rules_for(site, camera)
+        key = f"{site}/{camera}"
+        tracker = self.trackers.get(key)
+        if tracker is None:
+            tracker = Tracker(
+                rules.persistence_k, rules.persistence_n, rules.iou_match, rules.max_missed
+            )
+            self.trackers[key] = tracker
+        found = [
+            f
+            for f in self.detector.detect(frame)
+            if min(f.x2 - f.x1, f.y2 - f.y1) >= rules.min_size
+        ]
+        zones = [rules.zone_of(f.box) for f in found]
+        ids, declared = tracker.update(
+            [(f.cls, f.box, rules.counts(f.cls, z), z) for f, z in zip(found, zones, strict=True)],
+            ts,
+        )
+        detections = [
+            Detection(
+                cls=f.cls,
+                score=round(min(1.0, max(0.0, f.score)), 4),
+                box=Box(x1=f.x1, y1=f.y1, x2=max(f.x1, f.x2), y2=max(f.y1, f.y2)),
+                zone=z,
+                track=t,
+            )
+            for f, z, t in zip(found, zones, ids, strict=True)
+        ]
+        violations: list[Violation] = []
+        if declared:
+            boxes = [
+                {
+                    "cls": d.cls,
+                    "score": d.score,
+                    "x1": d.box.x1,
+                    "y1": d.box.y1,
+                    "x2": d.box.x2,
+                    "y2": d.box.y2,
+                    "track": d.track,
+                    "zone": d.zone,
+                }
+                for d in detections
+            ]
+            meta = {
+                "site": site,
+                "camera": camera,
+                "ts": ts.isoformat(),
+                "seq": seq,
+                "model": self.detector.card.label,
+            }
+            ev = self.evidence.put_violation(frame, boxes, meta)
+            for tr in declared:
+                violations.append(
+                    Violation(
+                        cls=tr.cls, track=tr.id, zone=tr.zone, first_seen=tr.first_seen, evidence=ev
+                    )
+                )
+                log.info(
+                    "violation %s track %d on %s/%s (evidence %s)",
+                    tr.cls,
+                    tr.id,
+                    site,
+                    camera,
+                    ev.sha256[:12],
+                )
+        return DetectionEvent(
+            site=site,
+            camera=camera,
+            ts=ts,
+            seq=seq,
+            width=w,
+            height=h,
+            model=self.detector.card.label,
+            detections=detections[:300],
+            violations=violations,
+        )
