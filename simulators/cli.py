@@ -155,3 +155,24 @@ def run(
 
 
 # Further commands are appended below (vision engineer: `bk sim dataset`).
+
+
+# --- camera scenes data set (vision engineer's block) ---------------------------------
+@app.command("dataset")
+def dataset_cmd(
+    out: Path = typer.Option(..., "--out", help="Folder for the YOLO-format data set"),
+    n: int = typer.Option(5000, "--n", help="Frames (train + val); heavy adds n/10"),
+    seed: int = typer.Option(7, "--seed"),
+    check: int = typer.Option(20, "--check", help="Frames re-rendered to verify the labels"),
+) -> None:
+    """Render synthetic kitchen frames with ground truth; report class balance."""
+    import json as _json
+
+    from simulators.dataset import export_dataset, verify_sample
+
+    report = export_dataset(out, n, seed)
+    problems = verify_sample(out, seed, n, check)
+    report["label_check"] = {"frames": check, "problems": problems}
+    typer.echo(_json.dumps(report, indent=2))
+    if problems:
+        raise typer.Exit(1)

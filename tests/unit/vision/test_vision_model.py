@@ -1,0 +1,77 @@
+"""The committed model: card contract, mAP on a fresh held-out sample, pipeline logic."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulators.dataset import export_dataset
+from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
+from vision.card import DEFAULT_CARD, load_card
+from vision.detector import Detector
+from vision.evaluate import evaluate
+from vision.pipeline import VisionPipeline
+from vision.zones import CameraRules, Zone
+
+
+def test_card_reports_map_bar() -> None:
+    card, onnx_path = load_card(DEFAULT_CARD)
+    assert card.output.format == "bk-grid" and card.classes == ["no_hat", "no_mask", "rodent"]
+    for cls in card.classes:
+        assert card.metrics["map50_val"][cls] >= 0.0
+    assert onnx_path.stat().st_size < 5_000_000
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ds")
+    export_dataset(out, 150, seed=12345)  # a seed the model never saw: val split = 30 frames
+    return out
+
+
+def test_map_remeasured_on_a_sample(sample: Path) -> None:
+    result = evaluate(Detector(DEFAULT_CARD), sample, "val")
+    card, _ = load_card(DEFAULT_CARD)
+    for cls in ("no_hat", "no_mask"):
+        assert result[cls] >= 0.85, result
+    # printed for the record; rodent is the weakest class (see the card)
+    print("re-measured mAP@0.5:", result, "card:", card.metrics["map50_val"])
+    assert result["rodent"] >= 0.6, result
+
+
+def _frames(spec: SceneSpec, n: int) -> list[np.ndarray]:
+    return [render_scene(SceneSpec(**{**spec.__dict__, "t": i * 0.2}), np.random.default_rng(i))[0] for i in range(n)]
+
+
+def test_pipeline_one_violation_per_worker_in_zone(tmp_path: Path) -> None:
+    zone = Zone(id="prep", polygon=[(0, 0), (160, 0), (160, 240), (0, 240)])
+    rules = CameraRules(zones=[zone])
+    pipe = VisionPipeline.create(evidence_dir=tmp_path, default_rules=rules)
+    worker = WorkerSpec(x=0.25, y=0.9, hat=False, mask=True)
+    spec = SceneSpec(night=False, workers=(worker,), rodents=(), n_distractors=0, occlusion=False, background_seed=3)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    violations = []
+    for i, frame in enumerate(_frames(spec, 8)):
+        ev = pipe.process("s1", "cam1", frame, t0 + timedelta(seconds=i), i)
+        violations += ev.violations
+    assert [v.cls for v in violations] == ["no_hat"]
+    assert violations[0].zone == "prep" and violations[0].evidence is not None
+    assert pipe.evidence.verify(violations[0].evidence)
+    # same worker outside the zone: none
+    pipe2 = VisionPipeline.create(evidence_dir=tmp_path, default_rules=rules)
+    spec_out = SceneSpec(**{**spec.__dict__, "workers": (WorkerSpec(x=0.75, y=0.9, hat=False, mask=True),)})
+    out = [pipe2.process("s1", "cam1", f, t0, i).violations for i, f in enumerate(_frames(spec_out, 8))]
+    assert sum(len(v) for v in out) == 0
+
+
+def test_rodent_at_night_grey_frames(tmp_path: Path) -> None:
+    pipe = VisionPipeline.create(evidence_dir=tmp_path)
+    spec = SceneSpec(night=True, ir=True, workers=(), rodents=(RodentSpec(x=0.3, y=0.9, size=1.3, speed=0.05),),
+                     n_distractors=0, occlusion=False, background_seed=5)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    n = 0
+    for i, frame in enumerate(_frames(spec, 8)):
+        grey = frame[:, :, 0].copy()  # an IR camera sends one channel
+        n += len([v for v in pipe.process("s1", "cam2", grey, t0, i).violations if v.cls == "rodent"])
+    assert n == 1
