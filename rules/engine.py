@@ -95,7 +95,10 @@ class Engine:
         self.conds: dict[str, list[float | None]] = {}
         """key -> [condition true since, condition clear since]."""
         self.seen: dict[tuple[str, str, str], _Seen] = {}
-        self.offline: dict[tuple[str, str], float] = {}
+        self.offline: dict[tuple[str, str], list[float]] = {}
+        """(site, device) -> [offline since, 1 if it is the kitchen's gateway else 0]."""
+        self._site_down: dict[str, int] = {}
+        self._telemetry_devices: set[tuple[str, str]] = set()
         self.cool: dict[str, dict[str, Any]] = {}
         self.disinfect: dict[str, list[float]] = {}
         self.windows: dict[str, deque[tuple[float, float]]] = {}
@@ -160,6 +163,7 @@ class Engine:
 
     def _telemetry(self, msg: Telemetry) -> None:
         site, device = msg.site, msg.device
+        self._telemetry_devices.add((site, device))
         for r in sorted(msg.readings, key=lambda r: r.ts):
             self.counters["readings"] += 1
             ts = r.ts.timestamp()
@@ -284,29 +288,40 @@ class Engine:
         v: float,
     ) -> None:
         d = self.disinfect.get(key)
-        if v > rule.start_above:
-            if d is None:
-                # [cycle start, hold start (-1 none), best hold, peak]
-                d = self.disinfect[key] = [ts, -1.0, 0.0, v]
-            d[3] = max(d[3], v)
-            if v >= rule.target_c:
-                if d[1] < 0:
-                    d[1] = ts
-                d[2] = max(d[2], ts - d[1])
-            else:
-                d[1] = -1.0
-            return
         if d is None:
+            if v > rule.start_above:
+                # [cycle start, hold start (-1 none), best hold, peak, judged, trough]
+                self.disinfect[key] = [ts, ts if v >= rule.target_c else -1.0, 0.0, v, 0.0, v]
             return
-        del self.disinfect[key]
-        start, _, best, peak = d
+        if v < rule.start_above - rule.rearm_c:
+            del self.disinfect[key]  # back to idle: the next rise is a new cycle
+            return
+        if d[4]:
+            d[5] = min(d[5], v)
+            if v > d[5] + rule.rearm_c:
+                # Heating again from a warm cabinet: a new cycle.
+                self.disinfect[key] = [ts, ts if v >= rule.target_c else -1.0, 0.0, v, 0.0, v]
+            return
+        d[3] = max(d[3], v)
+        if v >= rule.target_c:
+            if d[1] < 0:
+                d[1] = ts
+            d[2] = max(d[2], ts - d[1])
+            return
+        d[1] = -1.0
+        if v > d[3] - rule.cooling_c:
+            return
+        # Clearly cooling down from its peak: the heating phase is over, judge it.
+        d[4] = 1.0
+        d[5] = v
+        start, _, best, peak = d[0], d[1], d[2], d[3]
         if best >= rule.hold_s:
             if key in self.alerts:
                 self._resolve(key, ts)
             return
         summary = (
             f"{subject} disinfection cycle held {rule.target_c:g} °C for {best / 60:.1f} min"
-            f" (peak {peak:g} °C); needs {rule.hold_s / 60:g} min"
+            f" (peak {peak:.1f} °C); needs {rule.hold_s / 60:g} min"
         )
         self._fire(rule, key, site, device, subject, ts, peak, rule.target_c, summary, start)
 
@@ -319,7 +334,13 @@ class Engine:
             self.watermark = ts
         dkey = (site, device)
         if msg.state is DeviceState.OFFLINE:
-            self.offline.setdefault(dkey, ts)
+            if dkey not in self.offline:
+                # A device that never sent telemetry of its own is a gateway (the edge
+                # agent): while it is down, nothing of its kitchen can be heard.
+                gateway = dkey not in self._telemetry_devices
+                self.offline[dkey] = [ts, 1.0 if gateway else 0.0]
+                if gateway:
+                    self._site_down[site] = self._site_down.get(site, 0) + 1
             for rule in self._offline_rules:
                 eff = self.rs.for_device(rule, site, device)
                 if eff is not None:
@@ -329,9 +350,15 @@ class Engine:
             return
         was = self.offline.pop(dkey, None)
         if was is not None:
+            if was[1]:
+                left = self._site_down.get(site, 1) - 1
+                if left > 0:
+                    self._site_down[site] = left
+                else:
+                    self._site_down.pop(site, None)
             # Its sensors get a fresh no-data grace from the moment it is back.
             for skey, seen in self.seen.items():
-                if skey[0] == site and skey[1] == device and seen.ts < ts:
+                if skey[0] == site and (was[1] or skey[1] == device) and seen.ts < ts:
                     seen.ts = ts
         for rule in self._offline_rules:
             key = f"{rule.id}|{site}|{device}"
@@ -456,7 +483,9 @@ class Engine:
             self._resolve(key, ts)
 
     def _inhibited(self, rule: Rule, site: str, device: str, ts: float) -> bool:
-        if not isinstance(rule, DeviceOfflineRule) and (site, device) in self.offline:
+        if not isinstance(rule, DeviceOfflineRule) and (
+            (site, device) in self.offline or site in self._site_down
+        ):
             return True
         when = _dt(ts)
         return any(w.covers(site, device, rule.id, when) for w in self.rs.file.maintenance)
@@ -684,7 +713,8 @@ class Engine:
             "watermark": self.watermark,
             "conds": self.conds,
             "seen": [[*k, s.ts, s.source, s.kind, s.zone] for k, s in self.seen.items()],
-            "offline": [[s, d, ts] for (s, d), ts in self.offline.items()],
+            "offline": [[s, d, *v] for (s, d), v in self.offline.items()],
+            "telemetry_devices": sorted(self._telemetry_devices),
             "cool": self.cool,
             "disinfect": self.disinfect,
             "pending": sorted(self._pending_detail),
@@ -697,7 +727,12 @@ class Engine:
             (row[0], row[1], row[2]): _Seen(row[3], row[4], row[5], row[6])
             for row in state.get("seen", [])
         }
-        self.offline = {(s, d): ts for s, d, ts in state.get("offline", [])}
+        self.offline = {(r[0], r[1]): [r[2], r[3]] for r in state.get("offline", [])}
+        self._site_down = {}
+        for (site, _), (_, gateway) in self.offline.items():
+            if gateway:
+                self._site_down[site] = self._site_down.get(site, 0) + 1
+        self._telemetry_devices = {(s, d) for s, d in state.get("telemetry_devices", [])}
         self.cool = dict(state.get("cool", {}))
         self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}
         for key in state.get("pending", []):

@@ -150,7 +150,13 @@ class DisinfectionCycleRule(RuleBase):
     match: Match = Field(
         default_factory=lambda: Match(zone=["disinfection"]), description="Cabinet probes"
     )
-    start_above: float = Field(default=50.0, description="Above this a cycle is running")
+    start_above: float = Field(default=60.0, description="Rising above this starts a cycle")
+    rearm_c: float = Field(
+        default=10.0, gt=0, description="Idle again only this far below start_above"
+    )
+    cooling_c: float = Field(
+        default=10.0, gt=0, description="This far below its peak, a cycle is over and judged"
+    )
     target_c: float = Field(default=100.0, description="Temperature to hold")
     hold_s: float = Field(default=600.0, gt=0, description="Time to hold it, continuously")
     clear_after_s: float = Field(default=3600.0, gt=0, description="Alert clears after this")
