@@ -1,0 +1,96 @@
+"""Vision speed: ms per frame per stage and frames/s, 1 and 2 threads, beside YOLOv8n.
+
+Usage: .venv/bin/python bench/vision_speed.py [--frames 60]
+The peer is YOLOv8n (bench/yolov8n.py, random weights, needs torch to export) at the
+same input size, run through the same runtime (letterbox, onnxruntime, OpenCV NMS).
+The machine is shared: figures vary with the load of the moment.
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from simulators.scenes import SceneSpec, render_scene  # noqa: E402
+from vision.card import DEFAULT_CARD, InputSpec, ModelCard, OutputSpec, Thresholds, load_card, write_card  # noqa: E402
+from vision.detector import Detector  # noqa: E402
+
+
+def frames(n: int) -> list[bytes]:
+    out = []
+    for i in range(n):
+        img, _ = render_scene(SceneSpec(), np.random.default_rng(1000 + i))
+        out.append(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes())
+    return out
+
+
+def measure(card: Path, jpegs: list[bytes], threads: int) -> dict[str, float]:
+    det = Detector(card, threads=threads)
+    for j in jpegs[:5]:
+        det.detect(cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR))
+    det.times.__init__()  # type: ignore[misc]
+    dec = 0.0
+    t0 = time.perf_counter()
+    for j in jpegs:
+        a = time.perf_counter()
+        img = cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR)
+        dec += time.perf_counter() - a
+        det.detect(img)
+    total = time.perf_counter() - t0
+    n = len(jpegs)
+    return {
+        "decode": 1000 * dec / n,
+        "pre": 1000 * det.times.preprocess / n,
+        "infer": 1000 * det.times.inference / n,
+        "post": 1000 * det.times.postprocess / n,
+        "fps": n / total,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=60)
+    args = ap.parse_args()
+    ours, _ = load_card(DEFAULT_CARD)
+    size = ours.input.width
+    jpegs = frames(args.frames)
+    rows = [("ours " + ours.label, DEFAULT_CARD)]
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from yolov8n import export
+
+            params = export(str(Path(tmp) / "yolov8n.onnx"), size, len(ours.classes))
+            card = ModelCard(
+                name="yolov8n-random", version="0", onnx="yolov8n.onnx",
+                input=InputSpec(width=size, height=size, channels="RGB", divide_by=255.0),
+                output=OutputSpec(format="yolov8"), classes=ours.classes,
+                thresholds=Thresholds(score=0.3),
+            )
+            write_card(card, Path(tmp) / "yolov8n.yaml")
+            rows.append((f"YOLOv8n ({params / 1e6:.2f} M fused params)", Path(tmp) / "yolov8n.yaml"))
+        except ImportError as exc:
+            print(f"peer skipped: {exc} (install the train extra for torch)")
+        print(f"input {size}x{size}, {args.frames} frames 320x240 JPEG; ms per frame")
+        print(f"{'model':42s} thr  decode  pre    infer  post   frames/s")
+        fps: dict[tuple[str, int], float] = {}
+        for name, card_path in rows:
+            for threads in (1, 2):
+                r = measure(card_path, jpegs, threads)
+                fps[(name, threads)] = r["fps"]
+                print(f"{name:42s} {threads}   {r['decode']:5.2f}  {r['pre']:5.2f}  {r['infer']:5.2f}  "
+                      f"{r['post']:5.2f}  {r['fps']:7.1f}")
+        if len(rows) == 2:
+            for threads in (1, 2):
+                ratio = fps[(rows[0][0], threads)] / fps[(rows[1][0], threads)]
+                print(f"{threads} thread(s): ours / YOLOv8n frames/s = {ratio:.2f}x (target >= 2x)")
+
+
+if __name__ == "__main__":
+    main()
