@@ -17,9 +17,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulators.scenes import SceneSpec, render_scene  # noqa: E402
-from vision.card import DEFAULT_CARD, InputSpec, ModelCard, OutputSpec, Thresholds, load_card, write_card  # noqa: E402
-from vision.detector import Detector  # noqa: E402
+from simulators.scenes import SceneSpec, render_scene
+from vision.card import (
+    DEFAULT_CARD,
+    InputSpec,
+    ModelCard,
+    OutputSpec,
+    Thresholds,
+    load_card,
+    write_card,
+)
+from vision.detector import Detector
 
 
 def frames(n: int) -> list[bytes]:
@@ -33,13 +41,13 @@ def frames(n: int) -> list[bytes]:
 def measure(card: Path, jpegs: list[bytes], threads: int) -> dict[str, float]:
     det = Detector(card, threads=threads)
     for j in jpegs[:5]:
-        det.detect(cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR))
+        det.detect(np.asarray(cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR)))
     det.times.__init__()  # type: ignore[misc]
     dec = 0.0
     t0 = time.perf_counter()
     for j in jpegs:
         a = time.perf_counter()
-        img = cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR)
+        img = np.asarray(cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR))
         dec += time.perf_counter() - a
         det.detect(img)
     total = time.perf_counter() - t0
@@ -68,13 +76,18 @@ def main() -> None:
 
             params = export(str(Path(tmp) / "yolov8n.onnx"), size, len(ours.classes))
             card = ModelCard(
-                name="yolov8n-random", version="0", onnx="yolov8n.onnx",
+                name="yolov8n-random",
+                version="0",
+                onnx="yolov8n.onnx",
                 input=InputSpec(width=size, height=size, channels="RGB", divide_by=255.0),
-                output=OutputSpec(format="yolov8"), classes=ours.classes,
+                output=OutputSpec(format="yolov8"),
+                classes=ours.classes,
                 thresholds=Thresholds(score=0.3),
             )
             write_card(card, Path(tmp) / "yolov8n.yaml")
-            rows.append((f"YOLOv8n ({params / 1e6:.2f} M fused params)", Path(tmp) / "yolov8n.yaml"))
+            rows.append(
+                (f"YOLOv8n ({params / 1e6:.2f} M fused params)", Path(tmp) / "yolov8n.yaml")
+            )
         except ImportError as exc:
             print(f"peer skipped: {exc} (install the train extra for torch)")
         print(f"input {size}x{size}, {args.frames} frames 320x240 JPEG; ms per frame")
@@ -84,8 +97,11 @@ def main() -> None:
             for threads in (1, 2):
                 r = measure(card_path, jpegs, threads)
                 fps[(name, threads)] = r["fps"]
-                print(f"{name:42s} {threads}   {r['decode']:5.2f}  {r['pre']:5.2f}  {r['infer']:5.2f}  "
-                      f"{r['post']:5.2f}  {r['fps']:7.1f}")
+                print(
+                    f"{name:42s} {threads}   {r['decode']:5.2f}  {r['pre']:5.2f}  "
+                    f"{r['infer']:5.2f}  "
+                    f"{r['post']:5.2f}  {r['fps']:7.1f}"
+                )
         if len(rows) == 2:
             for threads in (1, 2):
                 ratio = fps[(rows[0][0], threads)] / fps[(rows[1][0], threads)]

@@ -5,6 +5,7 @@ import logging
 import signal
 import threading
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -19,7 +20,9 @@ app = typer.Typer(
 
 
 @app.command()
-def run(config: Path | None = typer.Option(None, "--config", "-c", help="Settings YAML")) -> None:
+def run(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Settings YAML")] = None,
+) -> None:
     """Consume camera frames from the broker, publish detections, write evidence."""
     from vision.service import VisionService
     from vision.settings import VisionSettings
@@ -43,14 +46,18 @@ def run(config: Path | None = typer.Option(None, "--config", "-c", help="Setting
 
 @app.command()
 def train(
-    data: Path = typer.Option(Path("var/vision/ds"), help="Data set folder (rendered if missing)"),
-    out: Path = typer.Option(DEFAULT_CARD.parent, help="Where the ONNX file and its card go"),
-    n: int = typer.Option(5000, help="Frames to render when the data set is missing"),
-    seed: int = typer.Option(7, help="Data set seed"),
-    train_seed: int = typer.Option(0, help="Training seed"),
-    epochs: int = typer.Option(6),
-    threads: int = typer.Option(2),
-    version: str = typer.Option("1"),
+    data: Annotated[Path, typer.Option(help="Data set folder (rendered if missing)")] = Path(
+        "var/vision/ds"
+    ),
+    out: Annotated[
+        Path, typer.Option(help="Where the ONNX file and its card go")
+    ] = DEFAULT_CARD.parent,
+    n: Annotated[int, typer.Option(help="Frames to render when the data set is missing")] = 5000,
+    seed: Annotated[int, typer.Option(help="Data set seed")] = 7,
+    train_seed: Annotated[int, typer.Option(help="Training seed")] = 0,
+    epochs: Annotated[int, typer.Option()] = 6,
+    threads: Annotated[int, typer.Option()] = 2,
+    version: Annotated[str, typer.Option()] = "1",
 ) -> None:
     """Render the data set (if needed), train, export ONNX, evaluate, write the card."""
     from vision.train.loop import TrainConfig
@@ -64,10 +71,10 @@ def train(
 
 @app.command()
 def evaluate(
-    data: Path = typer.Option(..., help="Data set folder (YOLO format)"),
-    split: str = typer.Option("val"),
-    card: Path = typer.Option(DEFAULT_CARD),
-    limit: int | None = typer.Option(None),
+    data: Annotated[Path, typer.Option(help="Data set folder (YOLO format)")],
+    split: Annotated[str, typer.Option()] = "val",
+    card: Annotated[Path, typer.Option()] = DEFAULT_CARD,
+    limit: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """mAP@0.5 per class of a model on a data set split."""
     from vision.detector import Detector
@@ -78,13 +85,15 @@ def evaluate(
 
 @app.command("false-positive")
 def false_positive(
-    evidence: str = typer.Argument(..., help="SHA-256 of the evidence picture"),
-    store: Path = typer.Option(Path("var/evidence"), help="Evidence store directory"),
-    retrain: Path = typer.Option(Path("var/retrain"), help="Retraining set directory"),
-    track: list[int] = typer.Option([], help="Only these track ids (default: every box)"),
-    actor: str = typer.Option("", help="Who marks it"),
-    comment: str = typer.Option(""),
-    card: Path = typer.Option(DEFAULT_CARD),
+    evidence: Annotated[str, typer.Argument(help="SHA-256 of the evidence picture")],
+    store: Annotated[Path, typer.Option(help="Evidence store directory")] = Path("var/evidence"),
+    retrain: Annotated[Path, typer.Option(help="Retraining set directory")] = Path("var/retrain"),
+    track: Annotated[
+        list[int] | None, typer.Option(help="Only these track ids (default: every box)")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who marks it")] = "",
+    comment: Annotated[str, typer.Option()] = "",
+    card: Annotated[Path, typer.Option()] = DEFAULT_CARD,
 ) -> None:
     """Mark the detections of an evidence picture false; file the frame for retraining."""
     from vision.card import load_card
@@ -94,7 +103,7 @@ def false_positive(
     classes = load_card(card)[0].classes
     try:
         path = mark_false_positive(
-            EvidenceStore(store), evidence, retrain, classes, list(track) or None, actor, comment
+            EvidenceStore(store), evidence, retrain, classes, track or None, actor, comment
         )
     except (FileNotFoundError, KeyError) as exc:
         typer.echo(f"cannot mark {evidence}: {exc}", err=True)

@@ -51,7 +51,8 @@ def mark_false_positive(
     merged = previous + [b for b in false if b not in previous]
     standing = [b for b in boxes if b not in merged and b["cls"] in classes]
     lines = [
-        f"{classes.index(b['cls'])} {(b['x1'] + b['x2']) / 2 / w:.6f} {(b['y1'] + b['y2']) / 2 / h:.6f} "
+        f"{classes.index(b['cls'])} "
+        f"{(b['x1'] + b['x2']) / 2 / w:.6f} {(b['y1'] + b['y2']) / 2 / h:.6f} "
         f"{(b['x2'] - b['x1']) / w:.6f} {(b['y2'] - b['y1']) / h:.6f}"
         for b in standing
     ]

@@ -59,7 +59,7 @@ def full_box(g: dict[str, float]) -> Box:
 
 
 def _p(x: float, y: float) -> tuple[int, int]:
-    return int(round(x)), int(round(y))
+    return round(x), round(y)
 
 
 def draw_worker(

@@ -162,11 +162,11 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
     for idx, (_depth, kind, payload) in enumerate(items):
         before = img.copy()
         if kind == "worker":
-            ws, g, arng = payload  # type: ignore[misc]
+            ws, g, arng = payload
             box = draw_worker(img, ws, g, arng)
             labels = [c for c, ok in (("no_hat", not ws.hat), ("no_mask", not ws.mask)) if ok]
         else:
-            rg, arng = payload  # type: ignore[misc]
+            rg, arng = payload
             box = draw_rodent(img, rg, arng)
             labels = ["rodent"]
         owner[np.any(img != before, axis=2)] = idx
@@ -177,11 +177,11 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
         _steam(img, dis_rng, sx, sy, s)
     if occlusion:
         color = _col(dis_rng, 120, 210)
-        x0 = int(dis_rng.uniform(-0.2, 0.4) * w)
-        x1 = int(x0 + dis_rng.uniform(0.4, 0.9) * w)
-        cv2.rectangle(img, (x0, int(island_top)), (x1, h - 1), color, -1)
-        cv2.rectangle(img, (x0, int(island_top)), (x1, int(island_top + 4 * s)), (90, 90, 90), -1)
-        owner[int(island_top) :, max(0, x0) : max(0, x1 + 1)] = -2
+        ox0 = int(dis_rng.uniform(-0.2, 0.4) * w)
+        ox1 = int(ox0 + dis_rng.uniform(0.4, 0.9) * w)
+        cv2.rectangle(img, (ox0, int(island_top)), (ox1, h - 1), color, -1)
+        cv2.rectangle(img, (ox0, int(island_top)), (ox1, int(island_top + 4 * s)), (90, 90, 90), -1)
+        owner[int(island_top) :, max(0, ox0) : max(0, ox1 + 1)] = -2
     img = _light(img, light_rng, night, ir)
     out: list[GroundTruth] = []
     for cls, box, idx, painted in truths:

@@ -116,7 +116,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
                 cfg.num_classes,
             )
             opt.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
             sched.step()
             step += 1

@@ -66,14 +66,16 @@ def write_model_card(
     heavy = summarise(*collect(det, data, "heavy"), CLASSES)
     model = onnx.load(str(onnx_path))
     params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
+    n_frames = ds_report["frames"]["train"] + ds_report["frames"]["val"]
+    machine = f"{platform.machine()} CPU, torch {torch.__version__}, {cfg.threads} threads (shared)"
     card = card.model_copy(
         update={
             "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
             "thresholds": Thresholds(score=0.3, per_class=per_class, nms_iou=0.45),
             "training": {
-                "command": f"bk vision train --data {data} --n {sum(ds_report['frames'].values()) - ds_report['frames']['heavy']} "
+                "command": f"bk vision train --data {data} --n {n_frames} "
                 f"--seed {ds_report['seed']} --train-seed {cfg.seed} --epochs {cfg.epochs}",
-                "data": "simulators synthetic kitchen scenes (bk sim dataset), YOLO format, 320x240",
+                "data": "synthetic kitchen scenes (bk sim dataset), YOLO format, 320x240",
                 "dataset_seed": ds_report["seed"],
                 "frames": ds_report["frames"],
                 "objects": ds_report["objects"],
@@ -81,16 +83,18 @@ def write_model_card(
                 "epochs": cfg.epochs,
                 "batch": cfg.batch,
                 "seconds": stats.get("train_seconds"),
-                "machine": f"{platform.machine()} CPU, torch {torch.__version__}, {cfg.threads} threads (shared)",
+                "machine": machine,
                 "parameters_onnx": params,
             },
             "metrics": {
                 "map50_val": val,
                 "map50_heavy_distractors": heavy,
                 "iou": 0.5,
-                "definition": "all-point interpolated AP at IoU 0.5 per class, through the ONNX runtime path",
+                "definition": "all-point interpolated AP at IoU 0.5 per class, "
+                "through the ONNX runtime path",
             },
-            "notes": "no_hat and no_mask both box the worker's head (hair top to chin) when the chef "
+            "notes": "no_hat and no_mask both box the worker's head (hair top to chin) "
+            "when the chef "
             "hat / the mask is missing; rodent boxes the body and head (not the tail). "
             "Trained on synthetic scenes only: validate on real footage before trusting it.",
         }

@@ -14,8 +14,8 @@ from core.schemas import DetectionEvent, FrameMeta, decode
 from core.settings import MqttSettings
 from core.topics import Channel, frame_topic, subscription
 from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
-from vision.settings import VisionSection, VisionSettings
 from vision.service import VisionService
+from vision.settings import VisionSection, VisionSettings
 from vision.zones import CameraRules, Zone
 
 ZONE = Zone(id="prep", polygon=[(0, 0), (160, 0), (160, 240), (0, 240)])
@@ -28,17 +28,24 @@ def _jpeg(spec: SceneSpec, i: int) -> bytes:
     return buf.tobytes()
 
 
-def _run_scene(mqtt_settings: MqttSettings, tmp_path: Path, site: str, cam: str, spec: SceneSpec, n: int = 8) -> list[DetectionEvent]:
+def _run_scene(
+    mqtt_settings: MqttSettings, tmp_path: Path, site: str, cam: str, spec: SceneSpec, n: int = 8
+) -> list[DetectionEvent]:
     settings = VisionSettings(
         mqtt=mqtt_settings,
-        vision=VisionSection(instance=f"w-{site}", group=site, evidence_dir=tmp_path / "ev", default_rules=CameraRules(zones=[ZONE])),
+        vision=VisionSection(
+            instance=f"w-{site}",
+            group=site,
+            evidence_dir=tmp_path / "ev",
+            default_rules=CameraRules(zones=[ZONE]),
+        ),
     )
     service = VisionService(settings)
     service.start()
     got: queue.Queue[DetectionEvent] = queue.Queue()
 
     def on_msg(msg: paho.MQTTMessage) -> None:
-        got.put(decode(DetectionEvent, msg.payload))
+        got.put(decode(DetectionEvent, bytes(msg.payload)))
 
     listener = MqttClient(mqtt_settings, persistent=False, on_message=on_msg)
     listener.connect(10)
@@ -50,10 +57,19 @@ def _run_scene(mqtt_settings: MqttSettings, tmp_path: Path, site: str, cam: str,
         t0 = datetime.now(UTC)
         for i in range(n):
             jpeg = _jpeg(spec, i)
-            meta = FrameMeta(ts=t0 + timedelta(seconds=i), seq=i, size=len(jpeg), width=320, height=240)
-            cam_client.publish(frame_topic(site, cam), jpeg, qos=1, user_properties=meta.user_properties(),
-                               content_type="image/jpeg")
-        cam_client.publish(frame_topic(site, cam), b"not a jpeg", qos=1)  # hostile: dead letter, no crash
+            meta = FrameMeta(
+                ts=t0 + timedelta(seconds=i), seq=i, size=len(jpeg), width=320, height=240
+            )
+            cam_client.publish(
+                frame_topic(site, cam),
+                jpeg,
+                qos=1,
+                user_properties=meta.user_properties(),
+                content_type="image/jpeg",
+            )
+        cam_client.publish(
+            frame_topic(site, cam), b"not a jpeg", qos=1
+        )  # hostile: dead letter, no crash
         events = [got.get(timeout=15) for _ in range(n)]
         time.sleep(0.3)
         assert service.stats.rejected["not_jpeg"] == 1
@@ -64,9 +80,17 @@ def _run_scene(mqtt_settings: MqttSettings, tmp_path: Path, site: str, cam: str,
         service.stop()
 
 
-def test_worker_without_hat_in_zone_yields_one_violation(mqtt_settings: MqttSettings, site_id: str, tmp_path: Path) -> None:
-    spec = SceneSpec(night=False, workers=(WorkerSpec(x=0.25, y=0.9, hat=False, mask=True),), rodents=(),
-                     n_distractors=0, occlusion=False, background_seed=3)
+def test_worker_without_hat_in_zone_yields_one_violation(
+    mqtt_settings: MqttSettings, site_id: str, tmp_path: Path
+) -> None:
+    spec = SceneSpec(
+        night=False,
+        workers=(WorkerSpec(x=0.25, y=0.9, hat=False, mask=True),),
+        rodents=(),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=3,
+    )
     events = _run_scene(mqtt_settings, tmp_path, site_id, "cam1", spec)
     violations = [v for e in events for v in e.violations]
     assert [v.cls for v in violations] == ["no_hat"]
@@ -74,16 +98,33 @@ def test_worker_without_hat_in_zone_yields_one_violation(mqtt_settings: MqttSett
     assert ev is not None and (tmp_path / "ev" / f"{ev.sha256}.jpg").is_file()
 
 
-def test_same_worker_outside_zone_yields_none(mqtt_settings: MqttSettings, site_id: str, tmp_path: Path) -> None:
-    spec = SceneSpec(night=False, workers=(WorkerSpec(x=0.75, y=0.9, hat=False, mask=True),), rodents=(),
-                     n_distractors=0, occlusion=False, background_seed=3)
+def test_same_worker_outside_zone_yields_none(
+    mqtt_settings: MqttSettings, site_id: str, tmp_path: Path
+) -> None:
+    spec = SceneSpec(
+        night=False,
+        workers=(WorkerSpec(x=0.75, y=0.9, hat=False, mask=True),),
+        rodents=(),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=3,
+    )
     events = _run_scene(mqtt_settings, tmp_path, site_id, "cam1", spec)
     assert any(d.cls == "no_hat" for e in events for d in e.detections)
     assert [v for e in events for v in e.violations] == []
 
 
-def test_rodent_at_night_yields_one(mqtt_settings: MqttSettings, site_id: str, tmp_path: Path) -> None:
-    spec = SceneSpec(night=True, ir=True, workers=(), rodents=(RodentSpec(x=0.3, y=0.9, size=1.3, speed=0.05),),
-                     n_distractors=0, occlusion=False, background_seed=5)
+def test_rodent_at_night_yields_one(
+    mqtt_settings: MqttSettings, site_id: str, tmp_path: Path
+) -> None:
+    spec = SceneSpec(
+        night=True,
+        ir=True,
+        workers=(),
+        rodents=(RodentSpec(x=0.3, y=0.9, size=1.3, speed=0.05),),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=5,
+    )
     events = _run_scene(mqtt_settings, tmp_path, site_id, "cam2", spec)
     assert [v.cls for e in events for v in e.violations] == ["rodent"]

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from simulators.scenes import CLASSES, RodentSpec, SceneSpec, WorkerSpec, render_scene
+from simulators.scenes import CLASSES, GroundTruth, RodentSpec, SceneSpec, WorkerSpec, render_scene
 
 
-def _render(spec: SceneSpec, seed: int = 1) -> tuple[np.ndarray, list]:
+def _render(spec: SceneSpec, seed: int = 1) -> tuple[np.ndarray, list[GroundTruth]]:
     return render_scene(spec, np.random.default_rng(seed))
 
 
@@ -18,7 +18,7 @@ def test_labels_enclose_exactly_what_was_drawn() -> None:
     assert sorted(g.cls for g in gts) == ["no_hat", "no_mask"]
     g = gts[0]
     diff = np.any(np.abs(img.astype(int) - empty.astype(int)) > 30, axis=2)
-    ys, xs = np.nonzero(diff)
+    ys, _xs = np.nonzero(diff)
     # the topmost painted pixel is the top of the hair, i.e. the box's top edge
     assert abs(ys.min() - g.y1) <= 2
     head_rows = diff[int(g.y1) : int(g.y2)]
@@ -29,8 +29,13 @@ def test_labels_enclose_exactly_what_was_drawn() -> None:
 
 
 def test_hat_and_mask_remove_labels_and_rodent_is_labelled() -> None:
-    spec = SceneSpec(night=True, workers=(WorkerSpec(hat=True, mask=True),), rodents=(RodentSpec(x=0.2, y=0.95),),
-                     n_distractors=0, occlusion=False)
+    spec = SceneSpec(
+        night=True,
+        workers=(WorkerSpec(hat=True, mask=True),),
+        rodents=(RodentSpec(x=0.2, y=0.95),),
+        n_distractors=0,
+        occlusion=False,
+    )
     _img, gts = _render(spec)
     assert [g.cls for g in gts] == ["rodent"]
     g = gts[0]

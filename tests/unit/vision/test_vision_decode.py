@@ -52,7 +52,12 @@ def test_grid_decoding() -> None:
 
 
 def test_letterbox_maps_back_exactly() -> None:
-    for w, h, iw, ih in [(320, 240, 256, 256), (640, 480, 320, 320), (1920, 1080, 256, 256), (100, 300, 256, 256)]:
+    for w, h, iw, ih in [
+        (320, 240, 256, 256),
+        (640, 480, 320, 320),
+        (1920, 1080, 256, 256),
+        (100, 300, 256, 256),
+    ]:
         img = np.zeros((h, w, 3), np.uint8)
         canvas, lb = letterbox(img, iw, ih)
         assert canvas.shape == (ih, iw, 3)

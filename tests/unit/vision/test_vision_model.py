@@ -41,7 +41,10 @@ def test_map_remeasured_on_a_sample(sample: Path) -> None:
 
 
 def _frames(spec: SceneSpec, n: int) -> list[np.ndarray]:
-    return [render_scene(SceneSpec(**{**spec.__dict__, "t": i * 0.2}), np.random.default_rng(i))[0] for i in range(n)]
+    return [
+        render_scene(SceneSpec(**{**spec.__dict__, "t": i * 0.2}), np.random.default_rng(i))[0]
+        for i in range(n)
+    ]
 
 
 def test_pipeline_one_violation_per_worker_in_zone(tmp_path: Path) -> None:
@@ -49,7 +52,14 @@ def test_pipeline_one_violation_per_worker_in_zone(tmp_path: Path) -> None:
     rules = CameraRules(zones=[zone])
     pipe = VisionPipeline.create(evidence_dir=tmp_path, default_rules=rules)
     worker = WorkerSpec(x=0.25, y=0.9, hat=False, mask=True)
-    spec = SceneSpec(night=False, workers=(worker,), rodents=(), n_distractors=0, occlusion=False, background_seed=3)
+    spec = SceneSpec(
+        night=False,
+        workers=(worker,),
+        rodents=(),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=3,
+    )
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     violations = []
     for i, frame in enumerate(_frames(spec, 8)):
@@ -60,18 +70,68 @@ def test_pipeline_one_violation_per_worker_in_zone(tmp_path: Path) -> None:
     assert pipe.evidence.verify(violations[0].evidence)
     # same worker outside the zone: none
     pipe2 = VisionPipeline.create(evidence_dir=tmp_path, default_rules=rules)
-    spec_out = SceneSpec(**{**spec.__dict__, "workers": (WorkerSpec(x=0.75, y=0.9, hat=False, mask=True),)})
-    out = [pipe2.process("s1", "cam1", f, t0, i).violations for i, f in enumerate(_frames(spec_out, 8))]
+    spec_out = SceneSpec(
+        **{**spec.__dict__, "workers": (WorkerSpec(x=0.75, y=0.9, hat=False, mask=True),)}
+    )
+    out = [
+        pipe2.process("s1", "cam1", f, t0, i).violations for i, f in enumerate(_frames(spec_out, 8))
+    ]
     assert sum(len(v) for v in out) == 0
 
 
 def test_rodent_at_night_grey_frames(tmp_path: Path) -> None:
     pipe = VisionPipeline.create(evidence_dir=tmp_path)
-    spec = SceneSpec(night=True, ir=True, workers=(), rodents=(RodentSpec(x=0.3, y=0.9, size=1.3, speed=0.05),),
-                     n_distractors=0, occlusion=False, background_seed=5)
+    spec = SceneSpec(
+        night=True,
+        ir=True,
+        workers=(),
+        rodents=(RodentSpec(x=0.3, y=0.9, size=1.3, speed=0.05),),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=5,
+    )
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     n = 0
     for i, frame in enumerate(_frames(spec, 8)):
         grey = frame[:, :, 0].copy()  # an IR camera sends one channel
-        n += len([v for v in pipe.process("s1", "cam2", grey, t0, i).violations if v.cls == "rodent"])
+        n += len(
+            [v for v in pipe.process("s1", "cam2", grey, t0, i).violations if v.cls == "rodent"]
+        )
     assert n == 1
+
+
+def test_false_positive_files_frame_for_retraining(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vision.cli import app
+
+    pipe = VisionPipeline.create(evidence_dir=tmp_path / "ev")
+    spec = SceneSpec(
+        night=False,
+        workers=(WorkerSpec(x=0.5, y=0.9, hat=False, mask=True),),
+        rodents=(),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=3,
+    )
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    evs = [pipe.process("s1", "c1", f, t0, i).violations for i, f in enumerate(_frames(spec, 6))]
+    ev = next(v for vs in evs for v in vs).evidence
+    assert ev is not None
+    result = CliRunner().invoke(
+        app,
+        [
+            "false-positive",
+            ev.sha256,
+            "--store",
+            str(tmp_path / "ev"),
+            "--retrain",
+            str(tmp_path / "rt"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    images = list((tmp_path / "rt" / "images").glob("*.jpg"))
+    assert len(images) == 1
+    label = tmp_path / "rt" / "labels" / (images[0].stem + ".txt")
+    assert label.read_text() == ""  # every box was false: a hard negative
+    assert (tmp_path / "rt" / "false_positives" / (images[0].stem + ".json")).is_file()
