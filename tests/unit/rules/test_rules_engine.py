@@ -169,7 +169,7 @@ def test_disinfection_cycle_short_hold_fires_and_full_hold_does_not() -> None:
     eng = Engine(load_packs("gb31654"))
 
     def cycle(start_i: int, hold_steps: int):
-        temps = [30, 60, 90] + [105] * hold_steps + [90, 60, 30]
+        temps = [30, 70, 100] + [125] * hold_steps + [110, 90, 60, 30]
         return [
             reading(
                 "k1",
