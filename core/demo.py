@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="Run the whole platform on this machine with simulated kitchens.")
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "demo.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "simulators" / "scenarios" / "demo.yaml"
+DEFAULT_RULES = ROOT / "deploy" / "rules" / "demo.yaml"
 
 
 def _bk() -> list[str]:
@@ -60,7 +62,7 @@ def _alerts_by_rule(store_settings: InfluxSettings) -> dict[str, int]:
 @app.callback(invoke_without_command=True)
 def demo(
     duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 180,
-    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 120,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 60,
     scenario: Annotated[Path, typer.Option(help="Fleet scenario (YAML)")] = DEFAULT_SCENARIO,
     workdir: Annotated[Path, typer.Option(help="Where servers and services keep data")] = Path(
         "var/demo"
@@ -69,6 +71,7 @@ def demo(
         str, typer.Option(help="Comma-separated services to start with `bk NAME run`")
     ] = "ingest,rules,vision",
     frames: Annotated[bool, typer.Option(help="Simulated cameras publish frames")] = True,
+    rules: Annotated[Path, typer.Option(help="Rule file for `bk rules run`")] = DEFAULT_RULES,
 ) -> None:
     """Start broker, store, services and a simulated fleet; report what reached the store."""
     setup_logging()
@@ -86,6 +89,8 @@ def demo(
         BK_INFLUX__URL=store.url,
         BK_INFLUX__DATABASE="bright_kitchen",
         BK_DATA_DIR=str(workdir / "data"),
+        BK_RULES__RULE_FILE=str(rules.resolve()),
+        BK_RULES__STORE_URL=f"sqlite:///{workdir / 'alerts.db'}",
     )
     typer.echo(
         f"broker  mqtt://127.0.0.1:{broker.port}   "
