@@ -72,7 +72,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             sys.path.insert(0, str(Path(__file__).resolve().parent))
-            from yolov8n import export
+            from yolov8n import export  # type: ignore[import-not-found]
 
             params = export(str(Path(tmp) / "yolov8n.onnx"), size, len(ours.classes))
             card = ModelCard(

@@ -160,10 +160,10 @@ def run(
 # --- camera scenes data set (vision engineer's block) ---------------------------------
 @app.command("dataset")
 def dataset_cmd(
-    out: Path = typer.Option(..., "--out", help="Folder for the YOLO-format data set"),
-    n: int = typer.Option(5000, "--n", help="Frames (train + val); heavy adds n/10"),
-    seed: int = typer.Option(7, "--seed"),
-    check: int = typer.Option(20, "--check", help="Frames re-rendered to verify the labels"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the YOLO-format data set")],
+    n: Annotated[int, typer.Option("--n", help="Frames (train + val); heavy adds n/10")] = 5000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    check: Annotated[int, typer.Option("--check", help="Frames re-rendered to verify labels")] = 20,
 ) -> None:
     """Render synthetic kitchen frames with ground truth; report class balance."""
     import json as _json

@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -166,7 +167,7 @@ def test_email_reaches_a_real_smtp_server() -> None:
         def __init__(self) -> None:
             self.messages: list[bytes] = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
             self.messages.append(envelope.content)
             return "250 OK"
 

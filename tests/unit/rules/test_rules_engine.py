@@ -1,15 +1,18 @@
 """The pure engine over generated streams: one alert per incident, source clock only."""
 
+from collections.abc import Iterable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
-from core.schemas import AlertState
+from core.schemas import AlertEvent, AlertState
 from rules.config import load_packs
 from rules.engine import Engine
 from rules.testing import T0, kitchen, reading, status
 
 
-def run(engine: Engine, msgs, tick_every: float = 60.0):
-    out = []
+def run(engine: Engine, msgs: Iterable[Any], tick_every: float = 60.0) -> list[AlertEvent]:
+    out: list[AlertEvent] = []
     last = None
     for m in msgs:
         out += engine.process(m)
@@ -20,7 +23,7 @@ def run(engine: Engine, msgs, tick_every: float = 60.0):
     return out
 
 
-def firing(events, rule=None):
+def firing(events: list[AlertEvent], rule: str | None = None) -> list[AlertEvent]:
     return [e for e in events if e.state is AlertState.FIRING and (rule is None or e.rule == rule)]
 
 
@@ -168,7 +171,7 @@ def test_cooling_curve_too_slow_fires_once_and_fast_cooling_does_not() -> None:
 def test_disinfection_cycle_short_hold_fires_and_full_hold_does_not() -> None:
     eng = Engine(load_packs("gb31654"))
 
-    def cycle(start_i: int, hold_steps: int):
+    def cycle(start_i: int, hold_steps: int) -> list[Any]:
         temps = [30, 70, 100] + [125] * hold_steps + [110, 90, 60, 30]
         return [
             reading(
@@ -191,7 +194,7 @@ def test_disinfection_cycle_short_hold_fires_and_full_hold_does_not() -> None:
     assert [e.state for e in ev if e.rule == "disinfection-incomplete"] == [AlertState.RESOLVED]
 
 
-def test_working_hours_and_overrides(tmp_path) -> None:
+def test_working_hours_and_overrides(tmp_path: Path) -> None:
     from rules.config import load_rules
 
     f = tmp_path / "r.yaml"

@@ -106,7 +106,7 @@ def test_a_week_of_normal_operation_across_100_kitchens_raises_nothing() -> None
             {
                 **FILE,
                 "overrides": [
-                    *FILE["overrides"],
+                    *FILE["overrides"],  # type: ignore[misc]
                     {"rule": "no-data", "set": {"silent_s": 3 * step}},
                 ],
             }
