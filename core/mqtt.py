@@ -68,6 +68,7 @@ class MqttClient:
         self.on_connect_hooks: list[Callable[[], None]] = []
         self.on_disconnect_hooks: list[Callable[[], None]] = []
         self.connects = 0
+        self._closing = False
         self.disconnects = 0
 
         client = mqtt.Client(
@@ -150,6 +151,7 @@ class MqttClient:
 
     def close(self) -> None:
         """Disconnect cleanly (no Last Will) and stop the network thread."""
+        self._closing = True
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
@@ -239,12 +241,17 @@ class MqttClient:
         self._connected.clear()
         if was:
             self.disconnects += 1
-            logger.warning(
-                "MQTT disconnected from %s:%s (%s); paho will reconnect",
-                self.settings.host,
-                self.settings.port,
-                reason_code,
-            )
+            if self._closing:
+                logger.info(
+                    "MQTT connection to %s:%s closed", self.settings.host, self.settings.port
+                )
+            else:
+                logger.warning(
+                    "MQTT disconnected from %s:%s (%s); paho will reconnect",
+                    self.settings.host,
+                    self.settings.port,
+                    reason_code,
+                )
             for hook in list(self.on_disconnect_hooks):
                 try:
                     hook()
