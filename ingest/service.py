@@ -5,11 +5,9 @@ client id is fixed by its instance id and its session is persistent, so what the
 sent but we did not acknowledge is delivered again after a crash or restart.
 """
 
-import base64
 import logging
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Literal
 
 import paho.mqtt.client as paho
@@ -19,7 +17,6 @@ from core.errors import BackendUnavailable, PayloadError, WriteRejected
 from core.mqtt import MqttClient, Will
 from core.registry import load_registry
 from core.schemas import DeadLetter, encode
-from core.schemas.deadletter import MAX_KEPT_PAYLOAD
 from core.store import TimeSeriesStore, open_store
 from core.topics import ALERTS, Channel, dead_letter_topic, service_status_topic, subscription
 from ingest.convert import Converter
@@ -181,15 +178,7 @@ class IngestService:
     def _reject(self, topic: str, payload: bytes, reason: str, detail: str) -> None:
         self.stats.rejected[reason] += 1
         self._log_rejection(topic, reason, detail)
-        letter = DeadLetter(
-            service=SERVICE,
-            topic=topic[:512],
-            reason=reason[:64],
-            detail=detail[:2000],
-            received_at=datetime.now(UTC),
-            payload_size=len(payload),
-            payload_b64=base64.b64encode(payload[:MAX_KEPT_PAYLOAD]).decode(),
-        )
+        letter = DeadLetter.of(SERVICE, topic, reason, detail, payload)
         try:
             self.mqtt.publish(self.dlq_topic, encode(letter), qos=1)
             self.stats.dead_letters += 1

@@ -7,12 +7,10 @@ the source clock: ticks use the watermark of source time, advanced by elapsed
 monotonic time only while the stream is quiet (so silence is still noticed).
 """
 
-import base64
 import logging
 import queue
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -22,7 +20,7 @@ from core import topics
 from core.errors import PayloadError
 from core.mqtt import MqttClient, Will
 from core.schemas import AlertEvent, DetectionEvent, DeviceStatus, Telemetry, decode, encode
-from core.schemas.deadletter import MAX_KEPT_PAYLOAD, DeadLetter
+from core.schemas.deadletter import DeadLetter
 from core.settings import Settings
 from core.store import alert_point, open_store
 from core.store.base import TimeSeriesStore
@@ -172,15 +170,7 @@ class RulesService:
 
     def _dead_letter(self, raw: mqtt.MQTTMessage, exc: PayloadError) -> None:
         try:
-            dl = DeadLetter(
-                service="rules",
-                topic=raw.topic[:512],
-                reason=exc.reason,
-                detail=str(exc.detail)[:2000],
-                received_at=datetime.now(UTC),
-                payload_size=len(raw.payload),
-                payload_b64=base64.b64encode(raw.payload[:MAX_KEPT_PAYLOAD]).decode(),
-            )
+            dl = DeadLetter.of("rules", raw.topic, exc.reason, str(exc.detail), bytes(raw.payload))
             self.mqtt.publish(topics.dead_letter_topic("rules"), encode(dl), qos=1)
         except Exception:
             logger.exception("could not publish dead letter")

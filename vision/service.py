@@ -6,19 +6,16 @@ is validated; bad frames go to the dead-letter topic with a counter and a log li
 never stop the worker. Frames are acknowledged (QoS 1) after the event is published.
 """
 
-import base64
 import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import paho.mqtt.client as paho
 
 from core.errors import PayloadError
 from core.mqtt import MqttClient, Will, content_type, user_properties
 from core.schemas import DeadLetter, FrameMeta, encode
-from core.schemas.deadletter import MAX_KEPT_PAYLOAD
 from core.topics import (
     Channel,
     DeviceTopic,
@@ -116,15 +113,7 @@ class VisionService:
     def _reject(self, topic: str, payload: bytes, reason: str, detail: str) -> None:
         self.stats.rejected[reason] += 1
         log.warning("rejected frame on %s: %s (%s)", topic[:120], reason, detail[:200])
-        letter = DeadLetter(
-            service=SERVICE,
-            topic=topic[:512],
-            reason=reason[:64],
-            detail=detail[:2000],
-            received_at=datetime.now(UTC),
-            payload_size=len(payload),
-            payload_b64=base64.b64encode(payload[:MAX_KEPT_PAYLOAD]).decode(),
-        )
+        letter = DeadLetter.of(SERVICE, topic, reason, detail, payload)
         try:
             self.mqtt.publish(self.dlq_topic, encode(letter), qos=1)
             self.stats.dead_letters += 1

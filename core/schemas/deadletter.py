@@ -1,6 +1,7 @@
 """Dead-letter records: rejected input kept with its reason so nothing is silently lost."""
 
-from datetime import datetime
+import base64
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import Field
@@ -21,3 +22,16 @@ class DeadLetter(Message):
     received_at: datetime
     payload_size: int = Field(ge=0)
     payload_b64: str = Field(default="", max_length=(MAX_KEPT_PAYLOAD * 4) // 3 + 4)
+
+    @classmethod
+    def of(cls, service: str, topic: str, reason: str, detail: str, payload: bytes) -> "DeadLetter":
+        """Build a record from rejected input, trimming every field to its bound."""
+        return cls(
+            service=service[:64],
+            topic=topic[:512],
+            reason=reason[:64],
+            detail=detail[:2000],
+            received_at=datetime.now(UTC),
+            payload_size=len(payload),
+            payload_b64=base64.b64encode(payload[:MAX_KEPT_PAYLOAD]).decode(),
+        )
