@@ -95,17 +95,21 @@ class Settings(BaseSettings):
         return init_settings, env_settings, file_secret_settings
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml_mapping(path: Path, what: str = "settings file") -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; ConfigError naming `what` otherwise.
+
+    Shared by every loader of YAML configuration (settings, rule files, scenarios).
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"settings file {path} is not valid YAML: {exc}") from exc
+        raise ConfigError(f"{what} {path} is not valid YAML: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"settings file {path} must hold a mapping at the top level")
+        raise ConfigError(f"{what} {path} must hold a mapping at the top level")
     return data
 
 
@@ -130,7 +134,7 @@ def load_settings(
     """
     settings_cls: type[Any] = cls if cls is not None else Settings
     file = path if path is not None else os.environ.get("BK_CONFIG")
-    file_data = _read_yaml(Path(file)) if file else {}
+    file_data = read_yaml_mapping(Path(file)) if file else {}
     source = f"file {file} + environment" if file else "environment"
     try:
         # Environment beats the file: build from file data as defaults, then let the

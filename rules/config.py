@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from core.errors import ConfigError
+from core.settings import read_yaml_mapping
 from rules.model import Rule, RuleFile, Schedule
 
 PACKS_DIR = Path(__file__).parent / "packs"
@@ -33,17 +33,7 @@ def _format(exc: ValidationError, source: str) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read rule file {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"rule file {path} is not valid YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"rule file {path} must hold a mapping at the top level")
-    return data
+    return read_yaml_mapping(path, "rule file")
 
 
 def parse_rule_file(data: dict[str, Any], source: str = "<memory>") -> RuleFile:
