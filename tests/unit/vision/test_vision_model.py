@@ -33,11 +33,12 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_map_remeasured_on_a_sample(sample: Path) -> None:
     result = evaluate(Detector(DEFAULT_CARD), sample, "val")
     card, _ = load_card(DEFAULT_CARD)
-    for cls in ("no_hat", "no_mask"):
-        assert result[cls] >= 0.85, result
-    # printed for the record; rodent is the weakest class (see the card)
     print("re-measured mAP@0.5:", result, "card:", card.metrics["map50_val"])
-    assert result["rodent"] >= 0.6, result
+    # The card's bar is 0.9 on the 1,000-frame held-out split; a 30-frame sample is
+    # noisier, so allow 0.05 below it (measured here: 0.996 / 1.0 / 0.903).
+    for cls in ("no_hat", "no_mask", "rodent"):
+        assert card.metrics["map50_val"][cls] >= 0.9, card.metrics
+        assert result[cls] >= 0.85, result
 
 
 def _frames(spec: SceneSpec, n: int) -> list[np.ndarray]:
