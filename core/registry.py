@@ -6,12 +6,10 @@ Shared by ingest (unknown sites refused), the API and `bk provision`.
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import ConfigError
 from core.ids import Id
-from core.settings import format_validation_error
+from core.settings import load_yaml_model
 
 
 class SiteCategory(StrEnum):
@@ -56,12 +54,4 @@ class SiteRegistry(BaseModel):
 
 def load_registry(path: Path | str) -> SiteRegistry:
     """Read and validate a registry file; ConfigError with a readable report otherwise."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read site registry {path}: {exc}") from exc
-    try:
-        return SiteRegistry.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, f"site registry {path}")) from exc
+    return load_yaml_model(path, SiteRegistry, "site registry")

@@ -113,6 +113,19 @@ def read_yaml_mapping(path: Path, what: str = "settings file") -> dict[str, Any]
     return data
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: Path | str, model: type[M], what: str) -> M:
+    """Read a YAML file into a pydantic model; ConfigError with a readable report otherwise."""
+    path = Path(path)
+    data = read_yaml_mapping(path, what)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, f"{what} {path}")) from exc
+
+
 def format_validation_error(exc: ValidationError, source: str) -> str:
     """A readable, multi-line report of what is wrong, one line per field."""
     lines = [f"invalid settings ({source}):"]

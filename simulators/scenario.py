@@ -34,22 +34,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
-import yaml
 from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from core.errors import ConfigError
 from core.ids import Id
 from core.registry import SiteCategory
-from core.settings import format_validation_error
+from core.settings import load_yaml_model
 from simulators.devices import (
     DeviceModel,
     DeviceSpec,
@@ -326,12 +323,4 @@ LIMIT_FAULTS = frozenset(
 
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file; ConfigError with a readable report otherwise."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read scenario {path}: {exc}") from exc
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, f"scenario {path}")) from exc
+    return load_yaml_model(path, Scenario, "scenario")
