@@ -13,6 +13,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulators.physics.node import relax
+
 
 class FoodCoolingParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -52,10 +54,15 @@ class FoodCooling:
         self._left_s = p.batch_s
 
     def step(self, dt_s: float) -> None:
+        """Advance `dt_s` seconds (exact; split where the probed batch ends)."""
         p = self.params
+        left = dt_s
         if self.in_batch:
-            self._left_s -= dt_s
+            seg = min(left, self._left_s)
+            self.temp_c = relax(self.temp_c, p.env_c, 1.0 / self._tau_s, seg)
+            self._left_s -= seg
+            left -= seg
             if self._left_s <= 0:
                 self.in_batch = False
-        tau = self._tau_s if self.in_batch else p.probe_tau_s
-        self.temp_c += -(self.temp_c - p.env_c) * dt_s / tau
+        if left > 0:
+            self.temp_c = relax(self.temp_c, p.env_c, 1.0 / p.probe_tau_s, left)

@@ -7,9 +7,12 @@ powered. A disinfection cabinet runs cycles: heat up to its hold temperature, ho
 `disinfection_short` fault: door opened, timer misset) holds for less.
 """
 
+import math
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from simulators.physics.node import MAX_SWITCHES, relax, time_to
 
 
 class HotHoldingParams(BaseModel):
@@ -32,16 +35,30 @@ class HotHolding:
         self.heater_on = False
 
     def step(self, dt_s: float, ambient_c: float, *, powered: bool = True) -> None:
+        """Advance `dt_s` seconds: exact between thermostat switches, split at each switch."""
         p = self.params
         half = p.hysteresis_c / 2
-        if not powered:
-            self.heater_on = False
-        elif self.temp_c < p.setpoint_c - half:
-            self.heater_on = True
-        elif self.temp_c > p.setpoint_c + half:
-            self.heater_on = False
-        heat_w = p.ua_w_per_k * (ambient_c - self.temp_c) + (p.heater_w if self.heater_on else 0)
-        self.temp_c += heat_w * dt_s / p.mass_j_per_k
+        low, high = p.setpoint_c - half, p.setpoint_c + half
+        k = p.ua_w_per_k / p.mass_j_per_k
+        left = dt_s
+        for _ in range(MAX_SWITCHES):
+            if not powered:
+                self.heater_on = False
+            elif self.temp_c < low:
+                self.heater_on = True
+            elif self.temp_c > high:
+                self.heater_on = False
+            on = self.heater_on
+            eq = ambient_c + (p.heater_w / p.ua_w_per_k if on else 0.0)
+            switch_at = (high if on else low) if powered else None
+            hit = math.inf if switch_at is None else time_to(self.temp_c, eq, k, switch_at)
+            if hit >= left:
+                self.temp_c = relax(self.temp_c, eq, k, left)
+                return
+            assert switch_at is not None
+            self.temp_c = switch_at
+            self.heater_on = not on
+            left -= hit
 
 
 class DisinfectionParams(BaseModel):
@@ -88,22 +105,50 @@ class DisinfectionCabinet:
         self._hold_for_s = self.params.hold_s if hold_s is None else hold_s
 
     def step(self, dt_s: float, ambient_c: float, *, powered: bool = True) -> None:
+        """Advance `dt_s` seconds, split exactly where the phase or the thermostat changes."""
         p = self.params
+        k = p.ua_w_per_k / p.mass_j_per_k
+        low = p.hold_c - p.hysteresis_c
         if not powered:
             self.phase = CyclePhase.IDLE
-        if self.phase is CyclePhase.HEATING:
-            self.heater_on = True
-            if self.temp_c >= p.hold_c:
-                self.phase = CyclePhase.HOLDING
-        elif self.phase is CyclePhase.HOLDING:
-            self._held_s += dt_s
-            if self._held_s >= self._hold_for_s:
-                self.phase = CyclePhase.IDLE
-            elif self.temp_c < p.hold_c - p.hysteresis_c:
+        left = dt_s
+        for _ in range(MAX_SWITCHES):
+            limit = left
+            switch_at: float | None = None
+            if self.phase is CyclePhase.HEATING:
+                if self.temp_c >= p.hold_c:
+                    self.phase = CyclePhase.HOLDING
+                    continue
                 self.heater_on = True
-            elif self.temp_c > p.hold_c:
+                switch_at = p.hold_c
+            elif self.phase is CyclePhase.HOLDING:
+                if self._held_s >= self._hold_for_s:
+                    self.phase = CyclePhase.IDLE
+                    continue
+                if self.temp_c < low:
+                    self.heater_on = True
+                elif self.temp_c > p.hold_c:
+                    self.heater_on = False
+                switch_at = p.hold_c if self.heater_on else low
+                limit = min(left, self._hold_for_s - self._held_s)
+            else:
                 self.heater_on = False
-        if self.phase is CyclePhase.IDLE:
+            eq = ambient_c + (p.heater_w / p.ua_w_per_k if self.heater_on else 0.0)
+            hit = math.inf if switch_at is None else time_to(self.temp_c, eq, k, switch_at)
+            seg = min(limit, hit)
+            if self.phase is CyclePhase.HOLDING:
+                self._held_s += seg
+            left -= seg
+            if hit <= limit:
+                assert switch_at is not None
+                self.temp_c = switch_at
+                if self.phase is CyclePhase.HOLDING:
+                    self.heater_on = not self.heater_on
+                # HEATING: the next pass sees hold_c reached and starts the hold.
+            else:
+                self.temp_c = relax(self.temp_c, eq, k, seg)
+            if left <= 0:
+                break
+        if self.phase is CyclePhase.HOLDING and self._held_s >= self._hold_for_s:
+            self.phase = CyclePhase.IDLE  # the hold ended with the step
             self.heater_on = False
-        heat_w = p.ua_w_per_k * (ambient_c - self.temp_c) + (p.heater_w if self.heater_on else 0)
-        self.temp_c += heat_w * dt_s / p.mass_j_per_k

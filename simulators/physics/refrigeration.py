@@ -10,7 +10,11 @@ with a failed compressor it cannot run, and the enclosure warms towards the room
 along `T_amb + (T0 − T_amb)·exp(−t·UA/C)`.
 """
 
+import math
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from simulators.physics.node import MAX_SWITCHES, relax, time_to
 
 
 class RefrigerationParams(BaseModel):
@@ -69,16 +73,43 @@ class Refrigerator:
         door_open: bool = False,
         powered: bool = True,
         compressor_ok: bool = True,
+        door_open_s: float | None = None,
     ) -> None:
-        """Advance the heat balance by one explicit Euler step of `dt_s` seconds."""
+        """Advance `dt_s` seconds: exact between thermostat switches, split at each switch.
+
+        `door_open_s` is how much of the step the door stood open (it is integrated
+        first); left out, `door_open` says whether it stood open the whole step.
+        """
+        p = self.params
+        opened = (dt_s if door_open else 0.0) if door_open_s is None else door_open_s
+        opened = min(max(opened, 0.0), dt_s)
+        can_run = powered and compressor_ok
+        if opened > 0:
+            self._advance(opened, ambient_c, p.ua_w_per_k + p.door_ua_w_per_k, can_run)
+        if dt_s - opened > 0:
+            self._advance(dt_s - opened, ambient_c, p.ua_w_per_k, can_run)
+
+    def _advance(self, dt_s: float, ambient_c: float, ua: float, can_run: bool) -> None:
         p = self.params
         half = p.hysteresis_c / 2
-        if not (powered and compressor_ok):
-            self.compressor_on = False
-        elif self.temp_c > p.setpoint_c + half:
-            self.compressor_on = True
-        elif self.temp_c < p.setpoint_c - half:
-            self.compressor_on = False
-        ua = p.ua_w_per_k + (p.door_ua_w_per_k if door_open else 0.0)
-        heat_w = ua * (ambient_c - self.temp_c) - (p.compressor_w if self.compressor_on else 0.0)
-        self.temp_c += heat_w * dt_s / p.mass_j_per_k
+        low, high = p.setpoint_c - half, p.setpoint_c + half
+        k = ua / p.mass_j_per_k
+        left = dt_s
+        for _ in range(MAX_SWITCHES):
+            if not can_run:
+                self.compressor_on = False
+            elif self.temp_c > high:
+                self.compressor_on = True
+            elif self.temp_c < low:
+                self.compressor_on = False
+            on = self.compressor_on
+            eq = ambient_c - (p.compressor_w / ua if on else 0.0)
+            switch_at = (low if on else high) if can_run else None
+            hit = math.inf if switch_at is None else time_to(self.temp_c, eq, k, switch_at)
+            if hit >= left:
+                self.temp_c = relax(self.temp_c, eq, k, left)
+                return
+            assert switch_at is not None
+            self.temp_c = switch_at
+            self.compressor_on = not on
+            left -= hit

@@ -50,7 +50,8 @@ class Room:
         return min(98.0, p.rh_base + (p.steam_gain_rh if self.cooking(hour_utc) else 0.0))
 
     def step(self, dt_s: float, hour_utc: float) -> None:
-        k = dt_s / self.params.tau_s
+        # Exact for a target held over the step (the target moves on the hour scale).
+        k = -math.expm1(-dt_s / self.params.tau_s)
         self.temp_c += (self._target_temp(hour_utc) - self.temp_c) * k
         self.rh += (self._target_rh(hour_utc) - self.rh) * k
 

@@ -194,7 +194,9 @@ def test_disinfection_cycle_holds_and_a_short_cycle_does_not() -> None:
         return held
 
     assert held_above(None) >= 10 * 60  # infrared: ≥ 120 °C for at least 10 min
-    assert held_above(180.0) < 5 * 60
+    # A 3 min hold: above 120 °C for the hold plus the last ~50 s of heating and up to
+    # ~3.5 min of cooling from the top of the band (125 °C): well short of 10 min.
+    assert held_above(180.0) < 8 * 60
 
 
 def test_room_humidity_and_heat_rise_while_cooking() -> None:
