@@ -1,7 +1,24 @@
-"""MQTT to on-site displays: the alert event on the kitchen's alerts topic (or one given)."""
+"""MQTT to on-site displays: the alert event on the kitchen's alerts topic.
 
+What a display receives: the `AlertEvent` JSON (`core.schemas`) on
+`bk/v1/{site}/alerts` (built by `core.topics.alerts_topic`), with the QoS and retain
+flag of DESIGN.md's contract for that topic (QoS 1, not retained: `core.topics.QOS` /
+`RETAIN`), content type `application/json`, and two MQTT 5 user properties a display
+needs to choose its banner: `notice` (firing, reminder, escalation, acknowledged,
+resolved) and `level` (escalation level). The event itself carries site, rule,
+subject, severity, state, summary, value/threshold and times.
+
+There is no topic of its own for displays in the contract, so this channel shares
+the alerts topic with the rules service, which already publishes every transition
+there: a subscriber sees each notified transition twice (same alert id and state,
+the copy from this channel carries the `notice` property).
+"""
+
+from collections.abc import Sequence
 from typing import Literal, Protocol
 
+from paho.mqtt.client import MQTTMessageInfo
+from paho.mqtt.enums import MQTTErrorCode
 from pydantic import Field
 
 from core import topics
@@ -9,9 +26,22 @@ from core.schemas import encode
 from rules.alerts import Notice
 from rules.notify.base import Channel, ChannelBase
 
+NOTICE_PROPERTY = "notice"
+LEVEL_PROPERTY = "level"
+
 
 class Publisher(Protocol):
-    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> object: ...
+    """What the channel needs of an MQTT connection (`core.mqtt.MqttClient` is one)."""
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes | str,
+        qos: int = 1,
+        retain: bool = False,
+        user_properties: Sequence[tuple[str, str]] | None = None,
+        content_type: str | None = None,
+    ) -> MQTTMessageInfo: ...
 
 
 class MqttDisplayConfig(ChannelBase):
@@ -23,7 +53,13 @@ class MqttDisplayConfig(ChannelBase):
 
 
 class MqttDisplayChannel(Channel):
-    """Publishes through the service's own MQTT connection (set `publisher` before use)."""
+    """Publishes through the service's own MQTT connection (set `publisher` before use).
+
+    Raises (so the dispatcher counts and retries) when there is no connection object
+    or paho refuses the message outright. A QoS 1 message published while the
+    connection is down is queued by paho and sent on reconnect, so that is not a
+    failure (retrying it would send it twice).
+    """
 
     type_key = "mqtt_display"
     publisher: Publisher | None = None
@@ -31,4 +67,16 @@ class MqttDisplayChannel(Channel):
     def send(self, notice: Notice) -> None:
         if self.publisher is None:
             raise RuntimeError("mqtt_display channel has no MQTT connection")
-        self.publisher.publish(topics.alerts_topic(notice.event.site), encode(notice.event), qos=1)
+        info = self.publisher.publish(
+            topics.alerts_topic(notice.event.site),
+            encode(notice.event),
+            qos=topics.QOS[topics.ALERTS],
+            retain=topics.RETAIN[topics.ALERTS],
+            user_properties=[
+                (NOTICE_PROPERTY, notice.kind),
+                (LEVEL_PROPERTY, str(notice.level)),
+            ],
+            content_type="application/json",
+        )
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            raise RuntimeError(f"MQTT publish of alert {notice.event.id} refused: rc={info.rc}")
