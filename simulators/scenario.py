@@ -21,7 +21,9 @@ Every incident says which alert it should cause (`expect_rule`, `None` for fault
 must NOT alert) and by when (`expect_within`). Left out, both are derived: the rule
 from the fault and the device's role, the deadline from the device's own physics (the
 time the fault takes to push the temperature across its limit, from the bottom of the
-thermostat band in the coolest room, plus margin for the rule's persistence). Write
+thermostat band in the coolest room, plus margin for the rule's persistence; for a
+slow cooling batch, the time its food takes to pass 57 °C plus the 2 h the cooling
+rule allows from there, plus margin). Write
 `expect_rule: null` to say explicitly that an incident must not alert.
 
 Times must not lie in the future (readings' source timestamps are checked by the
@@ -54,8 +56,8 @@ from simulators.devices import (
     params_for,
     primary_sensor,
 )
-from simulators.faults import INSTANT_FAULTS, SITE_FAULTS, FaultKind
-from simulators.physics import RefrigerationParams, RoomParams
+from simulators.faults import DEFAULT_MAGNITUDE, INSTANT_FAULTS, SITE_FAULTS, FaultKind
+from simulators.physics import FoodCoolingParams, RefrigerationParams, RoomParams
 
 _DURATION_RE = re.compile(r"\A\s*(\d+(?:\.\d+)?)\s*([smhd])\s*\Z")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -223,7 +225,6 @@ RULE_MARGIN = timedelta(minutes=30)
 FIXED_DEADLINES: dict[FaultKind, tuple[str, timedelta]] = {
     FaultKind.SENSOR_DROPOUT: ("no-data", timedelta(minutes=20)),
     FaultKind.NETWORK_OUTAGE: ("device-offline", timedelta(minutes=5)),
-    FaultKind.SLOW_COOLING: ("cooling-too-slow", timedelta(hours=2, minutes=30)),
     FaultKind.DISINFECTION_SHORT: ("disinfection-incomplete", timedelta(hours=1)),
 }
 MIN_FAULT = {
@@ -231,6 +232,17 @@ MIN_FAULT = {
     FaultKind.NETWORK_OUTAGE: timedelta(minutes=2),
 }
 """Shorter faults than this are not expected to alert."""
+
+RULE_COOLING = "cooling-too-slow"
+COOLING_START_C = 57.0
+COOLING_MID_C = 21.0
+COOLING_MID_WITHIN = timedelta(hours=2)
+"""The cooling curve the packs check (FDA §3-501.14: from 57 °C to 21 °C within 2 h;
+the GB 31654 pack uses the same as its stricter default). The rule's clock starts
+when the food passes 57 °C, not when the batch comes out of the pot."""
+COOLING_MARGIN = timedelta(minutes=10)
+"""Added to the cooling deadline, besides one reading interval: the rule judges on the
+first reading past the 2 h mark."""
 
 ALLOWED: dict[FaultKind, frozenset[DeviceModel]] = {
     FaultKind.COMPRESSOR_FAILURE: frozenset(LIMIT_C),
@@ -259,6 +271,30 @@ def crossing_time(params: RefrigerationParams, room: RoomParams, kind: FaultKind
     if equilibrium <= limit:
         return None
     return params.mass_j_per_k / ua * math.log((equilibrium - t0) / (equilibrium - limit))
+
+
+def cooling_deadline(
+    params: FoodCoolingParams, slow_factor: float, interval_s: float
+) -> timedelta | None:
+    """How long after a slow batch starts the cooling rule must have fired (None: never).
+
+    Closed form of the batch's Newton cooling with τ multiplied by `slow_factor`: the
+    time to pass 57 °C, plus the 2 h the rule allows to reach 21 °C, plus a reading
+    interval and a margin. None when the batch does not start above 57 °C, when it
+    still reaches 21 °C within those 2 h, or when the probe leaves it (`batch_s`)
+    before the rule can judge.
+    """
+    tau = params.tau_s * slow_factor
+    hot, env = params.start_c - params.env_c, COOLING_START_C - params.env_c
+    if params.start_c <= COOLING_START_C or env <= 0:
+        return None
+    to_start = tau * math.log(hot / env)
+    judged = to_start + COOLING_MID_WITHIN.total_seconds()
+    mid = COOLING_MID_C - params.env_c
+    to_mid = math.inf if mid <= 0 else tau * math.log(hot / mid)
+    if to_mid <= judged or params.batch_s <= judged:
+        return None
+    return timedelta(seconds=math.ceil(judged + interval_s)) + COOLING_MARGIN
 
 
 def _complete(scn: Scenario, inc: Incident) -> Incident:
@@ -299,6 +335,12 @@ def _complete(scn: Scenario, inc: Incident) -> Incident:
                 within = timedelta(seconds=math.ceil(secs * 1.25)) + RULE_MARGIN
         elif inc.kind is FaultKind.POWER_CUT and spec.model is DeviceModel.HOT_HOLDING:
             rule, within = RULE_HOT, timedelta(hours=2)
+        elif inc.kind is FaultKind.SLOW_COOLING:
+            cooling = params_for(spec)
+            assert isinstance(cooling, FoodCoolingParams)
+            factor = DEFAULT_MAGNITUDE[inc.kind] if inc.magnitude is None else inc.magnitude
+            within = cooling_deadline(cooling, factor, spec.interval_s)
+            rule = None if within is None else RULE_COOLING
     if inc.kind in FIXED_DEADLINES:
         candidate, deadline = FIXED_DEADLINES[inc.kind]
         lasting_td = inc.duration if inc.duration is not None else scn.end - inc.at

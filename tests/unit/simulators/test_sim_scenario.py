@@ -1,5 +1,6 @@
 """Scenario files: validation, derived expectations, the demo and the generator."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from core.errors import ConfigError
 from simulators.cli import app
 from simulators.devices import default_sensors
 from simulators.generate import generate_fleet
-from simulators.scenario import ExpectedAlert, Scenario, load_scenario
+from simulators.physics import FoodCoolingParams
+from simulators.scenario import ExpectedAlert, Scenario, cooling_deadline, load_scenario
 
 DEMO = Path(__file__).parents[3] / "simulators" / "scenarios" / "demo.yaml"
 START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -93,6 +95,35 @@ def test_expectations_are_derived_unless_given() -> None:
         "cold-holding-high",
         "hot-holding-low",
     ]
+
+
+def test_slow_cooling_deadline_counts_from_the_food_passing_57c() -> None:
+    """The cooling rule's 2 h run from 57 °C, which a slow batch reaches ~40 min in."""
+    p = FoodCoolingParams()  # 75 °C into a 5 °C room, τ 45 min; slow: τ × 3
+    to_57 = 3 * p.tau_s * math.log((75 - 5) / (57 - 5))
+    assert 39 * 60 < to_57 < 41 * 60
+    within = cooling_deadline(p, 3.0, 10.0)
+    assert within == timedelta(seconds=math.ceil(to_57 + 7200 + 10)) + timedelta(minutes=10)
+    # A batch cooling at the normal rate reaches 21 °C within the 2 h: nothing expected;
+    # neither when the probe leaves the batch before the rule can judge it.
+    assert cooling_deadline(p, 1.0, 10.0) is None
+    assert cooling_deadline(p.model_copy(update={"batch_s": 7200.0}), 3.0, 10.0) is None
+    assert cooling_deadline(p.model_copy(update={"start_c": 55.0}), 3.0, 10.0) is None
+    scn = Scenario.model_validate(
+        {
+            "start": START,
+            "duration": "1d",
+            "sites": {"k1": {"devices": {"cooling1": {"model": "food_cooling"}}}},
+            "incidents": [
+                {"site": "k1", "device": "cooling1", "kind": "slow_cooling", "at": START},
+                {"site": "k1", "device": "cooling1", "kind": "slow_cooling", "magnitude": 1.0,
+                 "at": START + timedelta(hours=12)},
+            ],
+        }
+    )  # fmt: skip
+    slow, normal = scn.incidents
+    assert slow.expect_rule == "cooling-too-slow" and slow.expect_within == within
+    assert normal.expect_rule is None and normal.expect_within is None
 
 
 @pytest.mark.parametrize(
