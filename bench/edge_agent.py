@@ -73,7 +73,7 @@ def make_w1_tree(root: Path, n: int) -> None:
 
 
 def resource_run(
-    broker: LocalMosquitto, work: Path, seconds: float, entry: list[str]
+    broker: LocalMosquitto, work: Path, seconds: float, entry: list[str], camera: bool = True
 ) -> dict[str, float]:
     work.mkdir(parents=True)
     make_w1_tree(work / "w1", 10)
@@ -104,7 +104,9 @@ def resource_run(
                     "loop": True,
                     "publish": {"fps": 2, "width": 640, "height": 480, "motion_threshold": 0},
                 }
-            ],
+            ]
+            if camera
+            else [],
         },
     }
     path = work / "agent.yaml"
@@ -267,15 +269,20 @@ def main() -> None:
         broker = LocalMosquitto(work / "broker", persistence=False)
         broker.start()
         try:
-            for label, entry in (
-                ("python -m edge run", ["edge"]),
-                ("bk edge run", ["core", "edge"]),
-            ):
-                r = resource_run(broker, work / label.replace(" ", "_"), args.seconds, entry)
-                print(
-                    f"\n[1] `{label}`: 10 sensors @1 Hz + 1 camera @2 fps 640x480 JPEG, "
-                    f"{r['wall_s']:.0f} s window"
+            for n, (label, entry, camera) in enumerate(
+                (
+                    ("python -m edge run", ["edge"], True),
+                    ("bk edge run", ["core", "edge"], True),
+                    ("bk edge run", ["core", "edge"], False),
                 )
+            ):
+                r = resource_run(broker, work / f"run{n}", args.seconds, entry, camera)
+                load = (
+                    "10 sensors @1 Hz + 1 camera @2 fps 640x480 JPEG"
+                    if camera
+                    else ("10 sensors @1 Hz, no camera (cold chain only)")
+                )
+                print(f"\n[1] `{label}`: {load}, {r['wall_s']:.0f} s window")
                 print(
                     f"    delivered: {r['readings_per_s']:.1f} readings/s, "
                     f"{r['frames_per_s']:.2f} frames/s ({r['frame_kb']:.0f} KB/frame)"

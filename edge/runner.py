@@ -30,9 +30,11 @@ def run(config: Path) -> None:
     """Run until SIGTERM/SIGINT; BkError (bad config) before anything starts."""
     from edge.agent import EdgeAgent
     from edge.config import load_edge_settings
+    from edge.memory import pin_mmap_threshold
 
     settings = load_edge_settings(config)
     setup_logging(settings.log_level, settings.log_json)
+    pin_mmap_threshold()  # before the first frame: see edge/memory.py
     agent = EdgeAgent(settings)
 
     def _stop(signum: int, frame: FrameType | None) -> None:

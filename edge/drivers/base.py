@@ -15,10 +15,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
@@ -29,7 +27,15 @@ from core.settings import format_validation_error
 SENSOR_GROUP = "bk.edge.sensors"
 CAMERA_GROUP = "bk.edge.cameras"
 
-Image = npt.NDArray[np.uint8]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Image: TypeAlias = npt.NDArray[np.uint8]
+else:
+    # numpy (and OpenCV with it: ~30 MB of RSS) is imported only by agents that have a
+    # camera; at run time the alias is only ever read in annotations.
+    Image = Any
 
 
 @dataclass(frozen=True, slots=True)
