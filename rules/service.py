@@ -68,7 +68,11 @@ class RulesService:
         self.cfg = cfg
         if ruleset is None:
             ruleset = load_rules(cfg.rule_file) if cfg.rule_file else load_packs(*cfg.packs)
-        self.store = AlertStore(cfg.store_url, name=f"worker-{cfg.worker_index}-of-{cfg.workers}")
+        self.store = AlertStore(
+            cfg.store_url,
+            name=f"worker-{cfg.worker_index}-of-{cfg.workers}",
+            owns=lambda site: owns(site, cfg.worker_index, cfg.workers),
+        )
         self.engine = Engine(ruleset, self.store)
         self.instance = f"w{cfg.worker_index}"
         self.mqtt = MqttClient(
