@@ -124,8 +124,8 @@ def test_firing_and_resolved_reach_the_robot_signed_and_readable(vendor: Vendor)
         text = got.text()
         for needle in ("k1", "cold-holding-high", SUBJECT, "critical", f"state: {state}"):
             assert needle in text, f"{needle!r} missing from {vendor.name} message:\n{text}"
-        # Chinese arrives intact: in the parsed body and as UTF-8 (or JSON escapes) on the wire.
-        assert SUMMARY in text
+        # Chinese arrives intact: as UTF-8 bytes on the wire and in the parsed body.
+        assert SUMMARY in text and SUMMARY.encode("utf-8") in got.raw
         assert got.headers.get("Content-Type", "").startswith("application/json")
     assert "ALERT" in firing.text() and "Resolved" in resolved.text()
     assert d.counters["sent"] == 2 and d.counters["failed"] == 0
