@@ -1,4 +1,4 @@
-"""Start real Mosquitto and InfluxDB 1.x servers on free loopback ports.
+"""Start real Mosquitto, InfluxDB 1.x and PostgreSQL servers on free loopback ports.
 
 Used by the test fixtures, the benchmarks and `bk demo`: the project runs its own
 instances with their own configs and data directories and never relies on system
@@ -9,10 +9,12 @@ import contextlib
 import logging
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -249,3 +251,299 @@ class LocalInfluxDB(_Server):
     def create_database(self, name: str) -> None:
         r = httpx.post(f"{self.url}/query", params={"q": f'CREATE DATABASE "{name}"'}, timeout=10)
         r.raise_for_status()
+
+
+# -- PostgreSQL (alert store) -------------------------------------------------------------
+
+POSTGRES_PACKAGE = "postgresql"
+_PG_DB_NAME = re.compile(r"\A[a-z_][a-z0-9_]{0,62}\Z")
+
+
+def find_postgres_binary(name: str, install: bool = True) -> str:
+    """Path of a PostgreSQL server-side binary (initdb, postgres, pg_isready, psql).
+
+    Debian keeps them off PATH under /usr/lib/postgresql/<major>/bin (so several
+    majors can sit side by side); the newest major wins, then PATH (other systems).
+    When none is found and we are root with apt-get, the `postgresql` package is
+    installed, like the other servers here.
+    """
+    found = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else -1,
+    )
+    if found:
+        return str(found[-1])
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    if install and shutil.which("apt-get") and os.geteuid() == 0:
+        logger.warning("%s missing: installing Debian package %s", name, POSTGRES_PACKAGE)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", POSTGRES_PACKAGE], check=True, env=env)
+        return find_postgres_binary(name, install=False)
+    raise ConfigError(
+        f"PostgreSQL's {name} not found under /usr/lib/postgresql/*/bin or on PATH; install "
+        f"the Debian package {POSTGRES_PACKAGE} (apt-get install) or put it on PATH"
+    )
+
+
+def _reachable_by(path: Path, uid: int, gid: int) -> bool:
+    """Whether a user could traverse every directory above `path` (search permission)."""
+    for parent in path.resolve().parents:
+        st = parent.stat()
+        if st.st_uid == uid:
+            bit = 0o100
+        elif st.st_gid == gid:
+            bit = 0o010
+        else:
+            bit = 0o001
+        if not st.st_mode & bit:
+            return False
+    return True
+
+
+def _pg_env() -> dict[str, str]:
+    """Environment for PostgreSQL tools: C locale, no PG* variables leaking in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LC_ALL"] = "C"
+    return env
+
+
+class LocalPostgres(_Server):
+    """A private PostgreSQL server on 127.0.0.1 with its own data directory.
+
+    Why its own server: the tests and `bk demo` must not depend on (or disturb) a
+    system cluster, such as the one Debian's package creates on port 5432. This one
+    is initialised with `initdb` on first start (superuser `bk`, trust authentication:
+    it only listens on 127.0.0.1 and its Unix socket lives inside its data directory),
+    runs in the foreground on a free port, and answers when `pg_isready` says so.
+
+    `postgres` runs in the foreground (not daemonised by `pg_ctl start`) so that this
+    object holds the postmaster's process like the other servers here: `running`,
+    `stop()` (SIGINT, PostgreSQL's "fast" shutdown: SIGTERM would wait for every
+    client to disconnect) and `kill()` (SIGKILL to the whole process group, backends
+    included, so a crash leaves nothing attached to the old shared memory).
+
+    initdb and postgres refuse to run as root. When we are root they run as the
+    `postgres` user (created by the Debian package) or else `nobody`, with the data
+    directory chown'd to that user. If that user cannot reach `workdir` (pytest's
+    temporary directories are 0700 root), the data directory is a private directory
+    under the system temp dir instead; `cleanup()` removes it.
+    """
+
+    name = "postgres"
+    superuser = "bk"
+
+    def __init__(
+        self,
+        workdir: Path,
+        port: int | None = None,
+        timezone: str = "UTC",
+        fsync: bool = False,
+    ) -> None:
+        super().__init__(workdir)
+        self.initdb = find_postgres_binary("initdb")
+        self.binary = find_postgres_binary("postgres")
+        self.pg_isready = find_postgres_binary("pg_isready")
+        self.psql = find_postgres_binary("psql")
+        self.port = port or free_port()
+        self.host = "127.0.0.1"
+        self.timezone = timezone
+        # Tests never need to survive a power cut; fsync off makes each commit cheap.
+        self.fsync = fsync
+        self._run_as: tuple[int, int] | None = None
+        self._private_dir: Path | None = None
+        self.datadir = self.workdir / "pgdata"
+        if os.geteuid() == 0:
+            self._run_as = self._unprivileged_user()
+            uid, gid = self._run_as
+            if not _reachable_by(self.workdir, uid, gid):
+                self._private_dir = Path(tempfile.mkdtemp(prefix="bk-postgres-"))
+                os.chown(self._private_dir, uid, gid)
+                self.datadir = self._private_dir / "pgdata"
+
+    @staticmethod
+    def _unprivileged_user() -> tuple[int, int]:
+        for user in ("postgres", "nobody"):
+            try:
+                pw = pwd.getpwnam(user)
+            except KeyError:
+                continue
+            return pw.pw_uid, pw.pw_gid
+        raise ConfigError("running as root and neither user postgres nor nobody exists")
+
+    def _as_user(self) -> tuple[int | None, int | None, list[int] | None]:
+        """(user, group, extra_groups) for subprocess: the unprivileged user when root."""
+        if self._run_as is None:
+            return None, None, None
+        return self._run_as[0], self._run_as[1], []
+
+    def url(self, database: str = "postgres", driver: str = "psycopg") -> str:
+        """SQLAlchemy URL of one database on this server."""
+        return f"postgresql+{driver}://{self.superuser}@{self.host}:{self.port}/{database}"
+
+    def _init_datadir(self) -> None:
+        """Run initdb once; an existing data directory is reused (restart keeps data)."""
+        if (self.datadir / "PG_VERSION").exists():
+            return
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        if self._run_as is not None:
+            os.chown(self.datadir, *self._run_as)
+        self.datadir.chmod(0o700)
+        cmd = [
+            self.initdb,
+            "-D",
+            str(self.datadir),
+            "-U",
+            self.superuser,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+        ]
+        user, group, extra_groups = self._as_user()
+        with self.log_path.open("ab") as log:
+            done = subprocess.run(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.datadir,
+                env=_pg_env(),
+                check=False,
+                user=user,
+                group=group,
+                extra_groups=extra_groups,
+            )
+        if done.returncode != 0:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise BackendUnavailable(f"initdb failed with code {done.returncode}\n{tail}")
+
+    def _command(self) -> list[str]:
+        settings = {
+            "listen_addresses": self.host,
+            "port": str(self.port),
+            "unix_socket_directories": str(self.datadir),
+            "timezone": self.timezone,
+            "log_timezone": "UTC",
+            "fsync": "on" if self.fsync else "off",
+            "synchronous_commit": "on" if self.fsync else "off",
+            "full_page_writes": "on" if self.fsync else "off",
+            "max_connections": "200",
+            "logging_collector": "off",
+        }
+        cmd = [self.binary, "-D", str(self.datadir)]
+        for key, value in settings.items():
+            cmd += ["-c", f"{key}={value}"]
+        return cmd
+
+    def start(self, timeout: float = 60.0) -> None:
+        if self.running:
+            return
+        self._init_datadir()
+        user, group, extra_groups = self._as_user()
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            self._command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.datadir,
+            env=_pg_env(),
+            user=user,
+            group=group,
+            extra_groups=extra_groups,
+        )
+        log.close()
+        try:
+            self._wait_ready(timeout)
+        except BackendUnavailable as exc:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            self.kill()
+            raise BackendUnavailable(f"{exc}\n--- {self.log_path} ---\n{tail}") from exc
+        logger.info("postgres started (pid %s, port %s)", self.proc.pid, self.port)
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        cmd = [self.pg_isready, "-q", "-h", self.host, "-p", str(self.port), "-t", "1"]
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BackendUnavailable(f"postgres exited with code {self.proc.returncode}")
+            # 0 = accepting connections; 1 = still starting up (or recovering).
+            if subprocess.run(cmd, env=_pg_env(), check=False).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise BackendUnavailable(f"postgres did not accept connections within {timeout} s")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fast shutdown (SIGINT): open sessions are ended, data is checkpointed."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc = None
+
+    def kill(self) -> None:
+        """Crash the server: SIGKILL to the postmaster and all its backends."""
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+        self.proc = None
+
+    def sql(self, statement: str, database: str = "postgres") -> str:
+        """Run one SQL statement with psql (as the superuser); returns its unaligned output."""
+        cmd = [
+            self.psql,
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+            "-U",
+            self.superuser,
+            "-d",
+            database,
+            "-c",
+            statement,
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=_pg_env(), check=False)
+        if done.returncode != 0:
+            raise BackendUnavailable(f"psql failed ({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database; returns its SQLAlchemy URL."""
+        if not _PG_DB_NAME.match(name):
+            raise ConfigError(f"invalid database name {name!r}")
+        self.sql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database, ending any session still connected to it."""
+        if not _PG_DB_NAME.match(name):
+            raise ConfigError(f"invalid database name {name!r}")
+        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def version(self) -> str:
+        """The server's version string (`SHOW server_version`)."""
+        return self.sql("SHOW server_version").strip()
+
+    def cleanup(self) -> None:
+        """Stop, and remove the private data directory if one was made (see the class doc)."""
+        self.stop()
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
