@@ -5,12 +5,23 @@ transition, escalation and reminder: who, when, what was said), `engine_state` (
 engine's checkpoint, so a restart resumes mid-incident), `alert_actions` (ack/resolve
 requests from people, applied by the running service). The HACCP export reads
 `alerts` + `alert_audit`.
+
+Several rules workers may share one database (each owns the kitchens of its
+partition, see rules.partition). So that they never touch each other's rows, a store
+can be told which sites it owns (`owns`): it then loads only their open alerts and
+takes only the requests addressed to them, and a request is claimed by exactly one
+worker. Everything here behaves the same on SQLite and PostgreSQL; where PostgreSQL
+is stricter (column lengths, NUL characters) input is checked before it is queued.
 """
 
 import csv
 import io
 import json
+import logging
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -22,12 +33,25 @@ from sqlalchemy import (
     Text,
     create_engine,
     select,
+    text,
+    update,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from core.schemas import AlertEvent, AlertState, Severity
 from rules.alerts import OPEN_STATES, Alert
+
+logger = logging.getLogger(__name__)
+
+# Key of the PostgreSQL advisory lock held while the schema is created ("bk-rules").
+_SCHEMA_LOCK = 0x626B2D72756C6573
+# Control characters (newline allowed), as core.schemas.alerts refuses them in texts;
+# PostgreSQL also refuses NUL in any text column.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# Column lengths below; AlertEvent has the same limits for actor (128) and comment (2000).
+MAX_REF, MAX_ACTOR, MAX_COMMENT = 64, 128, 2000
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -137,16 +161,48 @@ _FIELDS = [
 
 
 class AlertStore:
-    """The engine's persistence and the people's record. One per process."""
+    """The engine's persistence and the people's record. One per process.
 
-    def __init__(self, url: str = "sqlite:///var/rules/alerts.db", name: str = "default") -> None:
+    `name` keys this worker's engine checkpoint (the service uses `worker-i-of-N`).
+    `owns(site)` says which kitchens this worker runs; None means all of them (one
+    worker, or a reader such as the CLI and the API).
+    """
+
+    def __init__(
+        self,
+        url: str = "sqlite:///var/rules/alerts.db",
+        name: str = "default",
+        owns: Callable[[str], bool] | None = None,
+    ) -> None:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            from pathlib import Path
-
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url)
+        # A server's restart (or failover) leaves dead connections in the pool: test
+        # each one before use so the worker carries on instead of failing a tick.
+        self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         self.name = name
-        Base.metadata.create_all(self.engine)
+        self.owns = owns
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Create missing tables; safe when several workers start at the same moment."""
+        if self.engine.dialect.name == "postgresql":
+            # Two concurrent CREATE TABLEs of one name collide in pg_type (a unique
+            # violation, not "already exists"): serialise on an advisory lock held
+            # until this transaction's DDL commits, after which the others see it.
+            with self.engine.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                Base.metadata.create_all(conn)
+            return
+        for attempt in range(5):
+            try:
+                Base.metadata.create_all(self.engine)
+                return
+            except OperationalError as exc:
+                # SQLite: another process created a table (or held the write lock)
+                # between our check and our CREATE; checking again sees its work.
+                if attempt == 4:
+                    raise
+                logger.debug("schema creation raced another process (%s); retrying", exc)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -161,6 +217,7 @@ class AlertStore:
                 s.add(row)
             for f in _FIELDS:
                 setattr(row, f, getattr(alert, f))
+            row.summary = alert.summary[:500]  # as AlertEvent; PostgreSQL enforces VARCHAR(500)
             row.severity = alert.severity.value
             row.state = alert.state.value
             row.silenced = int(alert.silenced)
@@ -177,12 +234,17 @@ class AlertStore:
             )
 
     def load_open(self) -> list[Alert]:
+        """Open alerts of the sites this store owns (another worker's are not ours to run)."""
         with Session(self.engine) as s:
             rows = s.scalars(
-                select(AlertRow).where(AlertRow.state.in_([x.value for x in OPEN_STATES]))
+                select(AlertRow)
+                .where(AlertRow.state.in_([x.value for x in OPEN_STATES]))
+                .order_by(AlertRow.started_at, AlertRow.id)
             ).all()
             out = []
             for row in rows:
+                if self.owns is not None and not self.owns(row.site):
+                    continue
                 kw = {f: getattr(row, f) for f in _FIELDS}
                 kw["state"] = AlertState(row.state)
                 kw["evidence"] = list(row.evidence or [])
@@ -208,24 +270,68 @@ class AlertStore:
     # -- people ---------------------------------------------------------------------------
 
     def request(self, ref: str, action: str, actor: str, comment: str | None, at: datetime) -> None:
-        """Queue an ack/resolve for the running service (the API and CLI use this)."""
+        """Queue an ack/resolve for the running service (the API and CLI use this).
+
+        Refused here (ValueError), on every backend, is what would fail later: text
+        too long for its column (PostgreSQL raises, SQLite would store it), control
+        characters or NUL, or what the engine's AlertEvent would reject mid-tick.
+        """
         if action not in ("ack", "resolve"):
             raise ValueError(f"unknown action {action!r}")
+        if not 0 < len(ref) <= MAX_REF or _CONTROL.search(ref):
+            raise ValueError(f"alert reference must be 1-{MAX_REF} printable characters")
+        if not 0 < len(actor) <= MAX_ACTOR or _CONTROL.search(actor):
+            raise ValueError(f"actor must be 1-{MAX_ACTOR} printable characters")
+        if comment is not None and (len(comment) > MAX_COMMENT or _CONTROL.search(comment)):
+            raise ValueError(f"comment must be at most {MAX_COMMENT} characters, no control codes")
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("request time must be timezone-aware")
         with Session(self.engine) as s, s.begin():
             s.add(ActionRow(ref=ref, action=action, actor=actor, comment=comment, at=at))
 
     def take_requests(self) -> list[tuple[str, str, str, str | None, datetime]]:
-        with Session(self.engine) as s, s.begin():
-            rows = s.scalars(select(ActionRow).where(ActionRow.done == 0).order_by(ActionRow.seq))
-            out = []
-            for row in rows:
-                row.done = 1
-                out.append((row.ref, row.action, row.actor, row.comment, row.at))
-            return out
+        """Claim the pending requests for this store's sites, oldest first.
+
+        Each request is claimed with `UPDATE ... WHERE done = 0`: when two workers poll
+        at once, the row lock (PostgreSQL) or the write lock (SQLite) makes the second
+        update match nothing, so a request is applied by exactly one worker (both claim
+        in `seq` order, so they never deadlock). A request for an alert of a site we do
+        not own is left for its owner; one naming no known alert is taken by whoever
+        comes first (the engine ignores it).
+        """
+        with Session(self.engine) as s:
+            pending = s.scalars(
+                select(ActionRow).where(ActionRow.done == 0).order_by(ActionRow.seq)
+            ).all()
+            if not pending:
+                return []
+            if self.owns is not None:
+                refs = {r.ref for r in pending}
+                site_of: dict[str, str] = {}
+                for aid, fp, site in s.execute(
+                    select(AlertRow.id, AlertRow.fingerprint, AlertRow.site).where(
+                        AlertRow.id.in_(refs) | AlertRow.fingerprint.in_(refs)
+                    )
+                ):
+                    site_of[aid] = site
+                    site_of[fp] = site
+                pending = [r for r in pending if r.ref not in site_of or self.owns(site_of[r.ref])]
+            wanted = [(r.seq, r.ref, r.action, r.actor, r.comment, r.at) for r in pending]
+        out = []
+        with self.engine.begin() as conn:
+            for seq, ref, action, actor, comment, at in wanted:
+                claimed = conn.execute(
+                    update(ActionRow)
+                    .where(ActionRow.seq == seq, ActionRow.done == 0)
+                    .values(done=1)
+                )
+                if claimed.rowcount == 1:
+                    out.append((ref, action, actor, comment, at))
+        return out
 
     def alerts(self, site: str | None = None) -> list[AlertRow]:
         with Session(self.engine) as s:
-            q = select(AlertRow).order_by(AlertRow.started_at)
+            q = select(AlertRow).order_by(AlertRow.started_at, AlertRow.id)
             if site is not None:
                 q = q.where(AlertRow.site == site)
             rows = list(s.scalars(q).all())
@@ -272,7 +378,7 @@ class AlertStore:
                 .where(AlertRow.site == site)
                 .where(AlertRow.started_at >= start)
                 .where(AlertRow.started_at < end)
-                .order_by(AlertRow.started_at)
+                .order_by(AlertRow.started_at, AlertRow.id)
             ).all()
             for r in rows:
                 trail = s.scalars(
