@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from core.errors import ConfigError
 from core.settings import read_yaml_mapping
-from rules.model import Rule, RuleFile, Schedule
+from rules.model import Override, Rule, RuleFile, Schedule
 
 PACKS_DIR = Path(__file__).parent / "packs"
 _RULE = TypeAdapter(Rule)
@@ -150,47 +150,88 @@ def load_packs(*names: str) -> RuleSet:
 
 
 def explain(rs: RuleSet) -> list[str]:
-    """One line per rule, in words, for `bk rules check`."""
+    """One line per rule, in words, for `bk rules check`: the values that will apply.
+
+    Overrides for everywhere are folded into the rule's line (with the pack's value
+    beside it), and each kitchen or device override is shown as the rule in force
+    there, so a supervisor reads what the engine will do, not a diff to apply in
+    their head.
+    """
     lines: list[str] = []
     for r in rs.rules:
-        when = f" during {r.schedule}" if r.schedule else ""
-        held = f" for {r.for_s:g} s" if r.for_s else ""
-        what: str
-        if r.kind == "threshold":
-            what = f"{_where(r.match.zone)} {r.match.kind.value} above {r.above:g}{held}"
-            what += f" (clears below {r.above - r.hysteresis:g})"
-        elif r.kind == "below":
-            what = f"{_where(r.match.zone)} {r.match.kind.value} below {r.below:g}{held}"
-            what += f" (clears above {r.below + r.hysteresis:g})"
-        elif r.kind == "rate_of_change":
-            what = f"{_where(r.match.zone)} changes ({r.direction}) faster than "
-            what += f"{r.max_per_min:g}/min over {r.window_s:g} s{held}"
-        elif r.kind == "no_data":
-            what = (
-                f"a {'camera' if r.source == 'detections' else 'sensor'} silent > {r.silent_s:g} s"
-            )
-        elif r.kind == "device_offline":
-            what = f"a device reported offline{held}"
-        elif r.kind == "detection_persistence":
-            what = f"violation {'/'.join(r.classes)} in {_where(r.zones)}{held}"
-        elif r.kind == "immediate":
-            what = f"any {'/'.join(r.classes)} sighting (clears after {r.quiet_s:g} s quiet)"
-        elif r.kind == "cooling_curve":
-            what = (
-                f"food not cooled {r.start_c:g}→{r.mid_c:g} °C within {r.mid_within_s / 3600:g} h"
-                f" and to {r.end_c:g} °C within {r.end_within_s / 3600:g} h"
-            )
-        else:
-            what = f"disinfection cycle not holding {r.target_c:g} °C for {r.hold_s:g} s"
-        line = f"{r.id} [{r.kind}, {r.severity.value}]: alert when {what}{when}"
-        if r.ref:
-            line += f" — source: {r.ref}"
+        everywhere = [o for o in rs.file.overrides if o.rule == r.id and not (o.site or o.device)]
+        eff = _apply(r, everywhere)
+        if eff is None:
+            lines.append(f"{r.id}: disabled everywhere")
+            continue
+        line = _describe(eff)
+        changed = _changes(r, eff)
+        if changed:
+            line += f" [overridden everywhere: {changed}]"
         lines.append(line)
-    for o in rs.file.overrides:
-        scope = "/".join(x for x in (o.site, o.device) if x) or "everywhere"
-        change = "disabled" if o.disabled else ", ".join(f"{k}={v}" for k, v in o.set.items())
-        lines.append(f"override {o.rule} at {scope}: {change}")
+        scoped = [o for o in rs.file.overrides if o.rule == r.id and (o.site or o.device)]
+        for o in sorted(scoped, key=lambda o: (o.site is not None, o.device is not None)):
+            scope = "/".join(x for x in (o.site or "any kitchen", o.device) if x)
+            # What for_device() would apply at this kitchen/device (most specific wins).
+            applying = [
+                x
+                for x in rs.file.overrides
+                if x.rule == r.id and x.site in (None, o.site) and x.device in (None, o.device)
+            ]
+            here = _apply(r, applying)
+            if here is None:
+                lines.append(f"  at {scope}: disabled")
+            else:
+                lines.append(f"  at {scope}: {_describe(here, source=False)} [{_changes(r, here)}]")
     return lines
+
+
+def _apply(rule: Rule, overrides: list[Override]) -> Rule | None:
+    effective: Rule | None = rule
+    for o in sorted(overrides, key=lambda o: (o.site is not None, o.device is not None)):
+        if effective is None or o.disabled:
+            return None
+        effective = _RULE.validate_python({**effective.model_dump(), **o.set})
+    return effective
+
+
+def _changes(base: Rule, eff: Rule) -> str:
+    old, new = base.model_dump(mode="json"), eff.model_dump(mode="json")
+    return ", ".join(f"{k} {old[k]} → {new[k]}" for k in new if new[k] != old.get(k))
+
+
+def _describe(r: Rule, source: bool = True) -> str:
+    when = f" during {r.schedule}" if r.schedule else ""
+    held = f" for {r.for_s:g} s" if r.for_s else ""
+    what: str
+    if r.kind == "threshold":
+        what = f"{_where(r.match.zone)} {r.match.kind.value} above {r.above:g}{held}"
+        what += f" (clears below {r.above - r.hysteresis:g})"
+    elif r.kind == "below":
+        what = f"{_where(r.match.zone)} {r.match.kind.value} below {r.below:g}{held}"
+        what += f" (clears above {r.below + r.hysteresis:g})"
+    elif r.kind == "rate_of_change":
+        what = f"{_where(r.match.zone)} changes ({r.direction}) faster than "
+        what += f"{r.max_per_min:g}/min over {r.window_s:g} s{held}"
+    elif r.kind == "no_data":
+        what = f"a {'camera' if r.source == 'detections' else 'sensor'} silent > {r.silent_s:g} s"
+    elif r.kind == "device_offline":
+        what = f"a device reported offline{held}"
+    elif r.kind == "detection_persistence":
+        what = f"violation {'/'.join(r.classes)} in {_where(r.zones)}{held}"
+    elif r.kind == "immediate":
+        what = f"any {'/'.join(r.classes)} sighting (clears after {r.quiet_s:g} s quiet)"
+    elif r.kind == "cooling_curve":
+        what = (
+            f"food not cooled {r.start_c:g}→{r.mid_c:g} °C within {r.mid_within_s / 3600:g} h"
+            f" and to {r.end_c:g} °C within {r.end_within_s / 3600:g} h"
+        )
+    else:
+        what = f"disinfection cycle not holding {r.target_c:g} °C for {r.hold_s:g} s"
+    line = f"{r.id} [{r.kind}, {r.severity.value}]: alert when {what}{when}"
+    if r.ref and source:
+        line += f" — source: {r.ref}"
+    return line
 
 
 def _where(zones: list[str] | None) -> str:

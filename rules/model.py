@@ -294,8 +294,16 @@ class Override(_Strict):
     rule: Id = Field(description="Rule id")
     site: Id | None = Field(default=None, description="Kitchen (all if absent)")
     device: Id | None = Field(default=None, description="Device (whole kitchen if absent)")
-    set: dict[str, Any] = Field(description="Fields to replace, e.g. {above: 10}")
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Fields to replace, e.g. {above: 10}"
+    )
     disabled: bool = Field(default=False, description="Turn the rule off there")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> "Override":
+        if not self.set and not self.disabled:
+            raise ValueError("an override needs `set` (fields to change) or `disabled: true`")
+        return self
 
 
 class EscalationLevel(_Strict):
