@@ -143,7 +143,14 @@ class EdgeAgent:
             from edge.camera import FramePipeline
         for cam in cams:
             entry = entries.get(cam.config.id) or CameraEntry(type=cam.type_key, id=cam.config.id)
-            self.cameras[cam.config.id] = _Camera(entry, cam, FramePipeline(entry.publish))
+            # Frame numbers go on from where the last run left off without writing to
+            # disk at the frame rate: each run starts at its wall-clock millisecond, which
+            # is past every number a previous run used (it sent fewer than 1,000 frames a
+            # second), unless the clock was set back.
+            first = time.time_ns() // 1_000_000
+            self.cameras[cam.config.id] = _Camera(
+                entry, cam, FramePipeline(entry.publish), seq=first
+            )
         if hook is None and cfg.inference is not None:
             hook = load_hook(cfg.inference.hook, self.site, cfg.inference.options)
         self.hook = hook
