@@ -2,6 +2,7 @@
 
 bk/v1/{site}/{device}/{channel}     channel in telemetry, frame, detections, status, config
 bk/v1/{site}/alerts
+bk/v1/{site}/display                notices for on-site displays (one per notification)
 bk/v1/_dlq/{service}                dead letters (ids cannot start with "_", so no clash)
 bk/v1/_services/{service}/{instance}/status
 """
@@ -26,6 +27,10 @@ class Channel(StrEnum):
 
 
 ALERTS = "alerts"
+DISPLAY = "display"
+"""Notices for on-site displays. Not the alerts topic: that one carries every alert
+transition once (the rules service's record); a display wants the notifications (with
+reminders and escalations), and sharing the topic made subscribers see copies."""
 
 # QoS and retain flag of each channel, as DESIGN.md's contract table says.
 QOS: dict[str, int] = {
@@ -35,6 +40,7 @@ QOS: dict[str, int] = {
     Channel.STATUS: 1,
     Channel.CONFIG: 1,
     ALERTS: 1,
+    DISPLAY: 1,
 }
 RETAIN: dict[str, bool] = {
     Channel.TELEMETRY: False,
@@ -43,6 +49,7 @@ RETAIN: dict[str, bool] = {
     Channel.STATUS: True,
     Channel.CONFIG: True,
     ALERTS: False,
+    DISPLAY: False,
 }
 
 
@@ -98,6 +105,10 @@ def alerts_topic(site: str) -> str:
     return f"{PREFIX}/{validate_id(site, 'site')}/{ALERTS}"
 
 
+def display_topic(site: str) -> str:
+    return f"{PREFIX}/{validate_id(site, 'site')}/{DISPLAY}"
+
+
 def dead_letter_topic(service: str) -> str:
     return f"{PREFIX}/_dlq/{validate_id(service, 'service')}"
 
@@ -151,8 +162,8 @@ def subscription(
         validate_id(site, "site")
     if device != "+":
         validate_id(device, "device")
-    if channel == ALERTS:
-        filt = f"{PREFIX}/{site}/{ALERTS}"
+    if channel in (ALERTS, DISPLAY):
+        filt = f"{PREFIX}/{site}/{channel}"
     else:
         filt = f"{PREFIX}/{site}/{device}/{Channel(channel).value}"
     if share_group:

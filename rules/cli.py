@@ -92,10 +92,25 @@ def export(
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
     out: Annotated[Path | None, typer.Option(help="CSV file (stdout if absent)")] = None,
     store: Annotated[str, typer.Option(help="Alert store URL")] = "sqlite:///var/rules/alerts.db",
+    timezone: Annotated[
+        str, typer.Option(help="Kitchen's IANA zone: the month and the times are local")
+    ] = "Asia/Shanghai",
 ) -> None:
     """HACCP-style record of one kitchen and month, as CSV."""
-    year, mon = (int(x) for x in month.split("-"))
-    text = _store(store).haccp_csv(site, year, mon)
+    from zoneinfo import ZoneInfoNotFoundError
+
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        if not 1 <= mon <= 12:
+            raise ValueError(month)
+    except ValueError as exc:
+        typer.echo(f"month must be YYYY-MM, got {month!r}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        text = _store(store).haccp_csv(site, year, mon, timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        typer.echo(f"unknown time zone {timezone!r}", err=True)
+        raise typer.Exit(2) from exc
     if out is None:
         typer.echo(text, nl=False)
     else:

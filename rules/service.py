@@ -195,7 +195,9 @@ class RulesService:
     def _emit(self, events: list[AlertEvent]) -> None:
         for ev in events:
             self.counters["alerts"] += 1
-            self.mqtt.publish(topics.alerts_topic(ev.site), encode(ev), qos=1)
+            self.mqtt.publish(
+                topics.alerts_topic(ev.site), encode(ev), qos=topics.QOS[topics.ALERTS]
+            )
         if events and self.influx is not None:
             try:
                 self.influx.write([alert_point(ev) for ev in events])

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -345,10 +346,21 @@ class AlertStore:
             s.expunge_all()
             return rows
 
-    def haccp_csv(self, site: str, year: int, month: int) -> str:
-        """HACCP-style record: each out-of-limit event, its corrective action and verification."""
-        start = datetime(year, month, 1, tzinfo=UTC)
-        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    def haccp_csv(self, site: str, year: int, month: int, tz: str = "UTC") -> str:
+        """HACCP-style record: each out-of-limit event, its corrective action and verification.
+
+        `tz` is the kitchen's zone: the month is the kitchen's calendar month (an alert at
+        07:30 on 1 February in Shanghai belongs to February's record, though it is still
+        January in UTC), and times are written in local time with their offset, as the
+        inspector reading the record expects.
+        """
+        zone = ZoneInfo(tz)
+        start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone).astimezone(UTC)
+
+        def local(when: datetime | None) -> str:
+            return when.astimezone(zone).isoformat() if when else ""
+
         out = io.StringIO()
         w = csv.writer(out)
         w.writerow(
@@ -385,7 +397,7 @@ class AlertStore:
                     select(AuditRow).where(AuditRow.alert_id == r.id).order_by(AuditRow.seq)
                 ).all()
                 history = "; ".join(
-                    f"{a.ts.isoformat()} {a.note or a.state}"
+                    f"{local(a.ts)} {a.note or a.state}"
                     + (f" by {a.actor}" if a.actor else "")
                     + (f": {a.comment}" if a.comment else "")
                     for a in trail
@@ -397,16 +409,16 @@ class AlertStore:
                         r.rule,
                         r.subject,
                         r.severity,
-                        r.started_at.isoformat(),
-                        r.fired_at.isoformat() if r.fired_at else "",
+                        local(r.started_at),
+                        local(r.fired_at),
                         "" if r.value is None else f"{r.value:g}",
                         "" if r.threshold is None else f"{r.threshold:g}",
                         r.summary,
                         r.acked_by or "",
-                        r.acked_at.isoformat() if r.acked_at else "",
+                        local(r.acked_at),
                         r.comment or "",
                         r.resolved_by or ("auto (condition cleared)" if r.resolved_at else ""),
-                        r.resolved_at.isoformat() if r.resolved_at else "",
+                        local(r.resolved_at),
                         r.state,
                         history,
                     ]

@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def _retryable(exc: BaseException) -> bool:
-    """A refusal (4xx but 429) will be refused again: do not hammer the receiver."""
+    """A refusal (4xx but 429, or a robot's signature error) will be refused again."""
+    if getattr(exc, "retryable", True) is False:
+        return False
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     return not (isinstance(status, int) and 400 <= status < 500 and status != 429)
@@ -52,6 +54,7 @@ class Dispatcher:
         self.attempts = attempts
         self.backoff_s = backoff_s
         self.counters = {"sent": 0, "failed": 0, "rate_limited": 0, "queue_full": 0}
+        self._counters_lock = threading.Lock()  # one thread per channel counts
         self._queues: list[queue.Queue[Notice | None]] = []
         self._threads: list[threading.Thread] = []
         for ch in channels:
@@ -74,7 +77,7 @@ class Dispatcher:
             try:
                 q.put_nowait(notice)
             except queue.Full:
-                self.counters["queue_full"] += 1
+                self._count("queue_full")
                 logger.error("notification queue of %s full; dropped %s", cfg.name, notice.event.id)
 
     def _run(self, ch: Channel, q: "queue.Queue[Notice | None]") -> None:
@@ -84,7 +87,7 @@ class Dispatcher:
             if notice is None:
                 return
             if not limiter.allow(time.monotonic()):
-                self.counters["rate_limited"] += 1
+                self._count("rate_limited")
                 logger.warning("rate limit of %s: dropped %s", ch.config.name, notice.event.id)
                 continue
             try:
@@ -96,9 +99,9 @@ class Dispatcher:
                 ):
                     with attempt:
                         ch.send(notice)
-                self.counters["sent"] += 1
+                self._count("sent")
             except Exception:
-                self.counters["failed"] += 1
+                self._count("failed")
                 logger.exception("channel %s failed for alert %s", ch.config.name, notice.event.id)
 
     def close(self, timeout: float = 5.0) -> None:
@@ -108,3 +111,7 @@ class Dispatcher:
             t.join(timeout)
         for ch in self.channels:
             ch.close()
+
+    def _count(self, name: str) -> None:
+        with self._counters_lock:
+            self.counters[name] += 1

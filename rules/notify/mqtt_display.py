@@ -1,17 +1,16 @@
-"""MQTT to on-site displays: the alert event on the kitchen's alerts topic.
+"""MQTT to on-site displays: one message per notification on the kitchen's display topic.
 
 What a display receives: the `AlertEvent` JSON (`core.schemas`) on
-`bk/v1/{site}/alerts` (built by `core.topics.alerts_topic`), with the QoS and retain
-flag of DESIGN.md's contract for that topic (QoS 1, not retained: `core.topics.QOS` /
-`RETAIN`), content type `application/json`, and two MQTT 5 user properties a display
+`bk/v1/{site}/display` (built by `core.topics.display_topic`), QoS 1 and not retained
+(`core.topics.QOS` / `RETAIN`: a display that starts later must not show a stale
+alarm), content type `application/json`, and two MQTT 5 user properties a display
 needs to choose its banner: `notice` (firing, reminder, escalation, acknowledged,
 resolved) and `level` (escalation level). The event itself carries site, rule,
 subject, severity, state, summary, value/threshold and times.
 
-There is no topic of its own for displays in the contract, so this channel shares
-the alerts topic with the rules service, which already publishes every transition
-there: a subscriber sees each notified transition twice (same alert id and state,
-the copy from this channel carries the `notice` property).
+Not the alerts topic: the rules service already publishes every transition there
+once, and a second copy from this channel made every subscriber (ingest included)
+see notified transitions twice.
 """
 
 from collections.abc import Sequence
@@ -68,10 +67,10 @@ class MqttDisplayChannel(Channel):
         if self.publisher is None:
             raise RuntimeError("mqtt_display channel has no MQTT connection")
         info = self.publisher.publish(
-            topics.alerts_topic(notice.event.site),
+            topics.display_topic(notice.event.site),
             encode(notice.event),
-            qos=topics.QOS[topics.ALERTS],
-            retain=topics.RETAIN[topics.ALERTS],
+            qos=topics.QOS[topics.DISPLAY],
+            retain=topics.RETAIN[topics.DISPLAY],
             user_properties=[
                 (NOTICE_PROPERTY, notice.kind),
                 (LEVEL_PROPERTY, str(notice.level)),

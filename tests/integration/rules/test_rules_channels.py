@@ -154,6 +154,8 @@ def test_wrong_secret_is_refused_by_the_robot_and_counted_failed(vendor: Vendor)
         assert rx.wait(2, WAIT_S)
         _drain(d)
     assert rx.accepted == []
+    if vendor.signed:  # one direct send, one attempt by the dispatcher: no retry
+        assert len(rx.received) == 2
     assert {g.code for g in rx.received} == {expected}
     assert all(not g.signed for g in rx.received)
     assert d.counters["failed"] == 1 and d.counters["sent"] == 0
@@ -280,10 +282,12 @@ def _user_properties(msg: mqtt.MQTTMessage) -> dict[str, str]:
 def test_display_channel_publishes_the_alert_for_displays(
     mqtt_settings: MqttSettings, site_id: str
 ) -> None:
-    topic = topics.alerts_topic(site_id)
+    topic = topics.display_topic(site_id)
     pub = MqttClient(mqtt_settings, persistent=False)
     pub.connect()
     got = _subscribed(mqtt_settings, topic, pub)
+    # The alerts topic is the service's record, one message per transition: no copies.
+    on_alerts = _subscribed(mqtt_settings, topics.alerts_topic(site_id), pub)
     cfg = TypeAdapter(ChannelConfig).validate_python({"type": "mqtt_display", "name": "screen"})
     assert isinstance(cfg, MqttDisplayConfig)
     ch = build_channel(cfg)
@@ -299,9 +303,9 @@ def test_display_channel_publishes_the_alert_for_displays(
         firing, resolved = got.messages[:2]
         for msg, kind in ((firing, "firing"), (resolved, "resolved")):
             assert msg.topic == topic
-            # DESIGN.md: alerts are QoS 1 and not retained (delivered at QoS 1 to a QoS 1
+            # QoS 1 and not retained, as alerts (delivered at QoS 1 to a QoS 1
             # subscriber only if published at QoS 1).
-            assert msg.qos == topics.QOS[topics.ALERTS] == 1
+            assert msg.qos == topics.QOS[topics.DISPLAY] == 1
             assert msg.retain is False
             ev = decode(AlertEvent, bytes(msg.payload))
             assert (ev.site, ev.rule, ev.subject) == (site_id, "cold-holding-high", SUBJECT)
@@ -310,14 +314,16 @@ def test_display_channel_publishes_the_alert_for_displays(
             assert _user_properties(msg) == {"notice": kind, "level": "0"}
             assert getattr(msg.properties, "ContentType", None) == "application/json"
 
+        assert on_alerts.messages == []
         # Not retained: a display that subscribes now gets its probe first, no old alert.
         late = _subscribed(mqtt_settings, topic, pub)
         assert late.client is not None
         late.client.close()
         assert late.stale == []
     finally:
-        assert got.client is not None
+        assert got.client is not None and on_alerts.client is not None
         got.client.close()
+        on_alerts.client.close()
         pub.close()
 
 

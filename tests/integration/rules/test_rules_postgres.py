@@ -271,6 +271,18 @@ def test_timezone_aware_datetimes_round_trip_in_utc(
     assert utc(taken_at) == at
     assert taken_at.isoformat() == "2026-02-01T01:30:00.123456+00:00"
 
+    # The kitchen's own calendar: in Shanghai, 07:59:59 on 1 February is February's
+    # record (January's in UTC), and the record shows local times with their offset.
+    def local_ids(month: int) -> list[str]:
+        text = store.haccp_csv("k1", 2026, month, tz="Asia/Shanghai")
+        return [r["alert_id"] for r in csv.DictReader(io.StringIO(text))]
+
+    assert local_ids(1) == []
+    assert local_ids(2) == [loaded[0].id, loaded[1].id]
+    feb_text = store.haccp_csv("k1", 2026, 2, tz="Asia/Shanghai")
+    assert "2026-02-01T07:59:59.999999+08:00" in feb_text
+    assert "2026-02-01T08:00:00+08:00" in feb_text
+
 
 def test_requests_are_queued_once_and_bad_ones_refused(
     store_url: str, stores: Callable[..., AlertStore]
