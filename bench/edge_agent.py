@@ -166,6 +166,21 @@ def resource_run(
     }
 
 
+FLOOR = """
+import cv2, paho.mqtt.client, psutil, pydantic_settings, sqlite3, yaml
+class S(pydantic_settings.BaseSettings):
+    x: int = 1
+S()
+print([l for l in open("/proc/self/status") if l.startswith("VmRSS")][0].split()[1])
+"""
+
+
+def library_floor_mb() -> float:
+    """RSS of a Python that only imports what a camera agent must (no agent code at all)."""
+    out = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
 def fill_buffer(path: Path, n: int) -> None:
     buf = DiskBuffer(path, synchronous="normal")
     t0 = datetime.now(UTC) - timedelta(minutes=5)
@@ -296,6 +311,12 @@ def main() -> None:
                     f"    CPU {r['cpu_percent']:.1f} % of one core"
                     f"   limit 10 %   {'OK' if r['cpu_percent'] < 10 else 'OVER'}"
                 )
+
+            print(
+                f"\n    for scale: a Python that only imports OpenCV, paho-mqtt, pydantic-settings,"
+                f" psutil, yaml and sqlite3 (no agent code, nothing running): "
+                f"{library_floor_mb():.1f} MB RSS"
+            )
 
             bare = bare_publisher(broker, args.replay)
             rate, msgs = replay_run(broker, work, args.replay, batch_max=500)
