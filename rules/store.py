@@ -81,7 +81,7 @@ class AlertRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     site: Mapped[str] = mapped_column(String(64), index=True)
     rule: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(String(129))  # two 64-character ids and a "/"
     device: Mapped[str | None] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), index=True)

@@ -52,7 +52,9 @@ class AlertEvent(Message):
     )
     site: Id
     rule: Id
-    subject: Text = Field(max_length=128, description="What the alert is about, e.g. fridge1/t1")
+    subject: Text = Field(
+        max_length=129, description="What the alert is about: {device}/{sensor}, e.g. fridge1/t1"
+    )
     severity: Severity = Severity.WARNING
     state: AlertState
     ts: SourceTime = Field(description="Time of this transition (source time of the evidence)")

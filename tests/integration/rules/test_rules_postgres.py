@@ -442,3 +442,20 @@ def test_the_store_carries_on_after_postgresql_restarts(
     b = _alert("k1", started + timedelta(hours=1))
     store.record(b, b.event(b.started_at), "fired")
     assert sorted(x.id for x in store.load_open()) == sorted([a.id, b.id])
+
+
+def test_longest_ids_make_an_alert_that_is_stored(
+    store_url: str, stores: Callable[..., AlertStore]
+) -> None:
+    """A device and a sensor id of 64 characters each (the id limit) give a 129-char subject."""
+    site, device, sensor = "k" * 64, "d" * 64, "s" * 64
+    engine = Engine(load_packs("gb31654"), stores(store_url))
+    events = []
+    for i in range(20):
+        at = T0 + timedelta(minutes=i)
+        events += engine.process(reading(site, device, sensor, "cold_room", 11.0, at, i))
+        events += engine.tick(at.timestamp())
+    fired = [e for e in events if e.state is AlertState.FIRING]
+    assert [e.subject for e in fired] == [f"{device}/{sensor}"]
+    (row,) = stores(store_url).alerts(site)
+    assert row.subject == f"{device}/{sensor}" and len(row.subject) == 129
