@@ -79,7 +79,12 @@ def test_reconnects_after_broker_restart(
         assert sub.wait_connected(15), "subscriber did not reconnect"
         assert pub.wait_connected(15), "publisher did not reconnect"
         pub.publish(topic, b"after", qos=1).wait_for_publish(5)
-        assert got.get(timeout=5).payload == b"after"
+        # QoS 1 is at least once: if the broker stopped before our PUBACK reached it,
+        # the persistent session hands "before" over again first. Nothing else may come.
+        seen = [got.get(timeout=5).payload]
+        while seen[-1] == b"before":
+            seen.append(got.get(timeout=5).payload)
+        assert seen[-1] == b"after" and set(seen[:-1]) <= {b"before"}
         assert sub.connects >= 2 and sub.disconnects >= 1
     finally:
         pub.close()
