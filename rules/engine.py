@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from core.schemas import (
@@ -63,6 +64,9 @@ class AlertPersistence(Protocol):
     def load_state(self) -> dict[str, Any] | None: ...
 
     def save_state(self, state: dict[str, Any]) -> None: ...
+
+
+_BY_TS = attrgetter("ts")
 
 
 def _dt(ts: float) -> datetime:
@@ -164,21 +168,30 @@ class Engine:
     def _telemetry(self, msg: Telemetry) -> None:
         site, device = msg.site, msg.device
         self._telemetry_devices.add((site, device))
-        for r in sorted(msg.readings, key=lambda r: r.ts):
-            self.counters["readings"] += 1
+        readings = msg.readings
+        if len(readings) > 1:
+            readings = sorted(readings, key=_BY_TS)
+        counters, seen = self.counters, self.seen
+        for r in readings:
+            counters["readings"] += 1
             ts = r.ts.timestamp()
             skey = (site, device, r.sensor)
-            prev = self.seen.get(skey)
+            prev = seen.get(skey)
             if prev is not None and ts <= prev.ts:
-                self.counters["ignored_old"] += 1
+                counters["ignored_old"] += 1
                 continue
-            self.seen[skey] = _Seen(ts, "telemetry", r.kind.value, r.zone)
+            kind = r.kind.value
+            back = prev is not None and prev.ts + 1 < ts
+            if prev is not None and prev.source == "telemetry":
+                prev.ts, prev.kind, prev.zone = ts, kind, r.zone  # no new object per reading
+            else:
+                seen[skey] = _Seen(ts, "telemetry", kind, r.zone)
             if ts > self.watermark:
                 self.watermark = ts
             subject = f"{device}/{r.sensor}"
-            if prev is not None and prev.ts + 1 < ts and self._nodata_rules:
+            if back and self.alerts and self._nodata_rules:  # only an open alert can clear
                 self._back(site, subject, ts)
-            for rule in self._rules_for(site, device, r.sensor, r.kind.value, r.zone):
+            for rule in self._rules_for(site, device, r.sensor, kind, r.zone):
                 self._reading(rule, site, device, subject, ts, r.value)
 
     def _back(self, site: str, subject: str, ts: float) -> None:
@@ -202,6 +215,8 @@ class Engine:
                 limit = rule.below + rule.hysteresis if engaged else rule.below
                 active, word = v < limit, "below"
                 lim = rule.below
+            if not active and st is None and key not in self.alerts:
+                return  # the usual case: in band, nothing pending (what _condition does)
             summary = f"{subject} at {v:g} °C, {word} {lim:g} °C for {rule.for_s / 60:g} min"
             if rule.match.kind.value != "temperature":
                 summary = f"{subject} at {v:g}, {word} {lim:g} for {rule.for_s / 60:g} min"

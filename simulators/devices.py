@@ -221,6 +221,7 @@ class SimDevice:
         self.faults = faults
         self._sensor_faults = [f for f in faults if f.sensor is not None and _is_sensor(f.kind)]
         self._state = {s: _SensorState() for s in self.sensors}
+        self._plain = _plain_sensors(self)
         self.params = params_for(spec)
         self.powered = True
         self.door_open = False
@@ -261,7 +262,7 @@ class SimDevice:
     def step(self, t_s: float, prev_abs: float, now_abs: float, dt: float, ambient: float) -> None:
         """Advance by `dt` from `prev_abs` to `now_abs` (epoch s); `t_s` is now since start."""
         compressor_ok, forced_open, powered = True, False, True
-        for f in self.faults:
+        for f in self.faults:  # (usually none)
             if f.kind is FaultKind.COMPRESSOR_FAILURE and f.active(t_s):
                 compressor_ok = False
             elif f.kind is FaultKind.DOOR_LEFT_OPEN and f.active(t_s):
@@ -281,15 +282,19 @@ class SimDevice:
                     self.model.start_cycle()
                 elif isinstance(self.model, FoodCooling):
                     self.model.start_batch()
-        while self._next_door <= now_abs:
-            at = self._next_door  # the opening starts when drawn, whatever the step
-            if self._working((at % DAY_S) / 3600.0):
-                self._openings.append((at, at + float(self.rng.uniform(10.0, 60.0))))
-                self.door_opens += 1
-            self._next_door = at + self._draw_gap()
-        open_s = dt if forced_open else _covered(self._openings, prev_abs, now_abs)
-        self._openings = [o for o in self._openings if o[1] > now_abs]
-        self.door_open = forced_open or any(a <= now_abs < b for a, b in self._openings)
+        open_s = 0.0
+        if self._next_door <= now_abs or self._openings or forced_open:
+            while self._next_door <= now_abs:
+                at = self._next_door  # the opening starts when drawn, whatever the step
+                if self._working((at % DAY_S) / 3600.0):
+                    self._openings.append((at, at + float(self.rng.uniform(10.0, 60.0))))
+                    self.door_opens += 1
+                self._next_door = at + self._draw_gap()
+            open_s = dt if forced_open else _covered(self._openings, prev_abs, now_abs)
+            self._openings = [o for o in self._openings if o[1] > now_abs]
+            self.door_open = forced_open or any(a <= now_abs < b for a, b in self._openings)
+        else:
+            self.door_open = False
         m = self.model
         if isinstance(m, Refrigerator):
             m.step(dt, ambient, door_open_s=open_s, powered=powered, compressor_ok=compressor_ok)
@@ -297,6 +302,21 @@ class SimDevice:
             m.step(dt, ambient, powered=powered)
         elif isinstance(m, FoodCooling):
             m.step(dt)
+
+    def _read_plain(self) -> list[SensorValue]:
+        """`read` for a device without sensor faults: the same values and draws, faster
+        (a simulated week of a fleet reads ten million times)."""
+        out = []
+        normal = self.rng.normal
+        for sensor, kind, sigma, unit, low, high in self._plain:
+            value = self.truth(sensor)
+            if sigma is not None:
+                value += float(normal(0.0, sigma))
+            self._state[sensor].stuck_value = None
+            out.append(
+                SensorValue(sensor, kind, min(high, max(low, round(value, 2))), unit, self.zone)
+            )
+        return out
 
     def truth(self, sensor: str) -> float:
         """What the sensor would read if it were perfect."""
@@ -313,6 +333,8 @@ class SimDevice:
 
     def read(self, t_s: float) -> list[SensorValue]:
         """The sensors' values now, with noise and sensor faults (dropped sensors left out)."""
+        if not self._sensor_faults:
+            return self._read_plain()
         out = []
         for sensor in self.sensors:
             kind = self.kinds[sensor]
@@ -348,6 +370,18 @@ class SimDevice:
             value = min(high, max(low, round(value, 2)))
             out.append(SensorValue(sensor, kind, value, unit, self.zone))
         return out
+
+
+def _plain_sensors(
+    dev: "SimDevice",
+) -> list[tuple[str, SensorKind, float | None, str, float, float]]:
+    """Per sensor what a fault-free read needs: (sensor, kind, noise σ, unit, low, high)."""
+    out = []
+    for sensor in dev.sensors:
+        kind = dev.kinds[sensor]
+        unit, low, high = KIND_SPECS[kind]
+        out.append((sensor, kind, NOISE.get(kind), unit, low, high))
+    return out
 
 
 def _covered(spans: list[tuple[float, float]], lo: float, hi: float) -> float:

@@ -140,7 +140,7 @@ def _batch(
     values = dev.read(t_s)
     if not values:
         return None
-    skew = sum(f.magnitude for f in run.skews if f.active(t_s))
+    skew = sum(f.magnitude for f in run.skews if f.active(t_s)) if run.skews else 0.0
     ts = when + timedelta(seconds=skew) if skew else when
     seq = run.seq[dev.device]
     readings = []
@@ -219,6 +219,7 @@ def ticks(
             seq=dict.fromkeys(kitchen.devices, 0),
         )
     n = 0
+    last_due, due_at = math.nan, scenario.start
     while True:
         t_s = n * step_s
         if t_s >= total_s:
@@ -249,10 +250,12 @@ def ticks(
                 dev = devices[dev_id]
                 run.next_due[dev_id] = due + dev.spec.interval_s
                 run.kitchen.advance_to(due)
-                if any(o.active(due) for o in run.outages):
+                if run.outages and any(o.active(due) for o in run.outages):
                     dev.read(due)  # the sensors still sample (same draws); nothing gets out
                     continue
-                batch = _batch(run, site_id, dev, scenario.start + timedelta(seconds=due), due)
+                if due != last_due:  # devices usually read together: one datetime for all
+                    last_due, due_at = due, scenario.start + timedelta(seconds=due)
+                batch = _batch(run, site_id, dev, due_at, due)
                 if batch is not None:
                     messages.append(batch)
         yield Tick(t_s, when, messages)

@@ -52,8 +52,13 @@ class Room:
     def step(self, dt_s: float, hour_utc: float) -> None:
         # Exact for a target held over the step (the target moves on the hour scale).
         k = -math.expm1(-dt_s / self.params.tau_s)
-        self.temp_c += (self._target_temp(hour_utc) - self.temp_c) * k
-        self.rh += (self._target_rh(hour_utc) - self.rh) * k
+        p = self.params
+        cooking = self.cooking(hour_utc)
+        daily = p.amplitude_c * math.cos(2 * math.pi * (hour_utc - p.peak_hour_utc) / 24)
+        target_c = p.mean_c + daily + (p.cooking_gain_c if cooking else 0.0)
+        target_rh = min(98.0, p.rh_base + (p.steam_gain_rh if cooking else 0.0))
+        self.temp_c += (target_c - self.temp_c) * k
+        self.rh += (target_rh - self.rh) * k
 
     @property
     def ambient_c(self) -> float:

@@ -1,17 +1,13 @@
 """Rules driven by the simulators' fleets and incident timelines (tests may import simulators)."""
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from core.schemas import AlertState, Telemetry
+from core.schemas import AlertEvent, AlertState, Telemetry
 from rules.config import parse_rule_file, resolve
 from rules.engine import Engine
 from rules.store import AlertStore
 from simulators.fleet import simulate
-from simulators.generate import generate_fleet
 from simulators.scenario import load_scenario
 
 DEMO = Path(__file__).parents[3] / "simulators" / "scenarios" / "demo.yaml"
@@ -48,10 +44,18 @@ def test_every_demo_incident_raises_exactly_one_alert_in_its_window() -> None:
 
 
 def test_a_restart_mid_incident_neither_loses_nor_duplicates(tmp_path: Path) -> None:
+    """Restart at 03:00 with the cold room's door-open alert firing; it resolves once.
+
+    The door is left open 02:00-04:00. Closed, the walk-in (one thermal node: air and
+    stock, 1.2 MJ/K against a 1.5 kW compressor) pulls down from ~20 °C at under
+    3 K/h, so it is back below 7.5 °C (8 °C less the rule's 0.5 °C hysteresis) for
+    the rule's 2 min only at ~08:40: messages up to 06:00 could not show the
+    resolution, so they run to 10:00.
+    """
     scn = load_scenario(DEMO)
     url = f"sqlite:///{tmp_path}/alerts.db"
     rs = resolve(parse_rule_file(FILE))
-    msgs = list(simulate(scn, until=datetime(2026, 1, 5, 6, 0, tzinfo=UTC), step_s=20.0))
+    msgs = list(simulate(scn, until=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), step_s=20.0))
     cut = next(
         i for i, m in enumerate(msgs) if isinstance(m, Telemetry) and m.readings[0].ts.hour == 3
     )
@@ -60,53 +64,48 @@ def test_a_restart_mid_incident_neither_loses_nor_duplicates(tmp_path: Path) -> 
     before = drive(eng, msgs[:cut])
     eng.checkpoint()
     store.close()
-    # School cold room: door left open 02:00-04:00, alert fired ~02:27, still open at 03:00.
+    # School cold room: door left open 02:00-04:00, alert fired ~02:28, still open at 03:00.
     open_before = {(a.site, a.rule, a.subject) for a in eng.open_alerts()}
-    assert ("school-0001", "cold-holding-high", "coldroom1/t1") in open_before
+    key = ("school-0001", "cold-holding-high", "coldroom1/t1")
+    assert key in open_before
     store2 = AlertStore(url)
     eng2 = Engine(rs, store2)  # a new process: state from the store only
     assert {(a.site, a.rule, a.subject) for a in eng2.open_alerts()} == open_before
     after = drive(eng2, msgs[cut:])
-    key = ("school-0001", "cold-holding-high", "coldroom1/t1")
-    fired = [
-        e
-        for e in before + after
-        if e.state is AlertState.FIRING and (e.site, e.rule, e.subject) == key
+
+    def mine(events: list[AlertEvent], state: AlertState) -> list[AlertEvent]:
+        return [e for e in events if e.state is state and (e.site, e.rule, e.subject) == key]
+
+    fired = mine(before + after, AlertState.FIRING)
+    assert len(fired) == 1 and mine(before, AlertState.FIRING) == fired
+    assert mine(before, AlertState.RESOLVED) == []
+    resolved = mine(after, AlertState.RESOLVED)
+    assert len(resolved) == 1 and resolved[0].id == fired[0].id
+    # It resolves when the readings say so: the first reading after 2 min at <= 7.5 °C
+    # once the door is shut (the door reads closed from 04:00).
+    cold = [
+        (r.ts, r.value)
+        for m in msgs
+        if isinstance(m, Telemetry) and (m.site, m.device) == ("school-0001", "coldroom1")
+        for r in m.readings
+        if r.sensor == "t1" and r.ts >= datetime(2026, 1, 5, 4, 0, tzinfo=UTC)
     ]
-    assert len(fired) == 1
-    resolved = [
-        e for e in after if e.state is AlertState.RESOLVED and (e.site, e.rule, e.subject) == key
+    clear_since = None
+    for ts, value in cold:
+        clear_since = None if value > 7.5 else clear_since or ts
+        if clear_since is not None and ts - clear_since >= timedelta(minutes=2):
+            break
+    assert resolved[0].ts == ts and ts > datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+    # Nothing lost or duplicated: the restarted run gives exactly the uninterrupted run's
+    # events (same alert ids, states and times), the frozen-high that was pending at the
+    # restart included (its pending state came from the checkpoint).
+    straight = drive(Engine(rs), msgs)
+    assert [(e.id, e.state, e.ts) for e in before + after] == [
+        (e.id, e.state, e.ts) for e in straight
     ]
-    assert len(resolved) <= 1 and all(r.id == fired[0].id for r in resolved)
-    # Frozen-high fires after the restart, once (its pending state came from the checkpoint).
     assert len([e for e in after if e.rule == "frozen-high" and e.state is AlertState.FIRING]) == 1
     trail = [a.note for a in store2.audit(fired[0].id)]
-    assert trail[0] == "fired"
+    assert trail[0] == "fired" and trail[-1] == "cleared"
     csv_text = store2.haccp_csv("school-0001", 2026, 1)
     assert fired[0].id in csv_text
     store2.close()
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(
-    not os.environ.get("BK_RULES_WEEK"),
-    reason="simulating 100 kitchens x 7 days takes minutes here; set BK_RULES_WEEK=1",
-)
-def test_a_week_of_normal_operation_across_100_kitchens_raises_nothing() -> None:
-    step = 7200.0  # coarse simulated step keeps a week of 100 kitchens to seconds
-    scn = generate_fleet(100, start=datetime(2026, 1, 5, tzinfo=UTC), duration=timedelta(days=7))
-    rs = resolve(
-        parse_rule_file(
-            {
-                **FILE,
-                "overrides": [
-                    *FILE["overrides"],  # type: ignore[misc]
-                    {"rule": "no-data", "set": {"silent_s": 3 * step}},
-                ],
-            }
-        )
-    )
-    eng = Engine(rs)
-    events = drive(eng, simulate(scn, step_s=step), tick_s=step)
-    assert eng.counters["readings"] > 100 * 9 * 24 * 7
-    assert events == []
