@@ -2,12 +2,14 @@
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core import topics
 from core.mqtt import MqttClient
 from core.schemas import AlertEvent, AlertState, Telemetry, decode, encode
+from core.servers import LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
 from rules.config import parse_rule_file, resolve
 from rules.partition import owner
@@ -59,8 +61,15 @@ def _wait(cond, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
 
 
 def test_two_workers_split_the_kitchens_and_alert_each_exactly_once(
-    mqtt_settings: MqttSettings, influx_settings: InfluxSettings, site_id: str, tmp_path: Path
+    mosquitto_factory: Callable[..., LocalMosquitto],
+    influx_settings: InfluxSettings,
+    site_id: str,
+    tmp_path: Path,
 ) -> None:
+    # A broker of its own: worker 1 subscribes to every site, and the shared broker holds
+    # other tests' retained status messages, which would count as "not owned" here.
+    broker = mosquitto_factory()
+    mqtt_settings = MqttSettings(host=broker.host, port=broker.port)
     sites = [f"{site_id}-k{i}" for i in range(10)]
     assert {owner(s, 2) for s in sites} == {0, 1}, "pick sites both workers own"
     url = f"sqlite:///{tmp_path}/alerts.db"  # one store shared by both, as in production
