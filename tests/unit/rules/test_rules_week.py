@@ -184,17 +184,17 @@ def test_a_week_of_normal_operation_across_100_kitchens_raises_nothing() -> None
     hot_min = {s: t for p in parts for s, t in p.hot_min.items()}
     for site in scn.sites:
         # Staff open the cold room and freezer doors in working hours (seen open by
-        # a reading now and then: openings last 10-60 s).
-        assert doors[site] >= 10 * DAYS, (site, doors[site])
+        # a reading now and then: openings last 10-60 s; measured 289-390 a site).
+        assert doors[site] >= 30 * DAYS, (site, doors[site])
         # Three disinfection cycles a day, each above 120 °C for more than 10 min.
         assert len(hot[site]) == 3 * DAYS, (site, hot[site])
         assert min(hot[site]) * READ_EVERY_S > 600, (site, hot[site])
         # Two cooling batches a day, each from ~75 °C.
         assert batches[site] == 2 * DAYS, (site, batches[site])
-        # The cold room's thermostat cycles all week (many times a day).
-        assert cycles[site] >= 6 * DAYS, (site, cycles[site])
-        # Cooking steam: kitchen humidity swings by more than 15 points.
-        assert rh[site][1] - rh[site][0] > 15, (site, rh[site])
+        # The cold room's thermostat cycles all week (measured 149-194 a site).
+        assert cycles[site] >= 15 * DAYS, (site, cycles[site])
+        # Cooking steam: kitchen humidity swings by more than 20 points (base 55 %).
+        assert rh[site][1] - rh[site][0] > 20, (site, rh[site])
         assert hot_min[site] >= 60.0
         # The room's day-night swing (±2 °C) and cooking heat drive the equipment.
         assert scn.sites[site].room.amplitude_c > 0 and scn.sites[site].room.cooking_utc
