@@ -141,6 +141,7 @@ class Engine:
         self._tick_offline(t)
         self._tick_nodata(t)
         self._tick_quiet(t)
+        self._tick_silences(t)
         self._tick_escalation(t)
         return self._take()
 
@@ -691,6 +692,35 @@ class Engine:
             if quiet is not None and seen is not None and t - seen.timestamp() >= quiet:
                 self._resolve(key, t)
 
+    def _tick_silences(self, t: float) -> None:
+        """Silences start and end on the clock, not only when an alert fires.
+
+        A silence mutes notifications; it does not make the incident go away. When it
+        ends and the alert is still firing unacknowledged, the notice held back goes
+        out then, to everyone its age has escalated it to (the clock of escalation is
+        the incident's, not the silence's), and reminders go on from there.
+        """
+        silences = self.rs.file.silences
+        if not silences and not any(a.silenced for a in self.alerts.values()):
+            return
+        now = _dt(t)
+        esc = self.rs.file.escalation
+        for alert in list(self.alerts.values()):
+            covered = any(s.covers(alert.site, alert.rule, alert.subject, now) for s in silences)
+            if covered or not alert.silenced:
+                alert.silenced = alert.silenced or covered
+                continue
+            alert.silenced = False
+            if alert.state is not AlertState.FIRING or alert.fired_at is None:
+                continue
+            age = t - alert.fired_at.timestamp()
+            alert.level = max(i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age)
+            alert.last_notified_at = now
+            event = alert.event(now)
+            if self.store is not None:
+                self.store.record(alert, event, "silence over: notified")
+            self.outbox.append(Notice("firing", event, self._roles_upto(alert.level), alert.level))
+
     def _tick_escalation(self, t: float) -> None:
         esc = self.rs.file.escalation
         for alert in list(self.alerts.values()):
@@ -733,6 +763,17 @@ class Engine:
             "cool": self.cool,
             "disinfect": self.disinfect,
             "pending": sorted(self._pending_detail),
+            # What changes without a transition (so the store's row lags behind): the
+            # quiet period of an event alert runs from last_seen_at, reminders from
+            # last_notified_at.
+            "live": {
+                k: [
+                    a.last_seen_at.timestamp() if a.last_seen_at else None,
+                    a.last_notified_at.timestamp() if a.last_notified_at else None,
+                    a.value,
+                ]
+                for k, a in self.alerts.items()
+            },
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -750,6 +791,20 @@ class Engine:
         self._telemetry_devices = {(s, d) for s, d in state.get("telemetry_devices", [])}
         self.cool = dict(state.get("cool", {}))
         self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}
+        for key, (seen, notified, value) in state.get("live", {}).items():
+            alert = self.alerts.get(key)
+            if alert is None:
+                continue
+            if seen is not None and (
+                alert.last_seen_at is None or seen > alert.last_seen_at.timestamp()
+            ):
+                alert.last_seen_at = _dt(seen)
+            if notified is not None and (
+                alert.last_notified_at is None or notified > alert.last_notified_at.timestamp()
+            ):
+                alert.last_notified_at = _dt(notified)
+            if value is not None:
+                alert.value = value
         for key in state.get("pending", []):
             rule_id, site, subject = key.split("|", 2)
             rule = self.rules_by_id.get(rule_id)

@@ -1,0 +1,171 @@
+"""Camera rules, maintenance windows and silences on the source clock.
+
+Rodents fire at once and clear after a quiet period; hygiene violations must persist
+during working hours; a maintenance window keeps new alerts from what it covers; a
+silence mutes notifications while it lasts and lets the held-back one out when it
+ends. Detections come as the vision service publishes them (`DetectionEvent`).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.schemas import AlertEvent, AlertState, DetectionEvent
+from rules.config import parse_rule_file, resolve
+from rules.engine import Engine
+from rules.store import AlertStore
+from rules.testing import T0, reading
+
+BOX = {"x1": 10, "y1": 10, "x2": 60, "y2": 60}
+
+
+def frame(cam: str, ts: datetime, seq: int, classes: Iterable[str] = ()) -> DetectionEvent:
+    return DetectionEvent.model_validate(
+        {
+            "site": "k1",
+            "camera": cam,
+            "ts": ts,
+            "seq": seq,
+            "width": 640,
+            "height": 480,
+            "model": "hygiene-tinygrid@3",
+            "detections": [{"cls": c, "score": 0.9, "box": BOX, "zone": "prep"} for c in classes],
+        }
+    )
+
+
+def camera(
+    cam: str, start: datetime, seconds: float, sightings: list[tuple[float, float, str]]
+) -> list[DetectionEvent]:
+    """One frame's detections every 5 s; `sightings` = (from_s, to_s, class)."""
+    out = []
+    for i in range(int(seconds // 5)):
+        t = i * 5.0
+        classes = [c for a, b, c in sightings if a <= t < b]
+        out.append(frame(cam, start + timedelta(seconds=t), i, classes))
+    return out
+
+
+def drive(engine: Engine, msgs: Iterable[Any], tick_s: float = 30.0) -> list[AlertEvent]:
+    out: list[AlertEvent] = []
+    last = None
+    for m in msgs:
+        out += engine.process(m)
+        if last is None or engine.watermark - last >= tick_s:
+            out += engine.tick(engine.watermark)
+            last = engine.watermark
+    return out
+
+
+def engine(extra: dict[str, Any] | None = None, store: AlertStore | None = None) -> Engine:
+    return Engine(resolve(parse_rule_file({"include": ["gb31654"], **(extra or {})})), store)
+
+
+def states(events: list[AlertEvent], rule: str) -> list[AlertState]:
+    return [e.state for e in events if e.rule == rule]
+
+
+def test_a_rodent_in_many_frames_is_one_alert_that_clears_after_the_quiet_period() -> None:
+    eng = engine()
+    # Seen on and off for 10 minutes (every other 30 s), then never again.
+    sightings = [(float(a), a + 30.0, "rodent") for a in range(0, 600, 60)]
+    events = drive(eng, camera("cam1", T0, 3 * 3600, sightings))
+    assert states(events, "rodent") == [AlertState.FIRING, AlertState.RESOLVED]
+    fired, cleared = (e for e in events if e.rule == "rodent")
+    assert fired.ts == T0 and fired.subject == "cam1/rodent"
+    last_seen = T0 + timedelta(seconds=570)
+    # Cleared 30 min after the last sighting, within one tick, not 30 min after firing.
+    assert last_seen + timedelta(minutes=30) <= cleared.ts <= last_seen + timedelta(minutes=31)
+    # One "firing" notice for the incident, not one per frame (reminders and the
+    # escalation follow while nobody acknowledges it), and one "resolved".
+    kinds = [n.kind for n in eng.outbox]
+    assert kinds[0] == "firing" and kinds[-1] == "resolved"
+    assert kinds.count("firing") == 1 and kinds.count("resolved") == 1
+
+
+def test_rodent_quiet_period_survives_a_restart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/alerts.db"
+    sightings = [(float(a), a + 30.0, "rodent") for a in range(0, 1200, 60)]
+    msgs = camera("cam1", T0, 2 * 3600, sightings)
+    cut = 260  # 21.7 min in: the rodent showed up every minute until minute 19.5
+    store = AlertStore(url)
+    first = engine(store=store)
+    before = drive(first, msgs[:cut])
+    first.checkpoint()
+    store.close()
+    second = engine(store=AlertStore(url))
+    after = drive(second, msgs[cut:])
+    assert states(before, "rodent") == [AlertState.FIRING]
+    assert states(after, "rodent") == [AlertState.RESOLVED]
+    # The sightings since the alert's last transition (its firing) are not in the
+    # store's row, but in the checkpoint: it clears 30 min after minute 19.5, not 30
+    # min after it fired.
+    last_seen = T0 + timedelta(seconds=1170)
+    (cleared,) = after
+    assert last_seen + timedelta(minutes=30) <= cleared.ts <= last_seen + timedelta(minutes=31)
+
+
+def test_no_hat_must_persist_and_only_in_working_hours() -> None:
+    eng = engine({"overrides": [{"rule": "no-hat", "set": {"for_s": 60}}]})
+    # 08:00 Shanghai (working hours): a 30 s glimpse, then 5 minutes without a hat.
+    day = camera("cam1", T0, 900, [(0, 30, "no_hat"), (300, 600, "no_hat")])
+    events = drive(eng, day)
+    assert states(events, "no-hat") == [AlertState.FIRING, AlertState.RESOLVED]
+    fired = next(e for e in events if e.rule == "no-hat")
+    assert T0 + timedelta(seconds=360) <= fired.ts <= T0 + timedelta(seconds=370)
+    # 22:00 Shanghai (after hours): the same five minutes raise nothing.
+    night = T0 + timedelta(hours=14)
+    late = drive(eng, camera("cam1", night, 900, [(300, 600, "no_hat")]))
+    assert states(late, "no-hat") == []
+
+
+def test_maintenance_window_keeps_new_alerts_from_what_it_covers_and_only_that() -> None:
+    window = {
+        "site": "k1",
+        "device": "coldroom1",
+        "start": T0.isoformat(),
+        "end": (T0 + timedelta(minutes=30)).isoformat(),
+        "reason": "defrost and cleaning",
+    }
+    eng = engine({"maintenance": [window]})
+    msgs = []
+    for i in range(0, 60 * 60, 30):  # both cold rooms at 12 °C for an hour
+        ts = T0 + timedelta(seconds=i)
+        msgs.append(reading("k1", "coldroom1", "t1", "cold_room", 12.0, ts, i))
+        msgs.append(reading("k1", "coldroom2", "t1", "cold_room", 12.0, ts, i))
+    events = drive(eng, msgs)
+    fired = {e.subject: e.ts for e in events if e.state is AlertState.FIRING}
+    assert set(fired) == {"coldroom1/t1", "coldroom2/t1"}
+    # The other room fires after its 10 minutes; the covered one only once the window
+    # is over (the excursion had lasted long enough by then), at the first reading.
+    assert fired["coldroom2/t1"] == T0 + timedelta(minutes=10)
+    assert fired["coldroom1/t1"] == T0 + timedelta(minutes=30)
+
+
+def test_a_silence_mutes_notifications_and_lets_the_held_back_one_out_when_it_ends() -> None:
+    silence = {
+        "site": "k1",
+        "rule": "cold-holding-high",
+        "start": T0.isoformat(),
+        "end": (T0 + timedelta(minutes=40)).isoformat(),
+        "by": "manager-wang",
+        "comment": "compressor being replaced",
+    }
+    eng = engine({"silences": [silence]})
+    msgs = [
+        reading("k1", "coldroom1", "t1", "cold_room", 12.0, T0 + timedelta(seconds=i), i)
+        for i in range(0, 60 * 60, 30)
+    ]
+    events = drive(eng, msgs)
+    # The alert is raised and recorded at minute 10 as usual...
+    assert states(events, "cold-holding-high") == [AlertState.FIRING]
+    notices = list(eng.outbox)
+    # ...but nobody hears of it until the silence ends at minute 40; by then the
+    # incident is 30 min old, past the 15 min escalation, so both levels hear of it.
+    assert [n.kind for n in notices] == ["firing", "reminder"]
+    first = notices[0]
+    assert first.event.ts == T0 + timedelta(minutes=40)
+    assert first.roles == ("canteen_manager", "district_supervisor") and first.level == 1
+    # Reminders go on from there (every 10 min while unacknowledged).
+    assert notices[1].event.ts == T0 + timedelta(minutes=50)
