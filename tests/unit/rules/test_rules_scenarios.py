@@ -41,6 +41,25 @@ def test_every_demo_incident_raises_exactly_one_alert_in_its_window() -> None:
         assert exp.not_before <= mine[0].ts <= exp.by, (exp, mine[0].ts)
     # ...and nothing else: the glitches (spikes, stuck, drift, skew) ride through.
     assert len(fired) == len(expected)
+    # Nobody acknowledges in this run: each alert still firing 15 min after it fired is
+    # escalated to the district supervisor once, at that simulated minute (to within
+    # the 60 s tick); one that is over sooner is not.
+    notices = list(eng.outbox)
+    resolved = {e.id: e.ts for e in events if e.state is AlertState.RESOLVED}
+    escalated = 0
+    for alert in fired:
+        mine = [n for n in notices if n.event.id == alert.id]
+        assert [n.kind for n in mine].count("firing") == 1
+        esc = [n for n in mine if n.kind == "escalation"]
+        due = alert.ts + timedelta(minutes=15)
+        if alert.id in resolved and resolved[alert.id] < due:
+            assert esc == [], alert
+            continue
+        assert len(esc) == 1, alert
+        assert due <= esc[0].event.ts <= due + timedelta(seconds=80), (alert, esc[0].event.ts)
+        assert esc[0].roles == ("district_supervisor",)
+        escalated += 1
+    assert escalated == 7, escalated  # every demo incident lasts past 15 minutes
 
 
 def test_a_restart_mid_incident_neither_loses_nor_duplicates(tmp_path: Path) -> None:
