@@ -99,6 +99,10 @@ class Engine:
         self.conds: dict[str, list[float | None]] = {}
         """key -> [condition true since, condition clear since]."""
         self.seen: dict[tuple[str, str, str], _Seen] = {}
+        self.site_latest: dict[str, float] = {}
+        """Newest source time each kitchen has sent."""
+        self.site_lag: dict[str, float] = {}
+        """How far each kitchen's clock was behind the watermark when it last spoke."""
         self.offline: dict[tuple[str, str], list[float]] = {}
         """(site, device) -> [offline since, 1 if it is the kitchen's gateway else 0]."""
         self._site_down: dict[str, int] = {}
@@ -194,6 +198,22 @@ class Engine:
                 self._back(site, subject, ts)
             for rule in self._rules_for(site, device, r.sensor, kind, r.zone):
                 self._reading(rule, site, device, subject, ts, r.value)
+        if readings:
+            self._site_clock(site, readings[-1].ts.timestamp())
+
+    def _site_clock(self, site: str, ts: float) -> None:
+        """Keep each kitchen's clock lag, so silence is judged on the kitchen's own clock.
+
+        The watermark is the newest source time of any kitchen. A kitchen whose clock
+        runs 20 min behind (an agent whose RTC lost its time in a power cut and has no
+        NTP yet) would otherwise look silent to every no-data rule all the time. Its
+        lag is measured when it speaks and held while it is quiet, so a kitchen that
+        stops sending is still noticed after `silent_s` of its own time.
+        """
+        latest = self.site_latest.get(site)
+        if latest is None or ts > latest:
+            self.site_latest[site] = latest = ts
+        self.site_lag[site] = max(0.0, self.watermark - latest)
 
     def _back(self, site: str, subject: str, ts: float) -> None:
         for rule in self._nodata_rules:
@@ -396,6 +416,7 @@ class Engine:
         self.seen[skey] = _Seen(ts, "detections", "camera", None)
         if ts > self.watermark:
             self.watermark = ts
+        self._site_clock(site, ts)
         if prev is not None and self._nodata_rules:
             self._back(site, cam, ts)
         for base in self._detection_rules:
@@ -659,23 +680,24 @@ class Engine:
     def _tick_nodata(self, t: float) -> None:
         if not self._nodata_rules:
             return
+        lags = self.site_lag
         for (site, device, sensor), seen in self.seen.items():
+            silent_s = t - lags.get(site, 0.0) - seen.ts  # on the kitchen's own clock
             for base in self._nodata_rules:
-                if t - seen.ts <= base.silent_s or seen.source != base.source:
+                if silent_s <= base.silent_s or seen.source != base.source:
                     continue
                 if base.match is not None and not base.match.matches(
                     seen.kind, seen.zone, device, sensor
                 ):
                     continue
                 rule = self.rs.for_device(base, site, device)
-                if rule is None or t - seen.ts <= rule.silent_s:  # type: ignore[union-attr]
+                if rule is None or silent_s <= rule.silent_s:  # type: ignore[union-attr]
                     continue
                 subject = device if sensor == "_camera" else f"{device}/{sensor}"
                 key = f"{rule.id}|{site}|{subject}"
                 if key in self.alerts:
                     continue
-                silent = (t - seen.ts) / 60
-                summary = f"{subject} silent for {silent:.0f} min: state unknown"
+                summary = f"{subject} silent for {silent_s / 60:.0f} min: state unknown"
                 self._fire(rule, key, site, device, subject, t, None, None, summary, seen.ts)
 
     def _tick_quiet(self, t: float) -> None:
@@ -689,7 +711,11 @@ class Engine:
                 elif isinstance(eff, DisinfectionCycleRule):
                     quiet = eff.clear_after_s
             seen = alert.last_seen_at
-            if quiet is not None and seen is not None and t - seen.timestamp() >= quiet:
+            if quiet is None or seen is None:
+                continue
+            # On the kitchen's own clock, as for no-data: a lagging kitchen's rodent
+            # alert must not clear at once because another kitchen's clock is ahead.
+            if t - self.site_lag.get(alert.site, 0.0) - seen.timestamp() >= quiet:
                 self._resolve(key, t)
 
     def _tick_silences(self, t: float) -> None:
@@ -763,6 +789,7 @@ class Engine:
             "cool": self.cool,
             "disinfect": self.disinfect,
             "pending": sorted(self._pending_detail),
+            "site_clock": {k: [v, self.site_lag.get(k, 0.0)] for k, v in self.site_latest.items()},
             # What changes without a transition (so the store's row lags behind): the
             # quiet period of an event alert runs from last_seen_at, reminders from
             # last_notified_at.
@@ -791,6 +818,8 @@ class Engine:
         self._telemetry_devices = {(s, d) for s, d in state.get("telemetry_devices", [])}
         self.cool = dict(state.get("cool", {}))
         self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}
+        for site, (latest, lag) in state.get("site_clock", {}).items():
+            self.site_latest[site], self.site_lag[site] = float(latest), float(lag)
         for key, (seen, notified, value) in state.get("live", {}).items():
             alert = self.alerts.get(key)
             if alert is None:

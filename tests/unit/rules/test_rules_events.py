@@ -169,3 +169,45 @@ def test_a_silence_mutes_notifications_and_lets_the_held_back_one_out_when_it_en
     assert first.roles == ("canteen_manager", "district_supervisor") and first.level == 1
     # Reminders go on from there (every 10 min while unacknowledged).
     assert notices[1].event.ts == T0 + timedelta(minutes=50)
+
+
+def test_a_kitchen_whose_clock_lags_is_not_silent_but_its_silent_sensor_is() -> None:
+    """k2's agent clock runs 20 min behind (no NTP after a power cut): no-data must
+    judge its sensors on its own clock, and still notice the one that stops."""
+    eng = engine()
+    lag = timedelta(minutes=20)
+    msgs = []
+    for i in range(0, 2 * 3600, 30):
+        real = T0 + timedelta(seconds=i)
+        msgs.append(reading("k1", "coldroom1", "t1", "cold_room", 4.0, real, i))
+        msgs.append(reading("k2", "coldroom1", "t1", "cold_room", 4.0, real - lag, i))
+        if i < 3600:  # k2's second probe stops after an hour
+            msgs.append(reading("k2", "coldroom1", "t2", "cold_room", 4.0, real - lag, i))
+    events = drive(eng, msgs)
+    nodata = [e for e in events if e.rule == "no-data"]
+    assert [(e.site, e.subject, e.state) for e in nodata] == [
+        ("k2", "coldroom1/t2", AlertState.FIRING)
+    ]
+    # Its last reading was at k2-time T0+39.5 min (real T0+59.5 min less the lag); 5 min
+    # of k2's time later is real T0+64.5 min: fired then, within one tick.
+    fired = nodata[0].ts
+    assert T0 + timedelta(minutes=64.5) < fired <= T0 + timedelta(minutes=65.5)
+
+
+def test_a_lagging_kitchens_rodent_alert_does_not_flap() -> None:
+    """The quiet period of an event alert also runs on the kitchen's own clock."""
+    eng = engine()
+    lag = timedelta(minutes=20)
+    sightings = [(0.0, 3600.0, "rodent")]  # a rodent in view for an hour, then gone
+    frames = {f.ts: f for f in camera("cam1", T0 - lag, 3 * 3600, sightings)}
+    msgs: list[Any] = []
+    for i in range(0, 3 * 3600, 5):
+        real = T0 + timedelta(seconds=i)
+        msgs.append(reading("k1", "coldroom1", "t1", "cold_room", 4.0, real, i))
+        msgs.append(frames[real - lag].model_copy(update={"site": "k2"}))
+    events = drive(eng, msgs)
+    rodent = [(e.site, e.state) for e in events if e.rule == "rodent"]
+    assert rodent == [("k2", AlertState.FIRING), ("k2", AlertState.RESOLVED)]
+    cleared = next(e.ts for e in events if e.state is AlertState.RESOLVED)
+    # Last sighting at k2-time T0+40 min = real T0+60 min; 30 quiet minutes later.
+    assert T0 + timedelta(minutes=90) <= cleared <= T0 + timedelta(minutes=91)
