@@ -92,6 +92,12 @@ def run(
     step: Annotated[float, typer.Option(min=0.1, help="Simulated seconds per tick")] = 1.0,
     rebase: Annotated[bool, typer.Option(help="Move the scenario to end at the wall clock")] = True,
     frames: Annotated[bool, typer.Option(help="Also publish camera frames (JPEG)")] = False,
+    frame_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.01, help="Most frames per wall second per camera (faster: spaced out in sim time)"
+        ),
+    ] = 1.0,
     processes: Annotated[
         int, typer.Option(min=0, help="Publisher processes (0: one per 250 kitchens)")
     ] = 0,
@@ -133,7 +139,9 @@ def run(
             typer.echo(f"sim run failed: {exc}", err=True)
             raise typer.Exit(1) from exc
     else:
-        runner = FleetRunner(scn, settings.mqtt, speed=speed, step_s=step, frames=frames)
+        runner = FleetRunner(
+            scn, settings.mqtt, speed=speed, step_s=step, frames=frames, frame_wall_fps=frame_rate
+        )
         try:
             runner.connect()
             stats = runner.run(duration)

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import cv2
 
@@ -72,13 +72,27 @@ def rebase(scenario: Scenario, wall_s: float, speed: float, now: datetime) -> Sc
 
 
 class _Agent:
-    """The MQTT side of one kitchen's agent."""
+    """The MQTT side of one kitchen's agent.
 
-    def __init__(self, settings: MqttSettings, site: str, agent: str, on_ack: Callable[[], None]):
+    Its status messages carry simulated time like everything else the fleet sends.
+    They used to carry the wall clock, which is ahead of simulated time whenever the
+    fleet starts in the past or falls behind: one status then pushed the rules
+    engine's clock (the newest source time) hours ahead of the readings, so every
+    sensor looked silent and every rodent alert's quiet period was over at the next
+    tick (the flapping `bk demo` showed).
+    """
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        site: str,
+        agent: str,
+        on_ack: Callable[[], None],
+        sim_now: Callable[[], datetime],
+    ):
         self.site, self.agent = site, agent
-        offline = DeviceStatus(
-            site=site, device=agent, state=DeviceState.OFFLINE, ts=datetime.now(UTC)
-        )
+        self.sim_now = sim_now
+        offline = DeviceStatus(site=site, device=agent, state=DeviceState.OFFLINE, ts=sim_now())
         self.status_topic = topics.status_topic(site, agent)
         self.client = MqttClient(
             settings,
@@ -91,7 +105,7 @@ class _Agent:
 
     def _online(self) -> None:
         status = DeviceStatus(
-            site=self.site, device=self.agent, state=DeviceState.ONLINE, ts=datetime.now(UTC)
+            site=self.site, device=self.agent, state=DeviceState.ONLINE, ts=self.sim_now()
         )
         self.client.publish(self.status_topic, encode(status), qos=1, retain=True)
 
@@ -128,7 +142,18 @@ class FleetRunner:
         step_s: float = 1.0,
         stagger: bool = True,
         frames: bool = False,
+        frame_wall_fps: float = 1.0,
     ) -> None:
+        """`frame_wall_fps` caps each camera's frames per *wall* second.
+
+        At speed 60 a 1 fps camera would otherwise send 60 frames a wall second, and a
+        handful of cameras (rendered, JPEG-encoded, then run through the detector by
+        `bk vision run`) is more than a small machine can do: the whole fleet, readings
+        included, fell minutes behind its clock. Above the cap, frames are spaced out
+        in simulated time instead (1 per 60 simulated seconds at speed 60).
+        """
+        if not frame_wall_fps > 0:
+            raise ValueError("frame_wall_fps must be positive")
         self.scenario = scenario
         self.settings = settings
         self.speed = speed
@@ -141,10 +166,15 @@ class FleetRunner:
                 for site_id, spec in scenario.sites.items()
                 for cam_id, cam in spec.cameras.items()
             ]
+            if not math.isinf(speed):
+                for c in self.cameras:
+                    c.interval_s = max(c.interval_s, speed / frame_wall_fps)
         self.stats = RunStats(sites=len(scenario.sites))
         self._ack_lock = threading.Lock()
         self._agents: dict[str, _Agent] = {}
         self._stop = threading.Event()
+        self._sim_now = scenario.start
+        """Simulated time of the latest tick sent (status messages are stamped with it)."""
 
     def _acked(self) -> None:
         with self._ack_lock:
@@ -153,7 +183,7 @@ class FleetRunner:
     def connect(self, timeout: float = 30.0) -> None:
         t0 = time.monotonic()
         for site_id, spec in self.scenario.sites.items():
-            agent = _Agent(self.settings, site_id, spec.agent, self._acked)
+            agent = _Agent(self.settings, site_id, spec.agent, self._acked, lambda: self._sim_now)
             agent.client.connect(timeout=timeout, wait=False)
             self._agents[site_id] = agent
         deadline = time.monotonic() + timeout
@@ -182,6 +212,7 @@ class FleetRunner:
                 break
             if not math.isinf(self.speed):
                 stats.max_lag_s = max(stats.max_lag_s, clock.sleep_until(tick.when))
+            self._sim_now = tick.when
             for msg in tick.messages:
                 self._publish(msg)
             for cam in self.cameras:
@@ -240,7 +271,7 @@ class FleetRunner:
         """Disconnect every agent cleanly, marking it offline first (as an agent does)."""
         for agent in self._agents.values():
             offline = DeviceStatus(
-                site=agent.site, device=agent.agent, state=DeviceState.OFFLINE, ts=datetime.now(UTC)
+                site=agent.site, device=agent.agent, state=DeviceState.OFFLINE, ts=self._sim_now
             )
             agent.client.publish(agent.status_topic, encode(offline), qos=1, retain=True)
         for agent in self._agents.values():

@@ -114,6 +114,12 @@ def test_sim_fleet_publishes_like_agents(
     states = [(s.state, s.ts) for s in sub.status if s.site == "central-0002"]
     assert (DeviceState.OFFLINE, outage_start) in states
     assert (DeviceState.ONLINE, outage_start + timedelta(seconds=60)) in states
+    # Every status, including those sent on (re)connect and shutdown, is on the simulated
+    # clock like the readings: a wall-clock one would jump the rules' clock ahead.
+    sim_end = scn.start + timedelta(seconds=stats.sim_span_s)
+    assert all(scn.start <= s.ts <= sim_end for s in sub.status), [
+        s.ts for s in sub.status if not scn.start <= s.ts <= sim_end
+    ]
 
 
 def test_sim_fleet_frames_and_the_run_command(
@@ -138,9 +144,9 @@ def test_sim_fleet_frames_and_the_run_command(
     monkeypatch.setenv("BK_MQTT__HOST", broker.host)
     monkeypatch.setenv("BK_MQTT__PORT", str(broker.port))
     monkeypatch.delenv("BK_CONFIG", raising=False)
-    result = CliRunner().invoke(
-        app, ["run", "--kitchens", "2", "--duration", "2.5", "--speed", "2", "--frames"]
-    )
+    # 1 fps at speed 2 is 2 frames a wall second: not capped with --frame-rate 2.
+    args = ["run", "--kitchens", "2", "--duration", "2.5", "--speed", "2", "--frames"]
+    result = CliRunner().invoke(app, [*args, "--frame-rate", "2"])
     assert result.exit_code == 0, result.output
     assert "2 kitchens:" in result.output and "publish errors 0" in result.output
     deadline = time.monotonic() + 5
@@ -150,6 +156,12 @@ def test_sim_fleet_frames_and_the_run_command(
     assert len(frames) == 10  # 2 cameras x 1 fps x 5 simulated seconds
     assert sorted(f.seq for f in frames) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     assert {(f.width, f.height) for f in frames} == {(640, 480)}
+    # Faster than the cap (1 frame per wall second by default), frames are spaced out in
+    # simulated time: at speed 60, one per camera every 60 simulated seconds.
+    fleet = generate_fleet(2, seed=3, start=datetime.now(UTC) - timedelta(days=1))
+    assert {c.interval_s for c in FleetRunner(fleet, settings, speed=60, frames=True).cameras} == {
+        60.0
+    }
 
 
 def test_sim_fleet_in_several_processes(mosquitto_factory: Callable[..., LocalMosquitto]) -> None:
