@@ -59,6 +59,22 @@ def _alerts_by_rule(store_settings: InfluxSettings) -> dict[str, int]:
     return {f"{r.get('site')}/{r.get('rule')}": int(r.get("count", 0)) for r in rows}
 
 
+def _keep_previous(workdir: Path) -> None:
+    """Start from nothing, keeping the last run beside it (`<workdir>.previous`).
+
+    Each run places its simulated day so that it ends at the wall clock; a rules store
+    or broker session left by an earlier run belongs to another timeline (its open
+    alerts, its clock) and made the new run's alerts wrong.
+    """
+    if not workdir.exists():
+        return
+    previous = workdir.with_name(workdir.name + ".previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    workdir.rename(previous)
+    typer.echo(f"the previous run's data is now in {previous}")
+
+
 @app.callback(invoke_without_command=True)
 def demo(
     duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 180,
@@ -76,6 +92,7 @@ def demo(
     """Start broker, store, services and a simulated fleet; report what reached the store."""
     setup_logging()
     workdir = workdir.resolve()
+    _keep_previous(workdir)
     broker = LocalMosquitto(workdir / "mosquitto")
     store = LocalInfluxDB(workdir / "influxdb")
     broker.start()
