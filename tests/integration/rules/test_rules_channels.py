@@ -375,3 +375,18 @@ def test_hanging_and_refusing_channels_never_block_submit_or_the_others() -> Non
     _drain(d)
     assert d.counters["sent"] == 3
     assert d.counters["failed"] == 6, d.counters  # 3 hung + 3 refused, each after 2 attempts
+
+
+def test_a_storm_is_held_to_the_channels_rate_limit() -> None:
+    """A flood of notices (a power cut across a kitchen) is cut to `rate_per_min`."""
+    from rules.receivers import WebhookReceiver
+
+    with WebhookReceiver(secret="s") as hook:
+        cfg = {"type": "webhook", "name": "h", "url": hook.url, "secret": "s", "rate_per_min": 3}
+        d = Dispatcher([build_channel(TypeAdapter(ChannelConfig).validate_python(cfg))])
+        for i in range(5):
+            d.submit(_notice("firing", site=f"k{i}"))
+        assert hook.wait(3, WAIT_S)
+        _drain(d)
+    assert len(hook.received) == 3 and all(ok for _, _, ok in hook.received)
+    assert d.counters["sent"] == 3 and d.counters["rate_limited"] == 2
