@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulators.physics.node import MAX_SWITCHES, relax, time_to
+from simulators.physics.node import MAX_SWITCHES, relax, thermostat, time_to
 
 
 class HotHoldingParams(BaseModel):
@@ -38,27 +38,18 @@ class HotHolding:
         """Advance `dt_s` seconds: exact between thermostat switches, split at each switch."""
         p = self.params
         half = p.hysteresis_c / 2
-        low, high = p.setpoint_c - half, p.setpoint_c + half
-        k = p.ua_w_per_k / p.mass_j_per_k
-        left = dt_s
-        for _ in range(MAX_SWITCHES):
-            if not powered:
-                self.heater_on = False
-            elif self.temp_c < low:
-                self.heater_on = True
-            elif self.temp_c > high:
-                self.heater_on = False
-            on = self.heater_on
-            eq = ambient_c + (p.heater_w / p.ua_w_per_k if on else 0.0)
-            switch_at = (high if on else low) if powered else None
-            hit = math.inf if switch_at is None else time_to(self.temp_c, eq, k, switch_at)
-            if hit >= left:
-                self.temp_c = relax(self.temp_c, eq, k, left)
-                return
-            assert switch_at is not None
-            self.temp_c = switch_at
-            self.heater_on = not on
-            left -= hit
+        self.temp_c, self.heater_on = thermostat(
+            self.temp_c,
+            self.heater_on,
+            dt_s,
+            ambient_c=ambient_c,
+            k_per_s=p.ua_w_per_k / p.mass_j_per_k,
+            drive_c=p.heater_w / p.ua_w_per_k,
+            low_c=p.setpoint_c - half,
+            high_c=p.setpoint_c + half,
+            can_run=powered,
+            heats=True,
+        )
 
 
 class DisinfectionParams(BaseModel):

@@ -28,3 +28,45 @@ def time_to(temp_c: float, eq_c: float, k_per_s: float, target_c: float) -> floa
     if (eq_c - temp_c) * (target_c - temp_c) <= 0 or abs(target_c - temp_c) >= abs(eq_c - temp_c):
         return math.inf  # moving away from it, or it lies at or beyond the equilibrium
     return math.log((temp_c - eq_c) / (target_c - eq_c)) / k_per_s
+
+
+def thermostat(
+    temp_c: float,
+    on: bool,
+    dt_s: float,
+    *,
+    ambient_c: float,
+    k_per_s: float,
+    drive_c: float,
+    low_c: float,
+    high_c: float,
+    can_run: bool,
+    heats: bool,
+) -> tuple[float, bool]:
+    """Advance a node held in [low_c, high_c] by a heater (`heats`) or a cooler.
+
+    While running, the equilibrium is `ambient_c ± drive_c` (power over conductance);
+    the heater switches on below `low_c` and off above `high_c`, a cooler the other
+    way round. Returns the temperature and the on state after `dt_s`.
+    """
+    left = dt_s
+    for _ in range(MAX_SWITCHES):
+        if not can_run:
+            on = False
+        elif temp_c < low_c:
+            on = heats
+        elif temp_c > high_c:
+            on = not heats
+        eq = ambient_c + ((drive_c if heats else -drive_c) if on else 0.0)
+        switch_at = (
+            ((high_c if heats else low_c) if on else (low_c if heats else high_c))
+            if can_run
+            else None
+        )
+        hit = math.inf if switch_at is None else time_to(temp_c, eq, k_per_s, switch_at)
+        if hit >= left:
+            return relax(temp_c, eq, k_per_s, left), on
+        assert switch_at is not None
+        temp_c, on = switch_at, not on
+        left -= hit
+    return temp_c, on

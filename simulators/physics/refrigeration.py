@@ -10,11 +10,9 @@ with a failed compressor it cannot run, and the enclosure warms towards the room
 along `T_amb + (T0 − T_amb)·exp(−t·UA/C)`.
 """
 
-import math
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulators.physics.node import MAX_SWITCHES, relax, time_to
+from simulators.physics.node import thermostat
 
 
 class RefrigerationParams(BaseModel):
@@ -92,24 +90,15 @@ class Refrigerator:
     def _advance(self, dt_s: float, ambient_c: float, ua: float, can_run: bool) -> None:
         p = self.params
         half = p.hysteresis_c / 2
-        low, high = p.setpoint_c - half, p.setpoint_c + half
-        k = ua / p.mass_j_per_k
-        left = dt_s
-        for _ in range(MAX_SWITCHES):
-            if not can_run:
-                self.compressor_on = False
-            elif self.temp_c > high:
-                self.compressor_on = True
-            elif self.temp_c < low:
-                self.compressor_on = False
-            on = self.compressor_on
-            eq = ambient_c - (p.compressor_w / ua if on else 0.0)
-            switch_at = (low if on else high) if can_run else None
-            hit = math.inf if switch_at is None else time_to(self.temp_c, eq, k, switch_at)
-            if hit >= left:
-                self.temp_c = relax(self.temp_c, eq, k, left)
-                return
-            assert switch_at is not None
-            self.temp_c = switch_at
-            self.compressor_on = not on
-            left -= hit
+        self.temp_c, self.compressor_on = thermostat(
+            self.temp_c,
+            self.compressor_on,
+            dt_s,
+            ambient_c=ambient_c,
+            k_per_s=ua / p.mass_j_per_k,
+            drive_c=p.compressor_w / ua,
+            low_c=p.setpoint_c - half,
+            high_c=p.setpoint_c + half,
+            can_run=can_run,
+            heats=False,
+        )
