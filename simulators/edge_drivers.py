@@ -61,6 +61,9 @@ class SimFault(BaseModel):
 
 class SimSensorConfig(DriverConfig):
     type: str = Field(default="sim", description="Driver type")
+    # The simulated devices read at most once a second (DeviceSpec): say so when the
+    # config is read, not as a stack trace when the driver is built.
+    interval_s: float = Field(default=10.0, ge=1, le=3600, description="Sampling interval")
     model: DeviceModel = Field(default=DeviceModel.COLD_ROOM, description="Device role")
     sensors: list[Id] | None = Field(default=None, description="Sensors (default per model)")
     params: dict[str, Any] = Field(default_factory=dict, description="Physics overrides")

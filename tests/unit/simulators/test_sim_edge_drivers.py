@@ -94,3 +94,9 @@ def test_sim_clock_runs_faster_than_the_wall() -> None:
         SimClock(NOW, speed=0)
     fast = SimClock(NOW, speed=float("inf"), monotonic=lambda: wall[0], sleep=sleep)
     assert fast.sleep_until(NOW + timedelta(days=1)) == 0.0 and len(slept) == 1
+
+
+def test_a_sim_sensor_faster_than_once_a_second_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_sensor_driver({"type": "sim", "id": "fridge1", "interval_s": 0.5})
+    assert "interval_s" in str(err.value) and "greater than or equal to 1" in str(err.value)
