@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -90,9 +91,21 @@ class _Server:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def _prepare(self) -> None:
+        """Before each start: what the server needs on disk (nothing by default)."""
+
+    def _popen_kwargs(self) -> dict[str, Any]:
+        """Extra `subprocess.Popen` arguments (working directory, user, environment)."""
+        return {}
+
+    def _abandon(self) -> None:
+        """Get rid of a server that did not come up."""
+        self.stop()
+
     def start(self, timeout: float = 30.0) -> None:
         if self.running:
             return
+        self._prepare()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self._command(),
@@ -100,13 +113,14 @@ class _Server:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            **self._popen_kwargs(),
         )
         log.close()
         try:
             self._wait_ready(timeout)
         except BackendUnavailable as exc:
             tail = self.log_path.read_text(errors="replace")[-2000:]
-            self.stop()
+            self._abandon()
             raise BackendUnavailable(f"{exc}\n--- {self.log_path} ---\n{tail}") from exc
         logger.info("%s started (pid %s)", self.name, self.proc.pid)
 
@@ -439,31 +453,23 @@ class LocalPostgres(_Server):
         return cmd
 
     def start(self, timeout: float = 60.0) -> None:
-        if self.running:
-            return
+        super().start(timeout)
+
+    def _prepare(self) -> None:
         self._init_datadir()
+
+    def _popen_kwargs(self) -> dict[str, Any]:
         user, group, extra_groups = self._as_user()
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            self._command(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd=self.datadir,
-            env=_pg_env(),
-            user=user,
-            group=group,
-            extra_groups=extra_groups,
-        )
-        log.close()
-        try:
-            self._wait_ready(timeout)
-        except BackendUnavailable as exc:
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            self.kill()
-            raise BackendUnavailable(f"{exc}\n--- {self.log_path} ---\n{tail}") from exc
-        logger.info("postgres started (pid %s, port %s)", self.proc.pid, self.port)
+        return {
+            "cwd": self.datadir,
+            "env": _pg_env(),
+            "user": user,
+            "group": group,
+            "extra_groups": extra_groups,
+        }
+
+    def _abandon(self) -> None:
+        self.kill()  # the postmaster and whatever backends it forked
 
     def _wait_ready(self, timeout: float) -> None:
         assert self.proc is not None
