@@ -8,13 +8,14 @@ from pathlib import Path
 
 from core import topics
 from core.mqtt import MqttClient
-from core.schemas import AlertEvent, AlertState, Telemetry, decode, encode
+from core.schemas import AlertEvent, AlertState, decode, encode
 from core.servers import LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
 from rules.config import parse_rule_file, resolve
 from rules.partition import owner
 from rules.service import RulesSection, RulesService, RulesSettings
 from rules.store import AlertStore
+from rules.testing import reading
 
 RULES = {
     "rules": [
@@ -27,28 +28,6 @@ RULES = {
         },
     ]
 }
-
-
-def _hot_reading(site: str) -> bytes:
-    return encode(
-        Telemetry.model_validate(
-            {
-                "site": site,
-                "device": "agent",
-                "readings": [
-                    {
-                        "sensor": "t1",
-                        "kind": "temperature",
-                        "value": 11.5,
-                        "unit": "degC",
-                        "ts": datetime.now(UTC),
-                        "seq": 1,
-                        "zone": "cold_room",
-                    }
-                ],
-            }
-        )
-    )
 
 
 def _wait(cond, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
@@ -108,7 +87,8 @@ def test_two_workers_split_the_kitchens_and_alert_each_exactly_once(
     pub.connect()
     try:
         for s in sites:
-            pub.publish(topics.telemetry_topic(s, "agent"), _hot_reading(s), qos=1)
+            hot = reading(s, "agent", "t1", "cold_room", 11.5, datetime.now(UTC), 1)
+            pub.publish(topics.telemetry_topic(s, "agent"), encode(hot), qos=1)
         assert _wait(lambda: len({e.site for e in got}) == len(sites)), got
         # An acknowledgement made through the shared store (as `bk rules ack` does) for a
         # kitchen of worker 1 must be applied by worker 1, even if worker 0 looks first.

@@ -1,7 +1,6 @@
 """The physics behave: bands held, plausible fault curves, Newton's law, heating cycles."""
 
 import math
-from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -9,7 +8,6 @@ import pytest
 
 from simulators.devices import DeviceSpec, SimKitchen
 from simulators.faults import FaultKind
-from simulators.fleet import build_kitchen
 from simulators.physics import (
     PHYSICS_DT_S,
     DisinfectionCabinet,
@@ -22,10 +20,8 @@ from simulators.physics import (
 )
 from simulators.physics.cooling import newton_closed_form
 from simulators.physics.refrigeration import COLD_ROOM, FREEZER, SAMPLE_FRIDGE
-from simulators.scenario import Scenario, crossing_time
-
-START = datetime(2026, 1, 5, tzinfo=UTC)
-STILL_ROOM = {"amplitude_c": 0.0, "cooking_gain_c": 0.0, "steam_gain_rh": 0.0}
+from simulators.scenario import crossing_time
+from simulators.testing import STILL_ROOM, one_device_kitchen
 
 
 def kitchen(
@@ -35,20 +31,7 @@ def kitchen(
     device: dict[str, Any] | None = None,
     room: dict[str, float] | None = None,
 ) -> SimKitchen:
-    scn = Scenario.model_validate(
-        {
-            "seed": 1,
-            "start": START,
-            "duration": "2d",
-            "sites": {
-                "k1": {"room": room or {}, "devices": {"dev1": {"model": model, **(device or {})}}}
-            },
-            "incidents": [
-                {"site": "k1", "device": "dev1", "at": START, **inc} for inc in incidents or []
-            ],
-        }
-    )
-    return build_kitchen(scn, "k1")
+    return one_device_kitchen(model, incidents, seed=1, device=device, room=room)
 
 
 def trace(

@@ -9,21 +9,17 @@ step, so both runs see the same doors.
 """
 
 import math
-from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
 import pytest
 
 from simulators.devices import SimKitchen
-from simulators.fleet import build_kitchen
 from simulators.physics import PHYSICS_DT_S, DisinfectionCabinet, DisinfectionParams
 from simulators.physics.cooling import FoodCoolingParams, newton_closed_form
 from simulators.physics.refrigeration import COLD_ROOM, FREEZER, SAMPLE_FRIDGE
-from simulators.scenario import Scenario
+from simulators.testing import STILL_ROOM, one_device_kitchen
 
-START = datetime(2026, 1, 5, tzinfo=UTC)
-STILL_ROOM = {"amplitude_c": 0.0, "cooking_gain_c": 0.0, "steam_gain_rh": 0.0}
 COARSE_S = 60.0
 CURVE_TOL_C = 0.02
 """Closed-form curves: both steps are exact there, up to rounding."""
@@ -41,20 +37,7 @@ def kitchen(
     device: dict[str, Any] | None = None,
     room: dict[str, float] | None = None,
 ) -> SimKitchen:
-    scn = Scenario.model_validate(
-        {
-            "seed": 3,
-            "start": START,
-            "duration": "2d",
-            "sites": {
-                "k1": {"room": room or {}, "devices": {"dev1": {"model": model, **(device or {})}}}
-            },
-            "incidents": [
-                {"site": "k1", "device": "dev1", "at": START, **inc} for inc in incidents or []
-            ],
-        }
-    )
-    return build_kitchen(scn, "k1", dt_s)
+    return one_device_kitchen(model, incidents, seed=3, dt_s=dt_s, device=device, room=room)
 
 
 def truth(k: SimKitchen, seconds: float, every: float = COARSE_S) -> list[float]:
