@@ -1,6 +1,7 @@
 """The MQTT topic scheme: the only module that formats or parses a topic string.
 
-bk/v1/{site}/{device}/{channel}     channel in telemetry, frame, detections, status, config
+bk/v1/{site}/{device}/{channel}     channel in telemetry, frame, detections, status, config,
+                                    receipt (the centre's proof of storage, to the device)
 bk/v1/{site}/alerts
 bk/v1/{site}/display                notices for on-site displays (one per notification)
 bk/v1/_dlq/{service}                dead letters (ids cannot start with "_", so no clash)
@@ -24,6 +25,10 @@ class Channel(StrEnum):
     DETECTIONS = "detections"
     STATUS = "status"
     CONFIG = "config"
+    RECEIPT = "receipt"
+    """Written by ingest once a device's readings are stored; the edge deletes its copy only
+    then. A broker's PUBACK is not proof of storage (a broker restart can drop a shared
+    subscription's queue), so the end-to-end promise rests on this channel."""
 
 
 ALERTS = "alerts"
@@ -39,6 +44,7 @@ QOS: dict[str, int] = {
     Channel.DETECTIONS: 1,
     Channel.STATUS: 1,
     Channel.CONFIG: 1,
+    Channel.RECEIPT: 1,
     ALERTS: 1,
     DISPLAY: 1,
 }
@@ -48,6 +54,7 @@ RETAIN: dict[str, bool] = {
     Channel.DETECTIONS: False,
     Channel.STATUS: True,
     Channel.CONFIG: True,
+    Channel.RECEIPT: False,
     ALERTS: False,
     DISPLAY: False,
 }
@@ -99,6 +106,10 @@ def status_topic(site: str, device: str) -> str:
 
 def config_topic(site: str, device: str) -> str:
     return device_topic(site, device, Channel.CONFIG)
+
+
+def receipt_topic(site: str, device: str) -> str:
+    return device_topic(site, device, Channel.RECEIPT)
 
 
 def alerts_topic(site: str) -> str:
