@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictFloat
 
 from core.ids import Id
 from core.schemas.base import Message, SourceTime
@@ -60,8 +60,8 @@ class AlertEvent(Message):
     ts: SourceTime = Field(description="Time of this transition (source time of the evidence)")
     started_at: SourceTime
     summary: Text = Field(max_length=500)
-    value: float | None = None
-    threshold: float | None = None
+    value: StrictFloat | None = None
+    threshold: StrictFloat | None = None
     evidence: list[Evidence] = Field(default_factory=list, max_length=20)
     actor: Text | None = Field(default=None, max_length=128, description="Who acted, if a person")
     comment: Text | None = Field(default=None, max_length=2000)

@@ -4,7 +4,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from core.schemas.base import Message
 
@@ -20,7 +20,7 @@ class DeadLetter(Message):
     reason: str = Field(max_length=64)
     detail: str = Field(max_length=2000)
     received_at: datetime
-    payload_size: int = Field(ge=0)
+    payload_size: StrictInt = Field(ge=0)
     payload_b64: str = Field(default="", max_length=(MAX_KEPT_PAYLOAD * 4) // 3 + 4)
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from core.ids import Id
 from core.schemas.alerts import Evidence
@@ -12,10 +12,10 @@ from core.schemas.base import Message, SourceTime
 class Box(Message):
     """Pixel box in the original frame: top-left (x1, y1), bottom-right (x2, y2)."""
 
-    x1: float = Field(ge=0, le=8192)
-    y1: float = Field(ge=0, le=8192)
-    x2: float = Field(ge=0, le=8192)
-    y2: float = Field(ge=0, le=8192)
+    x1: StrictFloat = Field(ge=0, le=8192)
+    y1: StrictFloat = Field(ge=0, le=8192)
+    x2: StrictFloat = Field(ge=0, le=8192)
+    y2: StrictFloat = Field(ge=0, le=8192)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Box":
@@ -28,17 +28,19 @@ class Detection(Message):
     """One object found in one frame."""
 
     cls: Id = Field(description="Class name from the model card, e.g. no_hat, no_mask, rodent")
-    score: float = Field(ge=0.0, le=1.0)
+    score: StrictFloat = Field(ge=0.0, le=1.0)
     box: Box
     zone: Id | None = Field(default=None, description="Zone holding the box's bottom centre")
-    track: int | None = Field(default=None, ge=0, description="Tracker id, stable across frames")
+    track: StrictInt | None = Field(
+        default=None, ge=0, description="Tracker id, stable across frames"
+    )
 
 
 class Violation(Message):
     """A violation declared after persistence (k of n frames); one per track."""
 
     cls: Id
-    track: int = Field(ge=0)
+    track: StrictInt = Field(ge=0)
     zone: Id | None = None
     first_seen: SourceTime
     evidence: Evidence | None = None
@@ -51,9 +53,9 @@ class DetectionEvent(Message):
     site: Id
     camera: Id
     ts: SourceTime = Field(description="The frame's capture time (from the source)")
-    seq: int = Field(ge=0, lt=2**63, description="The frame's sequence number")
-    width: int = Field(gt=0, le=8192)
-    height: int = Field(gt=0, le=8192)
+    seq: StrictInt = Field(ge=0, lt=2**63, description="The frame's sequence number")
+    width: StrictInt = Field(gt=0, le=8192)
+    height: StrictInt = Field(gt=0, le=8192)
     model: str = Field(max_length=128, description="Model name and version from its card")
     detections: list[Detection] = Field(default_factory=list, max_length=300)
     violations: list[Violation] = Field(default_factory=list, max_length=300)

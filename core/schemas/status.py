@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from core.ids import Id
 from core.schemas.base import Message, SourceTime
@@ -22,12 +22,14 @@ class DeviceStatus(Message):
     device: Id
     state: DeviceState
     ts: SourceTime
-    uptime_s: float | None = Field(default=None, ge=0)
-    buffer_depth: int | None = Field(default=None, ge=0, description="Readings waiting on disk")
-    buffer_dropped: int | None = Field(default=None, ge=0, description="Dropped by the bound")
-    dropped_frames: int | None = Field(default=None, ge=0)
-    cpu_percent: float | None = Field(default=None, ge=0, le=10000)
-    rss_mb: float | None = Field(default=None, ge=0)
-    config_version: int | None = Field(default=None, ge=0, description="Config in force")
+    uptime_s: StrictFloat | None = Field(default=None, ge=0)
+    buffer_depth: StrictInt | None = Field(
+        default=None, ge=0, description="Readings waiting on disk"
+    )
+    buffer_dropped: StrictInt | None = Field(default=None, ge=0, description="Dropped by the bound")
+    dropped_frames: StrictInt | None = Field(default=None, ge=0)
+    cpu_percent: StrictFloat | None = Field(default=None, ge=0, le=10000)
+    rss_mb: StrictFloat | None = Field(default=None, ge=0)
+    config_version: StrictInt | None = Field(default=None, ge=0, description="Config in force")
     config_error: str | None = Field(default=None, max_length=1000, description="Last refusal")
     agent_version: str | None = Field(default=None, max_length=64)

@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from core.ids import Id
 from core.schemas.base import Message, SourceTime
@@ -35,10 +35,10 @@ class Reading(Message):
 
     sensor: Id = Field(description="Sensor id, unique within its device")
     kind: SensorKind = Field(description="What is measured; fixes the unit and plausible range")
-    value: float = Field(description="Measured value in `unit`; finite")
+    value: StrictFloat = Field(description="Measured value in `unit`; finite")
     unit: str = Field(max_length=8, description="Unit; must be the kind's unit (degC, %, bool)")
     ts: SourceTime = Field(description="When the value was measured, UTC, at the source")
-    seq: int = Field(ge=0, lt=2**63, description="Per-device sequence number, increasing")
+    seq: StrictInt = Field(ge=0, lt=2**63, description="Per-device sequence number, increasing")
     zone: Id | None = Field(default=None, description="Optional zone (cold_room, prep_area...)")
 
     @model_validator(mode="after")

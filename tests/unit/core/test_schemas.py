@@ -131,6 +131,12 @@ def test_oversized_message_refused_before_parsing() -> None:
     [
         ("value", "warm", "valid number"),
         ("value", None, "valid number"),
+        # No coercion: a string or a boolean is not a measurement (true would be 1.0 degC).
+        ("value", "3.5", "valid number"),
+        ("value", True, "valid number"),
+        ("value", False, "valid number"),
+        ("seq", "7", "valid integer"),
+        ("seq", True, "valid integer"),
         ("seq", -1, "greater than or equal to 0"),
         ("seq", 1.5, "valid integer"),
         ("kind", "smell", "Input should be"),
@@ -163,6 +169,21 @@ def test_nan_and_inf_refused_everywhere(token: str) -> None:
     raw = json.dumps(detection_event()).replace("0.9", token).encode()
     with pytest.raises(PayloadError):
         decode(DetectionEvent, raw)
+
+
+def test_numbers_are_not_coerced_in_other_schemas() -> None:
+    """A quoted number or a boolean is refused wherever a number is expected."""
+    event = detection_event()
+    event["detections"][0]["score"] = "0.9"
+    with pytest.raises(PayloadError, match="valid number"):
+        decode(DetectionEvent, json.dumps(event).encode())
+    event = detection_event()
+    event["width"] = True
+    with pytest.raises(PayloadError, match="valid integer"):
+        decode(DetectionEvent, json.dumps(event).encode())
+    # Whole numbers are still fine where a float is expected (JSON has one number type).
+    ok = json.dumps(telemetry(readings=[reading(value=4)])).encode()
+    assert decode(Telemetry, ok).readings[0].value == 4.0
 
 
 def test_absurd_values_in_other_schemas() -> None:
