@@ -1,15 +1,9 @@
 """Site partitioning: worker i of N owns the sites with crc32(site) % N == i.
 
-A stable hash (never Python's salted `hash()`), so every worker and every restart
-agrees on who owns a site.
+The function lives in `core.partition` (vision workers partition cameras the same
+way); this module keeps the rules' import path.
 """
 
-import zlib
+from core.partition import owner, owns
 
-
-def owner(site: str, workers: int) -> int:
-    return zlib.crc32(site.encode()) % workers
-
-
-def owns(site: str, index: int, workers: int) -> bool:
-    return workers <= 1 or owner(site, workers) == index
+__all__ = ["owner", "owns"]

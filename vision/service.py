@@ -1,9 +1,35 @@
 """`bk vision run`: frames from the broker in, detection events out.
 
-Workers join one shared-subscription group (`$share/<group>/bk/v1/+/+/frame`) so
-several share the cameras round robin. Each frame's metadata (MQTT 5 user properties)
-is validated; bad frames go to the dead-letter topic with a counter and a log line and
-never stop the worker. Frames are acknowledged (QoS 1) after the event is published.
+A vision worker keeps state per camera (tracks, persistence counts), so every frame of
+one camera must reach the same worker: with Mosquitto's round-robin shared
+subscriptions two workers each saw half of a camera's frames (tracks split, persistence
+halved, evidence duplicated). Workers therefore partition cameras as rules workers
+partition sites: worker i of N (`vision.worker_index`, `vision.workers`;
+`BK_VISION__WORKER_INDEX`, `BK_VISION__WORKERS`) owns the cameras whose key `site/camera`
+has crc32 % N == i (`core.partition`). How a worker gets its frames:
+
+- cameras known (`vision.known_cameras`, or the camera devices of `vision.registry_file`):
+  one plain subscription per owned camera's frame topic, so each frame crosses the
+  network once, to its owner. A camera missing from the list is not watched; list it
+  (and restart) to add it.
+- cameras not known, N > 1: every worker subscribes to `bk/v1/+/+/frame` and drops
+  (before decoding, counted as `not_owned`) the frames of cameras it does not own.
+  Correct with any broker, but each worker receives every frame: N times the frame
+  bandwidth. Name the cameras to avoid it.
+- one worker, cameras not known: the shared subscription `$share/<group>/bk/v1/+/+/frame`
+  as before (a replacement copy can take over the group).
+
+On an EMQX cluster the broker can keep the affinity itself: with
+`broker.shared_subscription_strategy = hash_topic` every member of
+`$share/<group>/bk/v1/+/+/frame` always gets the same topics, i.e. the same cameras
+(`hash_clientid` keeps all cameras of one edge agent together). There, run every
+copy with `workers: 1` in one group and let the broker spread them; when a member
+joins or leaves, cameras move and their tracks start again (a violation in progress
+may then be reported a second time).
+
+Each frame's metadata (MQTT 5 user properties) is validated; bad frames go to the
+dead-letter topic with a counter and a log line and never stop the worker. Frames are
+acknowledged (QoS 1) after the event is published.
 """
 
 import logging
@@ -15,18 +41,21 @@ import paho.mqtt.client as paho
 
 from core.errors import PayloadError
 from core.mqtt import MqttClient, Will, content_type, user_properties
+from core.partition import camera_key, owns
+from core.registry import DeviceKind, load_registry
 from core.schemas import DeadLetter, FrameMeta, encode
 from core.topics import (
     Channel,
     DeviceTopic,
     dead_letter_topic,
     detections_topic,
+    frame_topic,
     parse,
     service_status_topic,
     subscription,
 )
 from vision.pipeline import VisionPipeline
-from vision.settings import VisionSettings
+from vision.settings import VisionSection, VisionSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "vision"
@@ -39,6 +68,42 @@ class VisionStats:
     violations: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     dead_letters: int = 0
+    not_owned: int = 0
+    """Frames of cameras another worker owns (received only when cameras are not known)."""
+
+
+def known_cameras(cfg: VisionSection) -> list[tuple[str, str]] | None:
+    """(site, camera) of every known camera, or None when the cameras are not named.
+
+    Named by `known_cameras` and/or the camera devices of the registry file.
+    """
+    if cfg.known_cameras is None and cfg.registry_file is None:
+        return None
+    known: set[tuple[str, str]] = set()
+    for entry in cfg.known_cameras or []:
+        site, _, camera = entry.partition("/")
+        known.add((site, camera))
+    if cfg.registry_file is not None:
+        registry = load_registry(cfg.registry_file)
+        for site, info in registry.sites.items():
+            known.update(
+                (site, dev) for dev, d in info.devices.items() if d.kind is DeviceKind.CAMERA
+            )
+    return sorted(known)
+
+
+def frame_subscriptions(cfg: VisionSection) -> list[str]:
+    """The frame subscriptions of this worker (see the module docstring for why)."""
+    known = known_cameras(cfg)
+    if known is not None:
+        return [
+            frame_topic(site, cam)
+            for site, cam in known
+            if owns(camera_key(site, cam), cfg.worker_index, cfg.workers)
+        ]
+    if cfg.workers > 1:
+        return [subscription(Channel.FRAME)]
+    return [subscription(Channel.FRAME, share_group=cfg.group)]
 
 
 class VisionService:
@@ -62,11 +127,21 @@ class VisionService:
         )
 
     def start(self, timeout: float = 10.0) -> None:
+        cfg = self.settings.vision
+        filters = frame_subscriptions(cfg)
         self.mqtt.connect(timeout)
-        self.mqtt.subscribe(
-            subscription(Channel.FRAME, share_group=self.settings.vision.group), qos=1
-        )
+        for filt in filters:
+            self.mqtt.subscribe(filt, qos=1)
         self.mqtt.publish(self.status_topic, b'{"state":"online"}', qos=1, retain=True)
+        if known_cameras(cfg) is not None:
+            how = f"{len(filters)} owned camera(s) of the known ones"
+        elif cfg.workers > 1:
+            how = "every frame, keeping the owned cameras' (N times the frame bandwidth)"
+        else:
+            how = f"shared group {cfg.group}"
+        log.info(
+            "vision worker %d of %d (%s): %s", cfg.worker_index, cfg.workers, cfg.instance, how
+        )
 
     def stop(self) -> None:
         try:
@@ -92,6 +167,10 @@ class VisionService:
         parsed = parse(topic)
         if not isinstance(parsed, DeviceTopic) or parsed.channel != Channel.FRAME:
             raise PayloadError("bad_topic", f"{topic[:120]} is not a frame topic")
+        cfg = self.settings.vision
+        if not owns(camera_key(parsed.site, parsed.device), cfg.worker_index, cfg.workers):
+            self.stats.not_owned += 1
+            return
         meta = FrameMeta.from_properties(user_properties(msg), content_type(msg), payload)
         self.stats.frames += 1
         event = self.pipeline.process_jpeg(parsed.site, parsed.device, payload, meta.ts, meta.seq)

@@ -3,9 +3,10 @@
 import socket
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from core.ids import Id
+from core.errors import PayloadError
+from core.ids import Id, validate_id
 from core.settings import Settings, _Section
 from vision.card import DEFAULT_CARD
 from vision.zones import CameraRules
@@ -18,7 +19,29 @@ def _default_instance() -> str:
 
 class VisionSection(_Section):
     instance: Id = Field(default_factory=_default_instance, description="Unique per worker copy")
-    group: Id = Field(default="vision", description="Shared-subscription group of all workers")
+    group: Id = Field(
+        default="vision",
+        description="Shared-subscription group (one worker, or a broker "
+        "with hash strategies); unused when cameras are partitioned",
+    )
+    worker_index: int = Field(
+        default=0, ge=0, description="This worker's index (BK_VISION__WORKER_INDEX)"
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=1024,
+        description="Number of vision workers partitioning the cameras (BK_VISION__WORKERS)",
+    )
+    known_cameras: list[str] | None = Field(
+        default=None,
+        description="Cameras as `site/camera`: each worker subscribes only to the frame "
+        "topics of those it owns (no wasted bandwidth); absent: learned from the stream",
+    )
+    registry_file: Path | None = Field(
+        default=None,
+        description="Site registry (YAML): its camera devices are known cameras",
+    )
     card: Path = Field(default=DEFAULT_CARD, description="Model card (YAML) beside its ONNX file")
     threads: int = Field(default=1, ge=1, le=64, description="onnxruntime intra-op threads")
     evidence_dir: Path = Field(default=Path("var/evidence"), description="Evidence store directory")
@@ -28,6 +51,30 @@ class VisionSection(_Section):
         description="Per camera (`site/camera` or `camera`): zones, persistence",
     )
     default_rules: CameraRules = Field(default_factory=CameraRules)
+    status_interval_s: float = Field(
+        default=15.0, gt=0, le=3600, description="How often the retained status is refreshed"
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
+
+    @model_validator(mode="after")
+    def _index_in_range(self) -> "VisionSection":
+        if self.worker_index >= self.workers:
+            raise ValueError(
+                f"worker_index {self.worker_index} must be below workers {self.workers}"
+            )
+        for entry in self.known_cameras or []:
+            site, sep, camera = entry.partition("/")
+            if not sep:
+                raise ValueError(f"known camera {entry[:80]!r} is not `site/camera`")
+            try:
+                validate_id(site, "site")
+                validate_id(camera, "camera")
+            except PayloadError as exc:
+                raise ValueError(f"known camera {entry[:80]!r}: {exc.detail}") from exc
+        return self
 
 
 class VisionSettings(Settings):
