@@ -215,7 +215,13 @@ def replay_run(broker: LocalMosquitto, work: Path, n: int, batch_max: int) -> tu
                 "device": f"replay{batch_max}",
                 "heartbeat_s": 60,
                 "state_dir": str(state),
-                "publish": {"batch_max": batch_max, "max_inflight": 20, "linger_s": 0},
+                # Replay speed against the broker alone (no ingest to send store receipts).
+                "publish": {
+                    "batch_max": batch_max,
+                    "max_inflight": 20,
+                    "linger_s": 0,
+                    "confirm": "puback",
+                },
                 "remote_config": False,
             },
         }

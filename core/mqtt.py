@@ -36,6 +36,9 @@ class Will:
     payload: bytes
     qos: int = 1
     retain: bool = True
+    delay_s: int = 0
+    """MQTT 5 Will Delay Interval: the broker waits this long (and forgets the will if we
+    reconnect meanwhile), so a short network blip never tells the world we are gone."""
 
 
 class MqttClient:
@@ -90,7 +93,13 @@ class MqttClient:
             )
             client.tls_insecure_set(tls.insecure)
         if will is not None:
-            client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
+            will_props = None
+            if will.delay_s > 0:
+                will_props = Properties(PacketTypes.WILLMESSAGE)
+                will_props.WillDelayInterval = will.delay_s
+            client.will_set(
+                will.topic, will.payload, qos=will.qos, retain=will.retain, properties=will_props
+            )
         client.reconnect_delay_set(
             min_delay=max(1, int(settings.reconnect_min_s)), max_delay=int(settings.reconnect_max_s)
         )

@@ -45,7 +45,19 @@ class MqttSettings(_Section):
         default=3600, ge=0, description="Persistent session lifetime (0 = clean session)"
     )
     reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnect delay")
-    reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest reconnect delay")
+    reconnect_max_s: float = Field(
+        default=4.0,
+        gt=0,
+        description="Longest reconnect delay: short, so consumers are back (and subscribed) "
+        "soon after a broker restart",
+    )
+    will_delay_s: int = Field(
+        default=10,
+        ge=0,
+        le=3600,
+        description="MQTT 5 Will Delay Interval of edge agents: a blip shorter than this never "
+        "publishes the offline Last Will",
+    )
 
 
 class InfluxSettings(_Section):

@@ -6,12 +6,19 @@ Threads, each with one job so a slow device never stalls the others:
 - one per camera: rate limit, motion gate, resize, JPEG, publish at QoS 0 (frames are
   live pictures: while offline they are counted as dropped, never buffered);
 - the forwarder: takes the oldest buffered readings in seq order, publishes them as
-  telemetry batches at QoS 1 and deletes them only when their PUBACK arrives;
+  telemetry batches at QoS 1 and deletes them only when the centre's store receipt
+  names them (`publish.confirm: receipt`, the default) or, where no ingest sends
+  receipts, when their PUBACK arrives (`confirm: puback`);
 - the heartbeat: retained status with uptime, buffer depth, drops, CPU and memory.
 
 paho owns the in-flight window during one process lifetime (it resends unacknowledged
 batches itself after a reconnect, in order); the disk buffer covers the rest: a
-restart or power cut replays every unacknowledged reading from the start.
+restart or power cut replays every unconfirmed reading from the start. A PUBACK is not
+proof of storage: a restarted Mosquitto forgets its shared subscriptions' queues and a
+killed one loses what it held since its last snapshot. So a batch the broker took but
+the centre never confirmed is sent again once `receipt_timeout_s` passes (doubling up
+to `receipt_timeout_max_s` while the centre stays silent); the store keys points by
+series and source time, so a reading sent twice is stored once.
 """
 
 import json
@@ -41,6 +48,7 @@ from core.schemas import (
     DeviceStatus,
     FrameMeta,
     Reading,
+    StoreReceipt,
     Telemetry,
     decode,
     encode,
@@ -75,6 +83,10 @@ class Counters:
     batches_sent: int = 0
     batches_acked: int = 0
     readings_acked: int = 0
+    """Readings deleted from the buffer: confirmed stored (or PUBACKed in puback mode)."""
+    receipts: int = 0
+    resends: int = 0
+    """Times unconfirmed batches were sent again (the centre did not confirm in time)."""
     frames_sent: int = 0
     frames_still: int = 0
     frames_dropped: int = 0
@@ -123,6 +135,10 @@ class EdgeAgent:
         self._threads: list[threading.Thread] = []
         self._acks: deque[int] = deque()
         self._inflight: dict[int, tuple[int, int]] = {}
+        self._receipts: deque[list[tuple[int, int]]] = deque()
+        self._awaiting: dict[tuple[int, int], float] = {}
+        """Batches the broker took (PUBACK) that the centre has not confirmed: sent when."""
+        self._receipt_timeout = cfg.publish.receipt_timeout_s
         self._cursor = 0
         self._started_mono = time.monotonic()
         self._process = psutil.Process(os.getpid())
@@ -164,12 +180,22 @@ class EdgeAgent:
         self.telemetry_topic = topics.telemetry_topic(self.site, self.device)
         self.status_topic = topics.status_topic(self.site, self.device)
         self.config_topic = topics.config_topic(self.site, self.device)
+        self.receipt_topic = topics.receipt_topic(self.site, self.device)
+        # The Last Will carries start-up time (it is fixed at connect); the centre counts
+        # an agent offline from when it sees the will, and the will delay keeps a short
+        # network blip from publishing it at all.
         offline = self._status(DeviceState.OFFLINE, figures=False)
         client_id = settings.mqtt.client_id or f"edge-{self.site}-{self.device}"
         self.mqtt = MqttClient(
             settings.mqtt,
             client_id,
-            will=Will(self.status_topic, encode(offline), qos=1, retain=True),
+            will=Will(
+                self.status_topic,
+                encode(offline),
+                qos=1,
+                retain=True,
+                delay_s=settings.mqtt.will_delay_s,
+            ),
             persistent=True,
             max_inflight=cfg.publish.max_inflight,
             on_message=self._on_message,
@@ -189,6 +215,8 @@ class EdgeAgent:
         self._process.cpu_percent()
         if self.settings.edge.remote_config:
             self.mqtt.subscribe(self.config_topic, 1)
+        if self.settings.edge.publish.confirm == "receipt":
+            self.mqtt.subscribe(self.receipt_topic, topics.QOS[topics.Channel.RECEIPT])
         self.mqtt.connect(wait=False)
         self._spawn("forwarder", self._forward_loop)
         self._spawn("heartbeat", self._heartbeat_loop)
@@ -229,7 +257,11 @@ class EdgeAgent:
         for t in self._threads:
             t.join(timeout=5)
         deadline = time.monotonic() + drain_s
-        while self._inflight and self.mqtt.is_connected and time.monotonic() < deadline:
+        while (
+            (self._inflight or self._awaiting)
+            and self.mqtt.is_connected
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
             self._handle_acks()
         if self.mqtt.is_connected:
@@ -352,14 +384,67 @@ class EdgeAgent:
             if span is not None:  # None: a frame or status message
                 spans.append(span)
         if spans:
-            self.buffer.remove_spans(spans)
             self.counters.batches_acked += len(spans)
-            self.counters.readings_acked += sum(last - first + 1 for first, last in spans)
+            if self.settings.edge.publish.confirm == "puback":
+                self._delete(spans)
+            else:
+                now = time.monotonic()
+                for span in spans:
+                    self._awaiting.setdefault(span, now)
+        self._handle_receipts()
+
+    def _delete(self, spans: list[tuple[int, int]]) -> None:
+        self.counters.readings_acked += self.buffer.remove_spans(spans)
+
+    def _handle_receipts(self) -> None:
+        """Delete what the centre stored; send again what it left unconfirmed too long."""
+        confirmed: list[tuple[int, int]] = []
+        while self._receipts:
+            confirmed.extend(self._receipts.popleft())
+        if confirmed:
+            self._delete(confirmed)
+            for span in list(self._awaiting):
+                if any(f <= span[0] and span[1] <= last for f, last in confirmed):
+                    del self._awaiting[span]
+            self._receipt_timeout = self.settings.edge.publish.receipt_timeout_s
+        if not self._awaiting:
+            return
+        oldest = min(self._awaiting.values())
+        if time.monotonic() - oldest < self._receipt_timeout:
+            return
+        # The broker took these but no receipt came: lost at the broker or at ingest.
+        # Start again from the oldest reading still on disk; confirmed rows are gone.
+        logger.warning(
+            "%d batch(es) unconfirmed for %.0f s; sending the buffer again from its oldest "
+            "reading (%d readings waiting)",
+            len(self._awaiting),
+            self._receipt_timeout,
+            self.buffer.depth,
+        )
+        self._awaiting.clear()
+        self._cursor = 0
+        self.counters.resends += 1
+        limit = self.settings.edge.publish.receipt_timeout_max_s
+        self._receipt_timeout = min(self._receipt_timeout * 2, limit)
+
+    def _on_receipt(self, raw: bytes) -> None:
+        """paho's thread: check the receipt and hand its spans to the forwarder."""
+        try:
+            receipt = decode(StoreReceipt, raw)
+        except PayloadError as exc:
+            logger.warning("ignoring a bad store receipt: %s", exc)
+            return
+        if receipt.site != self.site or receipt.device != self.device:
+            logger.warning("ignoring a store receipt for %s/%s", receipt.site, receipt.device)
+            return
+        self.counters.receipts += 1
+        self._receipts.append(list(receipt.spans))
+        self._wake.set()
 
     def _forward_loop(self) -> None:
         pub = self.settings.edge.publish
         while not self._stop.is_set():
-            self._wake.wait(1.0)
+            self._wake.wait(0.5 if self._awaiting else 1.0)
             self._wake.clear()
             self._handle_acks()
             if not self.mqtt.is_connected:
@@ -497,6 +582,9 @@ class EdgeAgent:
     # -- remote configuration -------------------------------------------------------
 
     def _on_message(self, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self.receipt_topic:
+            self._on_receipt(bytes(msg.payload))
+            return
         if msg.topic != self.config_topic:
             return
         raw = bytes(msg.payload)

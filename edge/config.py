@@ -45,6 +45,21 @@ class PublishConfig(_Section):
     linger_s: float = Field(
         default=0.2, ge=0, le=60, description="Wait this long to gather readings into a batch"
     )
+    confirm: Literal["receipt", "puback"] = Field(
+        default="receipt",
+        description="Delete buffered readings when the centre's store receipt names them "
+        "(receipt), or already on the broker's PUBACK (puback: only without an ingest that "
+        "sends receipts; a broker restart can then lose readings)",
+    )
+    receipt_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Send a batch again if no store receipt came this long after its PUBACK",
+    )
+    receipt_timeout_max_s: float = Field(
+        default=300.0, gt=0, le=86400, description="Longest wait (doubles while unconfirmed)"
+    )
 
 
 class CameraEntry(_Section):

@@ -33,6 +33,11 @@ class Converted:
     points: int
     source_ns: int
     """Source timestamp of the message's first point (for the lag figure)."""
+    receipt: "Span | None" = None
+    """For telemetry: (site, device, first seq, last seq) to confirm once stored."""
+
+
+Span = tuple[str, str, int, int]
 
 
 def _ns(ts: datetime) -> int:
@@ -111,7 +116,9 @@ class Converter:
         if msg.site != topic.site or msg.device != topic.device:
             self._match(topic, msg.site, msg.device)
         lines, first = reading_lines(msg)
-        return Converted(lines, len(msg.readings), first)
+        seqs = [r.seq for r in msg.readings]
+        span = (msg.site, msg.device, min(seqs), max(seqs))
+        return Converted(lines, len(msg.readings), first, span)
 
     def _detections(self, topic: DeviceTopic, payload: bytes) -> Converted:
         msg = decode(DetectionEvent, payload)

@@ -12,7 +12,10 @@ then acknowledges their messages to the broker (PUBACK), in delivery order. So:
   acknowledges nothing; once `max_pending` messages wait un-acked the broker (MQTT 5
   Receive Maximum) stops sending: back-pressure with bounded memory, nothing dropped;
 - acks carry the connection generation: after a reconnect the broker re-sends what
-  was not acked, and a stale packet id must not acknowledge a different message.
+  was not acked, and a stale packet id must not acknowledge a different message;
+- a PUBACK to the edge only proves the broker took a reading, so once a batch is
+  stored the pipeline also hands its telemetry `seq` spans, per device, to `confirm`
+  (ingest publishes them as store receipts; the edge deletes its copy only then).
 """
 
 import logging
@@ -38,6 +41,22 @@ WriteLines = Callable[[bytes], None]
 Ack = Callable[[int, int], None]
 RejectedWrite = Callable[[str, str], None]
 """Called with (topic, detail) for a message whose points the store refused (HTTP 4xx)."""
+Span = tuple[str, str, int, int]
+"""(site, device, first seq, last seq) of one telemetry message."""
+Confirm = Callable[[dict[tuple[str, str], list[tuple[int, int]]]], None]
+"""Called with the stored seq spans per (site, device), merged, after each write."""
+
+
+def merge_spans(spans: list[Span]) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Group spans by device and merge overlapping or adjacent ones (fewer, smaller receipts)."""
+    by_device: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for site, device, first, last in sorted(spans):
+        merged = by_device.setdefault((site, device), [])
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return by_device
 
 
 @dataclass(slots=True)
@@ -50,6 +69,10 @@ class Batch:
     """Topic of each entry of `texts` (for dead letters of points the store refuses)."""
     points: int = 0
     first_source_ns: int = -1
+    spans: list[Span | None] = field(default_factory=list)
+    """Telemetry span of each entry of `texts` (None for other channels)."""
+    refused: set[int] = field(default_factory=set)
+    """Indexes of `texts` the store refused (dead-lettered, so not confirmed)."""
 
 
 class Pipeline:
@@ -68,6 +91,7 @@ class Pipeline:
         retry_min_s: float = 0.2,
         retry_max_s: float = 10.0,
         on_rejected_write: RejectedWrite | None = None,
+        confirm: Confirm | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._write_lines = write_lines
@@ -80,6 +104,7 @@ class Pipeline:
         self._retry_min = retry_min_s
         self._retry_max = retry_max_s
         self._on_rejected_write = on_rejected_write
+        self._confirm = confirm
         self._clock = clock
         self._cond = threading.Condition()
         self._current: Batch | None = None
@@ -92,7 +117,16 @@ class Pipeline:
 
     # -- MQTT thread ----------------------------------------------------------------
 
-    def add(self, text: str, points: int, source_ns: int, mid: int, qos: int, topic: str) -> None:
+    def add(
+        self,
+        text: str,
+        points: int,
+        source_ns: int,
+        mid: int,
+        qos: int,
+        topic: str,
+        span: Span | None = None,
+    ) -> None:
         """Queue one message (text "" / points 0 for a rejected one: it is only acked)."""
         with self._cond:
             b = self._current
@@ -101,6 +135,7 @@ class Pipeline:
             if points:
                 b.texts.append(text)
                 b.topics.append(topic)
+                b.spans.append(span)
                 b.points += points
                 if b.first_source_ns < 0:
                     b.first_source_ns = source_ns
@@ -188,6 +223,7 @@ class Pipeline:
             with self._cond:
                 self._sealed.popleft()
                 generation = self._generation
+            self._send_receipts(batch)
             self._acknowledge(batch, generation)
 
     def _write(self, batch: Batch) -> None:
@@ -229,10 +265,11 @@ class Pipeline:
             len(batch.texts),
             detail[:200],
         )
-        for text, topic in zip(batch.texts, batch.topics, strict=True):
+        for i, (text, topic) in enumerate(zip(batch.texts, batch.topics, strict=True)):
             try:
                 self._write_with_retry(text.encode())
             except WriteRejected as exc:
+                batch.refused.add(i)
                 if self._on_rejected_write is not None:
                     self._on_rejected_write(topic, str(exc))
 
@@ -259,6 +296,19 @@ class Pipeline:
             exc,
             wait,
         )
+
+    def _send_receipts(self, batch: Batch) -> None:
+        if self._confirm is None:
+            return
+        spans = [s for i, s in enumerate(batch.spans) if s is not None and i not in batch.refused]
+        if not spans:
+            return
+        try:
+            self._confirm(merge_spans(spans))
+        except Exception:
+            # The edge sends unconfirmed readings again; stored twice is stored once.
+            logger.exception("could not send store receipts; the edge will resend")
+        self.stats.receipts += len(spans)
 
     def _acknowledge(self, batch: Batch, generation: int) -> None:
         acked = 0

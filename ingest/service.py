@@ -16,9 +16,18 @@ from prometheus_client import start_http_server
 from core.errors import BackendUnavailable, PayloadError, WriteRejected
 from core.mqtt import MqttClient, Will
 from core.registry import load_registry
-from core.schemas import DeadLetter, encode
+from core.schemas import DeadLetter, StoreReceipt, encode
+from core.schemas.receipt import MAX_SPANS
 from core.store import TimeSeriesStore, open_store
-from core.topics import ALERTS, Channel, dead_letter_topic, service_status_topic, subscription
+from core.topics import (
+    ALERTS,
+    QOS,
+    Channel,
+    dead_letter_topic,
+    receipt_topic,
+    service_status_topic,
+    subscription,
+)
 from ingest.convert import Converter
 from ingest.health import health, metrics_registry
 from ingest.pipeline import Pipeline
@@ -66,6 +75,7 @@ class IngestService:
             retry_min_s=cfg.retry_min_s,
             retry_max_s=cfg.retry_max_s,
             on_rejected_write=self._store_refused,
+            confirm=self._send_receipts if cfg.receipts else None,
         )
         self.mqtt.on_disconnect_hooks.append(self.pipeline.connection_lost)
         self._stop = threading.Event()
@@ -173,7 +183,18 @@ class IngestService:
             self.pipeline.add("", 0, 0, msg.mid, msg.qos, topic)
             return
         stats.accepted += 1
-        self.pipeline.add(conv.lines, conv.points, conv.source_ns, msg.mid, msg.qos, topic)
+        self.pipeline.add(
+            conv.lines, conv.points, conv.source_ns, msg.mid, msg.qos, topic, conv.receipt
+        )
+
+    def _send_receipts(self, spans: dict[tuple[str, str], list[tuple[int, int]]]) -> None:
+        """Tell each device which of its readings are stored (writer thread, after a write)."""
+        for (site, device), merged in spans.items():
+            for i in range(0, len(merged), MAX_SPANS):
+                receipt = StoreReceipt(site=site, device=device, spans=merged[i : i + MAX_SPANS])
+                self.mqtt.publish(
+                    receipt_topic(site, device), encode(receipt), qos=QOS[Channel.RECEIPT]
+                )
 
     def _reject(self, topic: str, payload: bytes, reason: str, detail: str) -> None:
         self.stats.rejected[reason] += 1

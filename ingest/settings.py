@@ -43,6 +43,11 @@ class IngestSection(_Section):
         description="Un-acknowledged messages held at most (sent as MQTT 5 Receive Maximum); "
         "when reached the broker stops sending: back-pressure, nothing dropped",
     )
+    receipts: bool = Field(
+        default=True,
+        description="Send each device a store receipt (bk/v1/{site}/{device}/receipt) once "
+        "its readings are written; edge agents delete their copy only then",
+    )
     retry_min_s: float = Field(default=0.2, gt=0, description="First retry delay of a write")
     retry_max_s: float = Field(default=10.0, gt=0, description="Longest retry delay of a write")
     status_interval_s: float = Field(

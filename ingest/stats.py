@@ -25,6 +25,8 @@ class Stats:
     write_failures: int = 0
     """Failed write attempts (each retried; nothing is dropped for them)."""
     acked: int = 0
+    receipts: int = 0
+    """Telemetry messages confirmed to their device as stored (store receipts)."""
     dead_letters: int = 0
     last_batch_latency_s: float = 0.0
     """Age of the last written batch's oldest message when it was acknowledged."""

@@ -19,6 +19,7 @@ from core.schemas.config import CameraSettings, DeviceConfig, SensorSettings
 from core.schemas.deadletter import DeadLetter
 from core.schemas.detections import Box, Detection, DetectionEvent, Violation
 from core.schemas.frames import MAX_FRAME_BYTES, FrameMeta
+from core.schemas.receipt import StoreReceipt
 from core.schemas.status import DeviceState, DeviceStatus
 from core.schemas.telemetry import KIND_SPECS, Reading, SensorKind, Telemetry
 
@@ -46,6 +47,7 @@ __all__ = [
     "SensorSettings",
     "Severity",
     "SourceTime",
+    "StoreReceipt",
     "Telemetry",
     "Violation",
     "decode",

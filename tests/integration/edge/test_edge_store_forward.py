@@ -79,7 +79,10 @@ def _config(broker: LocalMosquitto, site: str, state: Path, **agent: object) -> 
         "device": "agent1",
         "heartbeat_s": 1,
         "state_dir": str(state),
-        "publish": {"linger_s": 0.05},
+        # These tests watch the broker side with a plain subscriber, no ingest: so the
+        # buffer is emptied on PUBACK. The receipt path (the default) is tested with real
+        # ingest and InfluxDB in tests/integration/faults.
+        "publish": {"linger_s": 0.05, "confirm": "puback"},
         "sensors": [{"type": FAKE, "id": "probe1", "interval_s": 0.1, "zone": "cold_room"}],
     }
     base.update(agent)
