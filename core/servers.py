@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from core.errors import BackendUnavailable, ConfigError
+from core.tls import ServerTlsFiles
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,17 @@ class _Server:
 
 
 class LocalMosquitto(_Server):
-    """A Mosquitto 2.x broker on 127.0.0.1 with its own config (optionally password + ACL)."""
+    """A Mosquitto 2.x broker on 127.0.0.1 with its own config (optionally password + ACL).
+
+    Listeners (each with its own security settings: `per_listener_settings true`):
+    - `port`: `password_file` (or anonymous when none) and `acl_file`; services use it.
+    - `device_port`, when `device_password_file` is given: the devices' listener, where
+      `use_username_as_clientid` binds every client id to its account, so one agent cannot
+      take over (and kick off) another's session; only the accounts in that file connect.
+    - `tls_port`, when `tls` is given: TLS (optionally client certificates required), with
+      the devices' settings when there is a device listener, else the first listener's.
+    `reload()` sends SIGHUP: Mosquitto re-reads password and ACL files without a restart.
+    """
 
     name = "mosquitto"
 
@@ -170,6 +181,9 @@ class LocalMosquitto(_Server):
         password_file: Path | None = None,
         acl_file: Path | None = None,
         persistence: bool = True,
+        *,
+        device_password_file: Path | None = None,
+        tls: ServerTlsFiles | None = None,
     ) -> None:
         super().__init__(workdir)
         self.binary = find_binary("mosquitto")
@@ -177,6 +191,10 @@ class LocalMosquitto(_Server):
         self.host = "127.0.0.1"
         self.password_file = password_file
         self.acl_file = acl_file
+        self.device_password_file = device_password_file
+        self.device_port: int | None = free_port() if device_password_file is not None else None
+        self.tls = tls
+        self.tls_port: int | None = free_port() if tls is not None else None
         self.persistence = persistence
         self.config_path = self.workdir / "mosquitto.conf"
         self._write_config()
@@ -198,28 +216,71 @@ class LocalMosquitto(_Server):
             "log_type warning",
             "log_type notice",
             "log_timestamp_format %Y-%m-%dT%H:%M:%S",
-            "per_listener_settings false",
+            "per_listener_settings true",
+            *self._auth_lines(self.password_file),
         ]
-        if self.password_file is not None:
-            lines += ["allow_anonymous false", f"password_file {self.password_file}"]
-            if self.acl_file is not None:
-                lines.append(f"acl_file {self.acl_file}")
-        else:
-            lines.append("allow_anonymous true")
         if self.persistence:
             data = self.workdir / "data"
             data.mkdir(exist_ok=True)
             lines += ["persistence true", f"persistence_location {data}/", "autosave_interval 30"]
         else:
             lines.append("persistence false")
+        lines += self._extra_listeners()
         self.config_path.write_text("\n".join(lines) + "\n")
+
+    def _auth_lines(self, password_file: Path | None) -> list[str]:
+        """Security settings of the listener just declared (anonymous without passwords)."""
+        if password_file is None:
+            return ["allow_anonymous true"]
+        lines = ["allow_anonymous false", f"password_file {password_file}"]
+        if self.acl_file is not None:
+            lines.append(f"acl_file {self.acl_file}")
+        return lines
+
+    def _extra_listeners(self) -> list[str]:
+        """The device listener and the TLS listener, when configured."""
+        device_auth = [
+            "use_username_as_clientid true",
+            *self._auth_lines(self.device_password_file),
+        ]
+        lines: list[str] = []
+        if self.device_port is not None:
+            lines += [f"listener {self.device_port} 127.0.0.1", *device_auth]
+        if self.tls is not None:
+            t = self.tls
+            lines += [
+                f"listener {self.tls_port} 127.0.0.1",
+                f"cafile {t.ca_file}",
+                f"certfile {t.cert_file}",
+                f"keyfile {t.key_file}",
+                f"require_certificate {'true' if t.require_certificate else 'false'}",
+            ]
+            lines += (
+                device_auth
+                if self.device_port is not None
+                else self._auth_lines(self.password_file)
+            )
+        return lines
 
     def _command(self) -> list[str]:
         return [self.binary, "-c", str(self.config_path)]
 
     def _wait_ready(self, timeout: float) -> None:
         assert self.proc is not None
-        _wait_port(self.port, timeout, self.proc, "mosquitto")
+        for port in (self.port, self.device_port, self.tls_port):
+            if port is not None:
+                _wait_port(port, timeout, self.proc, "mosquitto")
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs (for `bk provision rotate --pid`)."""
+        return self.proc.pid if self.running and self.proc is not None else None
+
+    def reload(self) -> None:
+        """SIGHUP: re-read password and ACL files; connected clients stay connected."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise BackendUnavailable("mosquitto is not running: nothing to reload")
+        self.proc.send_signal(signal.SIGHUP)
 
 
 class LocalInfluxDB(_Server):
