@@ -65,6 +65,7 @@ from edge.drivers.base import (
 from edge.inference import InferenceHook, load_hook
 
 if TYPE_CHECKING:
+    from core.service_health import ServiceHealth
     from edge.camera import FramePipeline
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,9 @@ class _Camera:
 
 class EdgeAgent:
     """One kitchen's agent. `start()` returns at once; `stop()` shuts down cleanly."""
+
+    health: "ServiceHealth | None" = None
+    """The Prometheus endpoint, when `agent.metrics_port` asks for one (see `_serve_metrics`)."""
 
     def __init__(
         self,
@@ -220,6 +224,7 @@ class EdgeAgent:
         self.mqtt.connect(wait=False)
         self._spawn("forwarder", self._forward_loop)
         self._spawn("heartbeat", self._heartbeat_loop)
+        self._serve_metrics()
         for sid, sensor in self.sensors.items():
             self._spawn(f"sensor-{sid}", self._sample_loop, sensor)
         for cid, cam in self.cameras.items():
@@ -277,6 +282,8 @@ class EdgeAgent:
             s.driver.close()
         for c in self.cameras.values():
             c.driver.close()
+        if self.health is not None:
+            self.health.stop()
         self.buffer.close()
         logger.info("edge agent %s/%s stopped", self.site, self.device)
 
@@ -665,6 +672,27 @@ class EdgeAgent:
         data.pop("extra")
         data.update(buffer_depth=self.buffer.depth, buffer_dropped=self.buffer.dropped)
         return data
+
+    def _serve_metrics(self) -> None:
+        """The same figures on Prometheus /metrics, when `agent.metrics_port` is set.
+
+        The heartbeat already carries them on the device's status topic; the endpoint is
+        for kitchens whose gateway a Prometheus can reach. Imported only when asked for, so
+        a cold-chain-only agent does not pay for prometheus_client's memory.
+        """
+        cfg = self.settings.edge
+        if not cfg.metrics_port:
+            return
+        from core.service_health import ServiceHealth
+
+        self.health = ServiceHealth(
+            "edge",
+            self.device,
+            self.figures,
+            gauges={"buffer_depth"},
+            connected=lambda: self.mqtt.is_connected,
+        )
+        self.health.serve_metrics(cfg.metrics_port, cfg.metrics_host)
 
 
 def dumps_figures(agent: EdgeAgent) -> str:

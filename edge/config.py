@@ -105,6 +105,10 @@ class AgentConfig(_Section):
     state_dir: Path | None = Field(
         default=None, description="Buffer and last good config; default <data_dir>/edge-<device>"
     )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "AgentConfig":

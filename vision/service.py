@@ -40,10 +40,11 @@ from dataclasses import dataclass, field
 import paho.mqtt.client as paho
 
 from core.errors import PayloadError
-from core.mqtt import MqttClient, Will, content_type, user_properties
+from core.mqtt import MqttClient, content_type, user_properties
 from core.partition import camera_key, owns
 from core.registry import DeviceKind, load_registry
 from core.schemas import DeadLetter, FrameMeta, encode
+from core.service_health import ServiceHealth
 from core.topics import (
     Channel,
     DeviceTopic,
@@ -51,7 +52,6 @@ from core.topics import (
     detections_topic,
     frame_topic,
     parse,
-    service_status_topic,
     subscription,
 )
 from vision.pipeline import VisionPipeline
@@ -59,6 +59,15 @@ from vision.settings import VisionSection, VisionSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "vision"
+_DESCRIPTIONS = {
+    "frames": "Frames decoded and run through the detector",
+    "events": "Detection events published",
+    "violations": "Violations declared (after zones and k-of-n persistence)",
+    "rejected": "Frames rejected, by reason (dead-lettered)",
+    "dead_letters": "Dead letters published",
+    "not_owned": "Frames of cameras another worker owns, dropped unread",
+    "cameras": "Cameras this worker tracks",
+}
 
 
 @dataclass
@@ -114,13 +123,21 @@ class VisionService:
             cfg.card, cfg.evidence_dir, cfg.cameras, cfg.default_rules, cfg.threads
         )
         self.stats = VisionStats()
-        self.status_topic = service_status_topic(SERVICE, cfg.instance)
+        self.health = ServiceHealth(
+            SERVICE,
+            cfg.instance,
+            self.figures,
+            gauges={"cameras"},
+            labels={"rejected": "reason"},
+            descriptions=_DESCRIPTIONS,
+        )
+        self.status_topic = self.health.topic
         self.dlq_topic = dead_letter_topic(SERVICE)
         self._lock = threading.Lock()
         self.mqtt = MqttClient(
             settings.mqtt,
             client_id=settings.mqtt.client_id or f"bk-{SERVICE}-{cfg.instance}",
-            will=Will(self.status_topic, b'{"state":"offline"}', qos=1, retain=True),
+            will=self.health.will(),
             manual_ack=True,
             receive_maximum=32,
             on_message=self._on_message,
@@ -132,7 +149,7 @@ class VisionService:
         self.mqtt.connect(timeout)
         for filt in filters:
             self.mqtt.subscribe(filt, qos=1)
-        self.mqtt.publish(self.status_topic, b'{"state":"online"}', qos=1, retain=True)
+        self.health.start(self.mqtt, cfg.status_interval_s, cfg.metrics_port, cfg.metrics_host)
         if known_cameras(cfg) is not None:
             how = f"{len(filters)} owned camera(s) of the known ones"
         elif cfg.workers > 1:
@@ -145,9 +162,27 @@ class VisionService:
 
     def stop(self) -> None:
         try:
-            self.mqtt.publish(self.status_topic, b'{"state":"offline"}', qos=1, retain=True)
+            self.health.stop()
         finally:
             self.mqtt.close()
+
+    @property
+    def metrics_port(self) -> int | None:
+        """The bound /metrics port (None when off)."""
+        return self.health.metrics_port
+
+    def figures(self) -> dict[str, int | dict[str, int]]:
+        """The counters for the status topic and /metrics (read without the frame lock)."""
+        s = self.stats
+        return {
+            "frames": s.frames,
+            "events": s.events,
+            "violations": s.violations,
+            "rejected": dict(s.rejected),
+            "dead_letters": s.dead_letters,
+            "not_owned": s.not_owned,
+            "cameras": len(self.pipeline.trackers),
+        }
 
     def _on_message(self, msg: paho.MQTTMessage) -> None:
         payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
