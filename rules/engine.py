@@ -370,6 +370,10 @@ class Engine:
             self.watermark = ts
         dkey = (site, device)
         if msg.state is DeviceState.OFFLINE:
+            # A Last Will carries the time the agent connected (the broker sends it
+            # unchanged, maybe hours later): offline counts from when we see it, on the
+            # kitchen's own clock, so the rule's grace period is honoured.
+            ts = max(ts, self.watermark - self.site_lag.get(site, 0.0))
             if dkey not in self.offline:
                 # A device that never sent telemetry of its own is a gateway (the edge
                 # agent): while it is down, nothing of its kitchen can be heard.

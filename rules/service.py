@@ -4,14 +4,24 @@ Messages arrive on paho's thread and go into a queue; one evaluation thread deco
 evaluates, publishes alert events to `bk/v1/{site}/alerts`, writes `alert` points to
 InfluxDB and hands notices to the dispatcher (its own threads). The clock for rules is
 the source clock: ticks use the watermark of source time, advanced by elapsed
-monotonic time only while the stream is quiet (so silence is still noticed).
+monotonic time only while the stream is quiet (so silence is still noticed). The advance
+is measured from one anchor (the watermark when the last message came, or when the
+connection came back), so it grows with elapsed time once and never compounds, and time
+without a broker connection never counts as the kitchens' silence.
+
+Messages are acknowledged to the broker (manual PUBACK) only after a checkpoint has saved
+their effect, so a crash loses no message: the broker delivers the un-acknowledged ones
+again to the restarted worker, which restores the checkpoint they came after. SIGTERM
+stops the worker cleanly: a final checkpoint, its acknowledgements, notices flushed.
 """
 
 import logging
 import queue
+import signal
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 import paho.mqtt.client as mqtt
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,7 +55,19 @@ class RulesSection(BaseModel):
     workers: int = Field(default=1, ge=1, description="Number of rules workers")
     sites: list[str] | None = Field(default=None, description="Known sites (subscribe to owned)")
     tick_s: float = Field(default=1.0, gt=0, description="How often time-based rules run")
-    checkpoint_s: float = Field(default=5.0, gt=0, description="How often state is saved")
+    checkpoint_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often state is saved; messages are acknowledged to the broker only "
+        "after the checkpoint that holds their effect",
+    )
+    max_unacked: int = Field(
+        default=10_000,
+        ge=10,
+        le=65_535,
+        description="Most messages held un-acknowledged (MQTT 5 Receive Maximum); half of "
+        "it reached forces an early checkpoint",
+    )
     channels: list[ChannelConfig] = Field(default_factory=list, description="Notifications")
     write_influx: bool = Field(default=True, description="Write `alert` points")
 
@@ -80,7 +102,11 @@ class RulesService:
             client_id=settings.mqtt.client_id or f"bk-rules-{cfg.worker_index}-of-{cfg.workers}",
             will=Will(topics.service_status_topic("rules", self.instance), b'{"state":"offline"}'),
             on_message=self._on_message,
+            manual_ack=True,
+            receive_maximum=cfg.max_unacked,
         )
+        self.mqtt.on_connect_hooks.append(self._on_connect)
+        self.mqtt.on_disconnect_hooks.append(self._on_disconnect)
         channels = [build_channel(c) for c in cfg.channels]
         for ch in channels:
             if isinstance(ch, MqttDisplayChannel):
@@ -89,11 +115,25 @@ class RulesService:
         self.influx: TimeSeriesStore | None = (
             open_store(settings.influx) if cfg.write_influx else None
         )
-        self._q: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=100_000)
+        self._q: queue.Queue[tuple[mqtt.MQTTMessage, int]] = queue.Queue()
+        self._unacked: list[tuple[int, int, int]] = []
+        """(mid, qos, connection generation) of handled messages awaiting a checkpoint."""
+        self._generation = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rules-eval", daemon=True)
-        self.counters = {"bad_input": 0, "not_owned": 0, "alerts": 0, "influx_errors": 0}
-        self._last_msg_mono = time.monotonic()
+        self.counters = {
+            "bad_input": 0,
+            "not_owned": 0,
+            "alerts": 0,
+            "influx_errors": 0,
+            "acked": 0,
+            "checkpoints": 0,
+        }
+        # The clock anchor: source watermark and monotonic time of the last message (or of
+        # the last reconnect); quiet time is measured from here, never added twice.
+        self._anchor_wm = self.engine.watermark
+        self._anchor_mono = time.monotonic()
+        self._clock_lock = threading.Lock()
 
     def start(self) -> None:
         self._thread.start()
@@ -112,43 +152,75 @@ class RulesService:
         logger.info("rules worker %s subscribed to %d site filter(s)", self.instance, len(mine))
 
     def stop(self) -> None:
+        """Finish the queue, save a last checkpoint, acknowledge, flush notices, go."""
+        # Take nothing new: what arrives now stays un-acknowledged and comes again later.
+        self.mqtt.set_message_handler(lambda msg: None)
         self._stop.set()
         self._thread.join(10)
-        self.engine.checkpoint()
+        self._checkpoint()
+        self.dispatcher.close()  # queued notices go out (display ones still need MQTT)
+        self.mqtt.publish(
+            topics.service_status_topic("rules", self.instance), b'{"state":"offline"}', retain=True
+        )
         self.mqtt.close()
-        self.dispatcher.close()
         self.store.close()
         if self.influx is not None:
             self.influx.close()
 
     def _on_message(self, msg: mqtt.MQTTMessage) -> None:
-        try:
-            self._q.put_nowait(msg)
-        except queue.Full:
-            logger.error("rules queue full; dropping message on %s", msg.topic)
+        # Unbounded queue, bounded by the broker: at most `max_unacked` messages are ever
+        # un-acknowledged, so nothing is dropped here.
+        self._q.put_nowait((msg, self._generation))
+
+    def _on_connect(self) -> None:
+        with self._clock_lock:
+            self._anchor_wm = self.engine.watermark
+            self._anchor_mono = time.monotonic()
+
+    def _on_disconnect(self) -> None:
+        # Packet ids of the old connection must not acknowledge the new one's messages:
+        # the broker sends the un-acknowledged ones again anyway.
+        self._generation += 1
 
     # -- evaluation thread ------------------------------------------------------------
 
     def _loop(self) -> None:
         next_tick = time.monotonic() + self.cfg.tick_s
         next_ckpt = time.monotonic() + self.cfg.checkpoint_s
-        while not self._stop.is_set():
+        early = max(1, self.cfg.max_unacked // 2)
+        while True:
             try:
-                msg = self._q.get(timeout=0.2)
+                item = self._q.get(timeout=0.2)
             except queue.Empty:
-                msg = None
+                item = None
+                if self._stop.is_set():
+                    return  # queue drained: stop() saves the last checkpoint
             try:
-                if msg is not None:
+                if item is not None:
+                    msg, generation = item
                     self._handle(msg)
+                    if msg.qos:
+                        self._unacked.append((msg.mid, msg.qos, generation))
                 now = time.monotonic()
                 if now >= next_tick:
                     next_tick = now + self.cfg.tick_s
                     self._tick(now)
-                if now >= next_ckpt:
+                if now >= next_ckpt or len(self._unacked) >= early:
                     next_ckpt = now + self.cfg.checkpoint_s
-                    self.engine.checkpoint()
+                    self._checkpoint()
             except Exception:
                 logger.exception("rules evaluation failed")
+
+    def _checkpoint(self) -> None:
+        """Save the engine's state, then acknowledge the messages it covers."""
+        self.engine.checkpoint()
+        self.counters["checkpoints"] += 1
+        pending, self._unacked = self._unacked, []
+        generation = self._generation
+        for mid, qos, gen in pending:
+            if gen == generation:
+                self.mqtt.ack(mid, qos)
+                self.counters["acked"] += 1
 
     def _handle(self, raw: mqtt.MQTTMessage) -> None:
         try:
@@ -169,8 +241,10 @@ class RulesService:
             logger.warning("rejected message on %s: %s", raw.topic[:120], exc)
             self._dead_letter(raw, exc)
             return
-        self._last_msg_mono = time.monotonic()
         self._emit(self.engine.process(msg))
+        with self._clock_lock:
+            self._anchor_wm = self.engine.watermark
+            self._anchor_mono = time.monotonic()
 
     def _dead_letter(self, raw: mqtt.MQTTMessage, exc: PayloadError) -> None:
         try:
@@ -185,12 +259,29 @@ class RulesService:
                 self._emit(self.engine.acknowledge(ref, actor, comment, at))
             else:
                 self._emit(self.engine.resolve(ref, actor, comment or "", at))
-        # Source clock; while the stream is quiet, let it run on by elapsed time.
-        quiet = mono_now - self._last_msg_mono
-        now = self.engine.watermark + (quiet if quiet > 2 * self.cfg.tick_s else 0.0)
+        now = self.clock(mono_now)
         if now > 0:
             self._emit(self.engine.tick(now))
         self._notify()
+
+    def clock(self, mono_now: float) -> float:
+        """The rules clock: source time, run on by elapsed time while the stream is quiet.
+
+        Measured from the anchor, so ten quiet seconds count as ten seconds however
+        many ticks fall in them (adding the quiet time to the already advanced watermark
+        on every tick made a 300 s no-data rule fire after 25 s). While the broker is
+        unreachable the clock stands still: that silence is ours, not the kitchens'.
+        """
+        with self._clock_lock:
+            if not self.mqtt.is_connected:
+                self._anchor_wm = max(self._anchor_wm, self.engine.watermark)
+                self._anchor_mono = mono_now
+                return self._anchor_wm
+            quiet = mono_now - self._anchor_mono
+            base = max(self._anchor_wm, 0.0)
+            if quiet > 2 * self.cfg.tick_s and base > 0:
+                return max(self.engine.watermark, base + quiet)
+            return self.engine.watermark
 
     def _emit(self, events: list[AlertEvent]) -> None:
         for ev in events:
@@ -211,11 +302,18 @@ class RulesService:
             self.dispatcher.submit(self.engine.outbox.popleft())
 
     def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop cleanly (final checkpoint and acks)."""
+        stop = threading.Event()
+
+        def _on_signal(signum: int, frame: FrameType | None) -> None:
+            logger.info("signal %d: stopping", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
         self.start()
         try:
-            while True:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            pass
+            while not stop.wait(0.5):
+                pass
         finally:
             self.stop()

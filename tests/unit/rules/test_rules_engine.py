@@ -218,3 +218,28 @@ def test_working_hours_and_overrides(tmp_path: Path) -> None:
     # 00:00 UTC Monday is 01:00 in Paris (outside), 08:00 in Shanghai (inside).
     assert not rs.in_schedule(rule, "k2", T0)
     assert rs.in_schedule(rule, "k1", T0)
+
+
+def test_last_will_counts_offline_from_when_it_arrives() -> None:
+    """A will stamped at start-up (hours old) must not skip the offline rule's grace."""
+    eng = Engine(load_packs("gb31654"))
+    events = eng.process(status("k1", "agent", True, T0))
+    # Three hours of normal readings, then the agent drops; its will says T0.
+    events += run(eng, kitchen("k1", T0, 3 * 3600))
+    dropped = eng.watermark
+    events += eng.process(status("k1", "agent", False, T0))
+    events += eng.tick(dropped + 30)
+    assert firing(events, "device-offline") == [], "30 s into a 60 s grace: nothing yet"
+    # Back within the grace period: no alert at all.
+    events += eng.process(status("k1", "agent", True, T0 + timedelta(seconds=3 * 3600 + 40)))
+    events += eng.tick(dropped + 120)
+    assert firing(events, "device-offline") == []
+    # A real outage fires once the grace has passed, counted from the will's arrival.
+    events += eng.process(status("k1", "agent", False, T0))
+    gone = eng.watermark
+    events += eng.tick(gone + 59)
+    assert firing(events, "device-offline") == []
+    events += eng.tick(gone + 61)
+    fired = firing(events, "device-offline")
+    assert len(fired) == 1
+    assert abs(fired[0].started_at.timestamp() - gone) < 1
