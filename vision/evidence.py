@@ -5,6 +5,11 @@ checked by anyone (`verify`) and a swapped file is detected. Beside each annotat
 picture the clean frame is kept (also under its own hash) with a small JSON record of
 the boxes, so a supervisor can later mark a detection a false positive and the frame
 goes, with its boxes, into the retraining set.
+
+Every new picture is also appended to the evidence chain (core/evidence_chain.py):
+each chain record carries the hashes of the picture, the clean frame and the boxes
+record, and the previous chain record's hash, so `bk evidence verify` shows any
+deletion or alteration.
 """
 
 import hashlib
@@ -15,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from core.evidence_chain import ChainLock
 from core.schemas import Evidence
 
 COLORS = {"no_hat": (0, 0, 255), "no_mask": (0, 165, 255), "rodent": (255, 0, 255)}
@@ -66,7 +72,26 @@ class EvidenceStore:
         frame_ev = self.put(clean.tobytes())
         ev = self.put(annotated.tobytes())
         record = {"frame_sha256": frame_ev.sha256, "boxes": boxes, **meta}
-        (self.root / f"{ev.sha256}.json").write_text(json.dumps(record, default=str))
+        with ChainLock(self.root) as chain:
+            path = self.root / f"{ev.sha256}.json"
+            # Content-addressed: an identical picture was already recorded and chained;
+            # rewriting its record would break the hash the chain holds for it.
+            if path.exists():
+                return ev
+            body = json.dumps(record, default=str).encode()
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+            chain.append(
+                {
+                    "sha256": ev.sha256,
+                    "frame_sha256": frame_ev.sha256,
+                    "record_sha256": hashlib.sha256(body).hexdigest(),
+                    "site": str(meta.get("site", "")),
+                    "camera": str(meta.get("camera", "")),
+                    "ts": str(meta.get("ts", "")),
+                }
+            )
         return ev
 
     def record(self, sha256: str) -> dict[str, Any]:

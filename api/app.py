@@ -1,0 +1,75 @@
+"""The centre API: `create_app(settings)` builds it; the lifespan owns its resources.
+
+Start-up opens the centre database (migrating it to the newest revision unless told
+not to), the alert store (read only), the time-series store and the evidence
+directory; shutdown closes them. Every route must declare an access rule
+(api/scoping.py): the app refuses to build otherwise.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.db import make_engine
+from api.deps import Resources
+from api.evidence import EvidenceReader
+from api.migrate import ALERTS, CENTRE, upgrade
+from api.routers import auth, districts, evidence, grids, health, kitchens, public, streets, users
+from api.scoping import check_routes
+from api.settings import ApiSettings
+from core.store import open_store
+
+logger = logging.getLogger(__name__)
+
+ROUTERS = (health, auth, users, districts, streets, grids, kitchens, evidence, public)
+
+
+def open_resources(settings: ApiSettings) -> Resources:
+    cfg = settings.api
+    engine = make_engine(cfg.database_url)
+    same = cfg.alerts_url == cfg.database_url
+    alerts_engine = engine if same else make_engine(cfg.alerts_url)
+    if cfg.auto_migrate:
+        upgrade(engine, CENTRE)
+        upgrade(alerts_engine, ALERTS)
+    return Resources(
+        settings=cfg,
+        engine=engine,
+        alerts_engine=alerts_engine,
+        store=open_store(settings.influx),
+        evidence=EvidenceReader(cfg.evidence_dir),
+    )
+
+
+def close_resources(res: Resources) -> None:
+    res.store.close()
+    if res.alerts_engine is not res.engine:
+        res.alerts_engine.dispose()
+    res.engine.dispose()
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings if settings is not None else ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        res = open_resources(settings)
+        app.state.resources = res
+        logger.info("centre API ready (database %s)", res.engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            close_resources(res)
+
+    app = FastAPI(
+        title="Bright Kitchen centre API (明厨亮灶监管中心)",
+        version="1",
+        description="Registry, people and roles, kitchen live state, evidence, public pages.",
+        lifespan=lifespan,
+    )
+    for module in ROUTERS:
+        app.include_router(module.router)
+    check_routes(app.routes)
+    return app

@@ -1,0 +1,1 @@
+"""Revisions; file names start with their order."""

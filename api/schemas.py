@@ -1,0 +1,291 @@
+"""Request and response models: separate Create / Update / Public models per resource."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.models import KitchenCategory, Role
+from core.ids import Id
+
+Name = str
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- auth -------------------------------------------------------------------------------
+
+
+class LoginRequest(_In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenPublic(_Out):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
+    expires_at: datetime
+
+
+# -- registry ---------------------------------------------------------------------------
+
+
+class DistrictCreate(_In):
+    id: Id
+    name: str = Field(default="", max_length=200, description="区 name, e.g. 海淀区")
+
+
+class DistrictPublic(_Out):
+    id: str
+    name: str
+
+
+class StreetCreate(_In):
+    id: Id
+    district_id: Id
+    name: str = Field(default="", max_length=200, description="街道/镇 name")
+
+
+class StreetPublic(_Out):
+    id: str
+    district_id: str
+    name: str
+
+
+class GridCreate(_In):
+    id: Id
+    street_id: Id
+    name: str = Field(default="", max_length=200, description="网格 name")
+
+
+class GridPublic(_Out):
+    id: str
+    street_id: str
+    district_id: str
+    name: str
+
+
+class Contact(_In):
+    name: str = Field(max_length=100)
+    role: str = Field(default="", max_length=100, description="e.g. 食品安全管理员")
+    phone: str = Field(default="", max_length=40)
+
+
+class WorkingHours(_In):
+    days: list[int] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5, 6, 7],
+        description="ISO weekdays (1 = Monday)",
+        max_length=7,
+    )
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM local time")
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM local time")
+
+    @model_validator(mode="after")
+    def _days(self) -> "WorkingHours":
+        if any(not 1 <= d <= 7 for d in self.days):
+            raise ValueError("days are ISO weekdays 1..7")
+        return self
+
+
+class KitchenFields(_In):
+    name: str = Field(default="", max_length=200, description="Kitchen name")
+    category: KitchenCategory = Field(default=KitchenCategory.SCHOOL_CANTEEN)
+    licence_no: str = Field(default="", max_length=64, description="食品经营许可证编号")
+    licence_expiry: date | None = Field(default=None, description="Licence valid until")
+    address: str = Field(default="", max_length=300)
+    contacts: list[Contact] = Field(default_factory=list, max_length=20)
+    working_hours: list[WorkingHours] = Field(default_factory=list, max_length=14)
+    timezone: str = Field(default="Asia/Shanghai", max_length=64, description="IANA zone")
+
+    @model_validator(mode="after")
+    def _zone(self) -> "KitchenFields":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        return self
+
+
+class KitchenCreate(KitchenFields):
+    id: Id = Field(description="Site id, as in MQTT topics")
+    district_id: Id | None = None
+    grid_id: Id | None = Field(default=None, description="Grid; sets the district too")
+
+
+class KitchenUpdate(_In):
+    name: str | None = Field(default=None, max_length=200)
+    licence_no: str | None = Field(default=None, max_length=64)
+    licence_expiry: date | None = None
+    address: str | None = Field(default=None, max_length=300)
+    contacts: list[Contact] | None = Field(default=None, max_length=20)
+    working_hours: list[WorkingHours] | None = Field(default=None, max_length=14)
+
+
+class KitchenPublic(_Out):
+    id: str
+    name: str
+    category: str
+    district_id: str | None
+    grid_id: str | None
+    licence_no: str
+    licence_expiry: date | None
+    address: str
+    contacts: list[dict[str, str]]
+    working_hours: list[dict[str, Any]]
+    timezone: str
+    public_id: str
+
+
+class DevicePublic(_Out):
+    id: str
+    kind: str
+    name: str
+    zone: str | None
+    spec: dict[str, Any]
+
+
+# -- people -----------------------------------------------------------------------------
+
+
+class UserCreate(_In):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=10, max_length=256)
+    display_name: str = Field(default="", max_length=200)
+    role: Role
+    kitchen_id: Id | None = Field(default=None, description="Canteen manager/staff: their kitchen")
+    districts: list[Id] = Field(default_factory=list, max_length=100)
+    grids: list[Id] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _scope(self) -> "UserCreate":
+        kitchen_roles = (Role.CANTEEN_MANAGER, Role.CANTEEN_STAFF)
+        if (self.role in kitchen_roles) != (self.kitchen_id is not None):
+            raise ValueError("canteen managers and staff, and only they, name their kitchen")
+        if self.districts and self.role != Role.DISTRICT_SUPERVISOR:
+            raise ValueError("only district supervisors are given districts")
+        if self.grids and self.role != Role.GRID_INSPECTOR:
+            raise ValueError("only grid inspectors are given grids")
+        return self
+
+
+class UserPublic(_Out):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    kitchen_id: str | None
+    active: bool
+    districts: list[str] = Field(default_factory=list)
+    grids: list[str] = Field(default_factory=list)
+
+
+class RevokedPublic(_Out):
+    revoked: int
+
+
+# -- live state -------------------------------------------------------------------------
+
+
+class DeviceState(_Out):
+    id: str
+    kind: str
+    name: str
+    zone: str | None
+    state: Literal["online", "offline", "unknown"]
+    since: datetime | None = Field(description="When it entered this state (as far as known)")
+    last_seen: datetime | None
+
+
+class SensorReading(_Out):
+    device: str
+    sensor: str
+    kind: str | None
+    zone: str | None
+    value: float
+    ts: datetime
+
+
+class AlertPublic(_Out):
+    id: str
+    site: str
+    rule: str
+    subject: str
+    severity: str
+    state: str
+    started_at: datetime
+    fired_at: datetime | None
+    acked_at: datetime | None
+    acked_by: str | None
+    summary: str
+    value: float | None
+    threshold: float | None
+    level: int
+    evidence: list[str] = Field(description="SHA-256 ids of evidence pictures")
+
+
+class KitchenState(_Out):
+    site: str
+    devices: list[DeviceState]
+    readings: list[SensorReading]
+    open_alerts: list[AlertPublic]
+    store_available: bool = Field(description="False when InfluxDB could not be read")
+    alerts_available: bool = Field(description="False when the alert store could not be read")
+
+
+# -- evidence ---------------------------------------------------------------------------
+
+
+class EvidenceBox(_Out):
+    cls: str
+    score: float
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    track: int | None = None
+    zone: str | None = None
+
+
+class EvidencePublic(_Out):
+    sha256: str
+    site: str
+    camera: str | None
+    ts: str | None
+    model: str | None
+    frame_sha256: str | None
+    boxes: list[EvidenceBox]
+    image_url: str
+
+
+class SignedLink(_Out):
+    url: str
+    expires: int
+
+
+# -- public page ------------------------------------------------------------------------
+
+
+class PublicKitchen(_Out):
+    public_id: str
+    name: str
+    category: str
+    licence_valid: bool = Field(description="A licence number is on file and not expired")
+    licence_expiry: date | None
+    grade: str | None = Field(
+        default=None, description="食安指数 grade (优秀/良好/一般); not computed yet"
+    )
+    qr_svg_url: str
+    qr_png_url: str
+
+
+class Health(_Out):
+    status: Literal["ok"] = "ok"
+    database: bool

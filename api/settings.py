@@ -1,0 +1,67 @@
+"""Settings of the centre API: the shared tree plus an `api:` section (`BK_API__...`)."""
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+
+from core.settings import Settings, _Section
+
+
+class ApiSection(_Section):
+    host: str = Field(default="127.0.0.1", description="Address `bk api run` listens on")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port `bk api run` listens on")
+    database_url: str = Field(
+        default="sqlite:///var/api/centre.db",
+        description="Registry, people and tokens: SQLite file, or postgresql+psycopg://...",
+    )
+    alerts_url: str = Field(
+        default="sqlite:///var/rules/alerts.db",
+        description="The rules service's alert store (read for open alerts); same URL "
+        "as BK_RULES__STORE_URL",
+    )
+    evidence_dir: Path = Field(
+        default=Path("var/evidence"), description="The vision workers' evidence directory"
+    )
+    auto_migrate: bool = Field(
+        default=True, description="Bring the schema to the newest revision at start-up"
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for signed evidence links (shared with rules); when absent, "
+        "a random key per process (links then die with it)",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="How the outside world reaches this API (QR codes, signed links)",
+    )
+    token_ttl_s: int = Field(
+        default=900, ge=30, le=24 * 3600, description="Lifetime of an access token"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed logins in a row before the lockout"
+    )
+    lockout_s: int = Field(
+        default=900, ge=1, le=24 * 3600, description="How long an account stays locked"
+    )
+    signed_link_ttl_s: int = Field(
+        default=3 * 24 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of signed links"
+    )
+    state_lookback_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="How far back the live state looks for a sensor's latest reading",
+    )
+
+    def key(self) -> bytes:
+        """The signing key as bytes (see `signing_key`)."""
+        if self.signing_key is not None and self.signing_key.get_secret_value():
+            return self.signing_key.get_secret_value().encode()
+        return _PROCESS_KEY
+
+
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+class ApiSettings(Settings):
+    api: ApiSection = Field(default_factory=ApiSection, description="Centre API")
