@@ -62,9 +62,9 @@ def _alerts_by_rule(store_settings: InfluxSettings) -> dict[str, int]:
 def _keep_previous(workdir: Path) -> None:
     """Start from nothing, keeping the last run beside it (`<workdir>.previous`).
 
-    Each run places its simulated day so that it ends at the wall clock; a rules store
-    or broker session left by an earlier run belongs to another timeline (its open
-    alerts, its clock) and made the new run's alerts wrong.
+    A run on another day plays its simulated day on another date; a rules store or broker
+    session left by an earlier run belongs to that other timeline (its open alerts, its
+    clock) and made the new run's alerts wrong.
     """
     if not workdir.exists():
         return
@@ -88,6 +88,14 @@ def demo(
     ] = "ingest,rules,vision",
     frames: Annotated[bool, typer.Option(help="Simulated cameras publish frames")] = True,
     rules: Annotated[Path, typer.Option(help="Rule file for `bk rules run`")] = DEFAULT_RULES,
+    start: Annotated[
+        str,
+        typer.Option(
+            help="模拟开始 / simulated start (`bk sim run --start`): local HH:MM on the latest "
+            "day whose whole run is past, so every run tells the same story; a date or "
+            "ISO date-time; or `now`"
+        ),
+    ] = "00:00",
 ) -> None:
     """Start broker, store, services and a simulated fleet; report what reached the store."""
     setup_logging()
@@ -130,7 +138,7 @@ def demo(
         spawn(name, [*_bk(), name, "run"])
     time.sleep(2.0)  # let consumers subscribe before the fleet starts
     sim_cmd = [*_bk(), "sim", "run", str(scenario.resolve()), "--speed", str(speed)]
-    sim_cmd += ["--duration", str(duration if duration > 0 else 10**7)]
+    sim_cmd += ["--duration", str(duration if duration > 0 else 10**7), "--start", start]
     sim_cmd += ["--frames"] if frames else ["--no-frames"]
     spawn("sim", sim_cmd)
 

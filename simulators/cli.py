@@ -90,7 +90,17 @@ def run(
     speed: Annotated[float, typer.Option(min=0.01, help="Simulated seconds per wall second")] = 1.0,
     duration: Annotated[float, typer.Option(min=0.1, help="Wall seconds to run")] = 60.0,
     step: Annotated[float, typer.Option(min=0.1, help="Simulated seconds per tick")] = 1.0,
-    rebase: Annotated[bool, typer.Option(help="Move the scenario to end at the wall clock")] = True,
+    rebase: Annotated[
+        bool, typer.Option(help="Move the scenario to --start (off: its own times)")
+    ] = True,
+    start: Annotated[
+        str,
+        typer.Option(
+            help="模拟开始 / simulated start: local HH:MM (latest day whose run is past; "
+            "the same story every run), a date or ISO date-time, or `now` (end at the wall "
+            "clock)"
+        ),
+    ] = "00:00",
     frames: Annotated[bool, typer.Option(help="Also publish camera frames (JPEG)")] = False,
     frame_rate: Annotated[
         float,
@@ -107,8 +117,7 @@ def run(
     from core.logging_setup import setup_logging
     from core.settings import Settings, load_settings
     from simulators.generate import generate_fleet
-    from simulators.runner import FleetRunner
-    from simulators.runner import rebase as rebase_scenario
+    from simulators.runner import FleetRunner, place, scenario_zone
     from simulators.sharded import MAX_AGENTS_PER_PROCESS, run_fleet
 
     try:
@@ -123,7 +132,13 @@ def run(
     else:
         scn = generate_fleet(kitchens, start=now - timedelta(days=1), duration=timedelta(days=1))
     if rebase:
-        scn = rebase_scenario(scn, duration, speed, now)
+        try:
+            scn = place(scn, duration, speed, now, start)
+        except ConfigError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+        local = scn.start.astimezone(scenario_zone(scn))
+        typer.echo(f"模拟开始 simulated start {local.isoformat()}, {speed:g}× the wall clock")
     if processes > 1 or len(scn.sites) > MAX_AGENTS_PER_PROCESS:
         try:
             stats = run_fleet(

@@ -10,9 +10,14 @@ properties) rendered by the simulated camera driver at the camera's fps.
 It is a lean publisher (no disk buffer, no sampling threads) so that 1,000 kitchens fit
 in one process; the real agent path is exercised with `simulators.edge_drivers`.
 
-Readings are stamped with simulated time. A scenario is moved ("rebased") so that its
-simulated time never runs ahead of the wall clock: the centre refuses readings from
-the future.
+Readings are stamped with simulated time. A scenario is moved (`place`) so that its
+simulated time never runs ahead of the wall clock (the centre refuses timestamps more
+than `core.schemas.MAX_FUTURE` ahead) and, by default, so that it starts at a fixed local
+time of day (00:00 in the scenario's time zone) on the latest day that keeps the whole
+run in the past: two runs then tell the same story whenever they are started (scenes
+are night or day, doors open in working hours, by the simulated local time). Placing the
+run to end at the wall clock (`rebase`, `--start now`) made the story depend on the time
+of day it was started: a night run showed 5 alerts, a late-morning one 110.
 """
 
 import logging
@@ -21,13 +26,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import cv2
 
 from core import topics
+from core.errors import ConfigError
 from core.mqtt import MqttClient, Will
-from core.schemas import DeviceState, DeviceStatus, FrameMeta, Telemetry, encode
+from core.schemas import MAX_FUTURE, DeviceState, DeviceStatus, FrameMeta, Telemetry, encode
 from core.settings import MqttSettings
 from simulators.clock import SimClock
 from simulators.edge_drivers import SimCameraConfig, SimulatedCamera
@@ -69,6 +77,84 @@ def rebase(scenario: Scenario, wall_s: float, speed: float, now: datetime) -> Sc
     span = min(wall_s * speed, scenario.duration.total_seconds())
     start = now - timedelta(seconds=max(0.0, span - wall_s))
     return scenario.shifted(start - scenario.start)
+
+
+DEFAULT_START = "00:00"
+"""Local time of day a run starts at by default (`bk sim run --start`, `bk demo --start`)."""
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def run_span_s(scenario: Scenario, wall_s: float, speed: float) -> float:
+    """Simulated seconds a run of `wall_s` wall seconds at `speed` plays."""
+    return min(wall_s * speed, scenario.duration.total_seconds())
+
+
+def scenario_zone(scenario: Scenario) -> ZoneInfo:
+    """The scenario's local time zone: its first site's (Asia/Shanghai when it has none)."""
+    name = next((s.timezone for s in scenario.sites.values()), DEFAULT_TZ)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {name!r} in the scenario") from exc
+
+
+def parse_start(text: str, zone: ZoneInfo) -> day_time | datetime:
+    """`HH:MM[:SS]` (a local time of day) or an ISO date / date-time (naive: local)."""
+    text = text.strip()
+    try:
+        if len(text) <= 8 and ":" in text:
+            return day_time.fromisoformat(text)
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), day_time(0), tzinfo=zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(
+            f"开始时间 {text[:40]!r} 无法识别 (start must be HH:MM, YYYY-MM-DD, an ISO "
+            "date-time or now)"
+        ) from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def latest_start(span_s: float, now: datetime, at: day_time, zone: ZoneInfo) -> datetime:
+    """The latest day's local `at` from which a run of `span_s` ends by `now` (UTC)."""
+    day = now.astimezone(zone).date()
+    while True:
+        start = datetime.combine(day, at, tzinfo=zone)
+        if start + timedelta(seconds=span_s) <= now:
+            return start.astimezone(UTC)
+        day -= timedelta(days=1)
+
+
+def place(
+    scenario: Scenario, wall_s: float, speed: float, now: datetime, start: str = DEFAULT_START
+) -> Scenario:
+    """Move the scenario to begin at `start`, keeping its simulated time behind the wall clock.
+
+    `start`: a local time of day (`00:00`, the default: the latest day at that time whose
+    whole run is already past, so the same story plays whenever it runs); a date or a
+    date-time (exactly there; ConfigError when the run would get more than MAX_FUTURE
+    ahead of the wall clock, which the centre would refuse); or `now` (the run ends at the
+    wall clock, as `rebase`).
+    """
+    if start.strip().lower() == "now":
+        return rebase(scenario, wall_s, speed, now)
+    zone = scenario_zone(scenario)
+    span = run_span_s(scenario, wall_s, speed)
+    parsed = parse_start(start, zone)
+    if isinstance(parsed, datetime):
+        begin = parsed.astimezone(UTC)
+        # Simulated minus wall time grows linearly over the run: check both ends.
+        wall_run = 0.0 if math.isinf(speed) else span / speed
+        ahead = max(begin - now, begin + timedelta(seconds=span - wall_run) - now)
+        if ahead > MAX_FUTURE:
+            raise ConfigError(
+                f"从 {begin.isoformat()} 开始, 模拟时间会超前于当前时间 {ahead} "
+                f"(start {begin.isoformat()} would run {ahead} ahead of the wall clock; "
+                f"the centre refuses timestamps more than {MAX_FUTURE} ahead)"
+            )
+    else:
+        begin = latest_start(span, now, parsed, zone)
+    return scenario.shifted(begin - scenario.start)
 
 
 class _Agent:
