@@ -81,13 +81,15 @@ DOOR_OPENS_PER_HOUR: dict[DeviceModel, float] = {
 }
 
 _TEMP_RE = re.compile(r"\At\d{1,2}\Z")
+_PRODUCT_RE = re.compile(r"\Ap\d{1,2}\Z")
 NOISE = {SensorKind.TEMPERATURE: 0.05, SensorKind.HUMIDITY: 0.5}
 ROOM_ZONE = "kitchen"
 
 
 def sensor_kind(name: str) -> SensorKind | None:
-    """Sensor naming convention: t1, t2… temperature; door; power; rh humidity."""
-    if _TEMP_RE.match(name):
+    """Sensor naming convention: t1, t2… temperature (air); p1, p2… temperature of a
+    product-simulating (buffered) probe; door; power; rh humidity."""
+    if _TEMP_RE.match(name) or _PRODUCT_RE.match(name):
         return SensorKind.TEMPERATURE
     return {"door": SensorKind.DOOR, "power": SensorKind.POWER, "rh": SensorKind.HUMIDITY}.get(name)
 
@@ -96,8 +98,17 @@ def default_sensors(model: DeviceModel) -> list[str]:
     return list(DEFAULT_SENSORS[model])
 
 
+def is_product_probe(name: str) -> bool:
+    """Whether the sensor is a product-simulating probe (p1, p2…)."""
+    return _PRODUCT_RE.match(name) is not None
+
+
 def primary_sensor(model: DeviceModel, sensors: list[str]) -> str:
-    """The sensor an alert about the device is raised on: its first temperature probe."""
+    """The sensor an alert about the device is raised on: its first product probe, else
+    its first temperature probe (the packs judge the product probe where there is one)."""
+    for name in sensors:
+        if is_product_probe(name):
+            return name
     for name in sensors:
         if sensor_kind(name) is SensorKind.TEMPERATURE:
             return name
@@ -125,7 +136,9 @@ class DeviceSpec(BaseModel):
         for name in self.sensors or []:
             kind = sensor_kind(name)
             if kind is None:
-                raise ValueError(f"sensor {name!r}: use t1..t99, door, power or rh")
+                raise ValueError(f"sensor {name!r}: use t1..t99, p1..p99, door, power or rh")
+            if is_product_probe(name) and self.model not in REFRIGERATED:
+                raise ValueError(f"a {self.model.value} has no product probe ({name})")
             if kind is SensorKind.DOOR and self.model not in REFRIGERATED:
                 raise ValueError(f"a {self.model.value} has no door sensor")
             if kind is SensorKind.HUMIDITY and self.model is not DeviceModel.ROOM:
@@ -234,6 +247,14 @@ class SimDevice:
         self._door_rate = DOOR_OPENS_PER_HOUR.get(spec.model, 0.0) if rate is None else rate
         self._next_door = start_abs + self._draw_gap() if self._door_rate > 0 else math.inf
         self.model: Refrigerator | HotHolding | DisinfectionCabinet | FoodCooling | None
+        self._events: list[tuple[float, int, str, float]] = []
+        """Planned (epoch s, order, action, argument): defrosts, deliveries, switching."""
+        self._planned_to = math.floor(start_abs / DAY_S) - 1
+        self._plan_rng: np.random.Generator | None = None
+        self._deliveries: list[float] = []
+        """Epoch s of recent deliveries (their stock still releases heat)."""
+        self.switched_on = True
+        """Staff switched the unit on (hot holding in service); mains is separate."""
         p = self.params
         if isinstance(p, DisinfectionParams):
             self.model = DisinfectionCabinet(p, room.ambient_c)
@@ -244,6 +265,14 @@ class SimDevice:
         elif isinstance(p, HotHoldingParams):
             self.model = HotHolding(p)
             self._schedule = []
+            if p.service_utc:
+                tod = (start_abs % DAY_S) / 3600.0
+                self.switched_on = any(
+                    _in_span(tod, _seconds_of_day(a) / 3600, _seconds_of_day(b) / 3600)
+                    for a, b in p.service_utc
+                )
+                if not self.switched_on:
+                    self.model.temp_c = room.ambient_c
         elif p is None:
             self.model = None
             self._schedule = []
@@ -251,6 +280,65 @@ class SimDevice:
             assert isinstance(p, RefrigerationParams)
             self.model = Refrigerator(p)
             self._schedule = []
+        if _plans(p):
+            # A child generator: the planning draws leave the device's own stream (doors,
+            # noise) exactly as it was, so devices without plans are unchanged.
+            self._plan_rng = rng.spawn(1)[0]
+            self._plan(start_abs)
+            self._events = [e for e in self._events if e[0] >= start_abs]
+
+    def _plan(self, now_abs: float) -> None:
+        """Plan the schedules of every day up to the one after `now_abs`.
+
+        Each day's defrosts, deliveries and switching move a little from day to day
+        (uniform within the device's drift), as a controller's clock and the staff do.
+        """
+        rng, p = self._plan_rng, self.params
+        assert rng is not None
+        today = math.floor(now_abs / DAY_S)
+        while self._planned_to <= today:
+            self._planned_to += 1
+            base = self._planned_to * DAY_S
+            events = self._events
+            if isinstance(p, RefrigerationParams):
+                n = p.defrosts_per_day
+                for i in range(n):
+                    at = base + (p.defrost_first_utc * 3600 + i * DAY_S / n) % DAY_S
+                    at += float(rng.uniform(-p.defrost_drift_s, p.defrost_drift_s))
+                    events.append((at, 0, "defrost", 0.0))
+                lo, hi = p.delivery_open_s
+                for hhmm in p.deliveries_utc:
+                    at = base + _seconds_of_day(hhmm) + float(rng.uniform(-1200.0, 1200.0))
+                    events.append((at, 1, "delivery", float(rng.uniform(lo, hi))))
+            elif isinstance(p, HotHoldingParams):
+                for on, off in p.service_utc:
+                    d = p.switch_drift_s
+                    events.append((base + _seconds_of_day(on) + rng.uniform(-d, d), 2, "on", 0))
+                    events.append((base + _seconds_of_day(off) + rng.uniform(-d, d), 3, "off", 0))
+            events.sort()
+
+    def _run_plans(self, now_abs: float) -> float:
+        """Apply what was planned up to `now_abs`; returns the stock's heat load (W)."""
+        self._plan(now_abs)
+        while self._events and self._events[0][0] <= now_abs:
+            at, _, action, arg = self._events.pop(0)
+            if action == "defrost" and isinstance(self.model, Refrigerator):
+                self.model.start_defrost()
+            elif action == "delivery":
+                self._openings.append((at, at + arg))
+                self._deliveries.append(at)
+                self.door_opens += 1
+            elif action in ("on", "off"):
+                self.switched_on = action == "on"
+        p = self.params
+        if not self._deliveries or not isinstance(p, RefrigerationParams) or not p.stock_w:
+            return 0.0
+        self._deliveries = [a for a in self._deliveries if now_abs - a < 8 * p.stock_tau_s]
+        return sum(
+            p.stock_w * math.exp(-(now_abs - a) / p.stock_tau_s)
+            for a in self._deliveries
+            if a <= now_abs
+        )
 
     def _draw_gap(self) -> float:
         return float(self.rng.exponential(3600.0 / self._door_rate))
@@ -261,10 +349,13 @@ class SimDevice:
 
     def step(self, t_s: float, prev_abs: float, now_abs: float, dt: float, ambient: float) -> None:
         """Advance by `dt` from `prev_abs` to `now_abs` (epoch s); `t_s` is now since start."""
-        compressor_ok, forced_open, powered = True, False, True
+        compressor_ok, forced_open, powered, heater_stuck = True, False, True, False
+        load_w = self._run_plans(now_abs) if self._plan_rng is not None else 0.0
         for f in self.faults:  # (usually none)
             if f.kind is FaultKind.COMPRESSOR_FAILURE and f.active(t_s):
                 compressor_ok = False
+            elif f.kind is FaultKind.DEFROST_HEATER_STUCK and f.active(t_s):
+                heater_stuck = True
             elif f.kind is FaultKind.DOOR_LEFT_OPEN and f.active(t_s):
                 forced_open = True
             elif f.kind is FaultKind.POWER_CUT and f.active(t_s):
@@ -275,6 +366,8 @@ class SimDevice:
             elif f.kind is FaultKind.SLOW_COOLING and t_s - dt <= f.at_s < t_s:
                 assert isinstance(self.model, FoodCooling)
                 self.model.start_batch(slow_factor=f.magnitude)
+        if not self.switched_on:
+            powered = False  # switched off by the staff: the power sensor reads off too
         self.powered = powered
         for tod in self._schedule:
             if _crossed(prev_abs, now_abs, tod):
@@ -297,7 +390,20 @@ class SimDevice:
             self.door_open = False
         m = self.model
         if isinstance(m, Refrigerator):
-            m.step(dt, ambient, door_open_s=open_s, powered=powered, compressor_ok=compressor_ok)
+            if load_w or heater_stuck:
+                m.step(
+                    dt,
+                    ambient,
+                    door_open_s=open_s,
+                    powered=powered,
+                    compressor_ok=compressor_ok,
+                    load_w=load_w,
+                    heater_stuck=heater_stuck,
+                )
+            else:
+                m.step(
+                    dt, ambient, door_open_s=open_s, powered=powered, compressor_ok=compressor_ok
+                )
         elif isinstance(m, HotHolding | DisinfectionCabinet):
             m.step(dt, ambient, powered=powered)
         elif isinstance(m, FoodCooling):
@@ -329,6 +435,8 @@ class SimDevice:
             return self.room.rh
         if self.model is None:
             return self.room.temp_c
+        if isinstance(self.model, Refrigerator) and sensor[0] == "p":
+            return self.model.product_c
         return self.model.temp_c
 
     def read(self, t_s: float) -> list[SensorValue]:
@@ -382,6 +490,17 @@ def _plain_sensors(
         unit, low, high = KIND_SPECS[kind]
         out.append((sensor, kind, NOISE.get(kind), unit, low, high))
     return out
+
+
+def _in_span(hour: float, a: float, b: float) -> bool:
+    return a <= hour < b if a <= b else (hour >= a or hour < b)
+
+
+def _plans(params: BaseModel | None) -> bool:
+    """Whether the device follows daily plans (defrosts, deliveries, service hours)."""
+    if isinstance(params, RefrigerationParams):
+        return params.defrosts_per_day > 0 or bool(params.deliveries_utc)
+    return isinstance(params, HotHoldingParams) and bool(params.service_utc)
 
 
 def _covered(spans: list[tuple[float, float]], lo: float, hi: float) -> float:

@@ -1,7 +1,8 @@
 """The faults a scenario can inject, and what each one does.
 
 Device faults change the physics (compressor_failure, door_left_open, power_cut,
-disinfection_short, slow_cooling); sensor faults change what a sensor reports
+disinfection_short, slow_cooling, defrost_heater_stuck: the evaporator's defrost heater
+stays on); sensor faults change what a sensor reports
 (sensor_stuck, sensor_drift, noise_spikes, sensor_dropout); site faults hit the
 kitchen's edge agent (network_outage: no telemetry, agent status offline; clock_skew:
 the agent stamps readings `magnitude` seconds off).
@@ -22,6 +23,7 @@ class FaultKind(StrEnum):
     CLOCK_SKEW = "clock_skew"
     DISINFECTION_SHORT = "disinfection_short"
     SLOW_COOLING = "slow_cooling"
+    DEFROST_HEATER_STUCK = "defrost_heater_stuck"
 
 
 SITE_FAULTS = frozenset({FaultKind.NETWORK_OUTAGE, FaultKind.CLOCK_SKEW})

@@ -21,7 +21,9 @@ Every incident says which alert it should cause (`expect_rule`, `None` for fault
 must NOT alert) and by when (`expect_within`). Left out, both are derived: the rule
 from the fault and the device's role, the deadline from the device's own physics (the
 time the fault takes to push the temperature across its limit, from the bottom of the
-thermostat band in the coolest room, plus margin for the rule's persistence; for a
+thermostat band in the coolest room, plus margin for the rule's persistence; the
+time of the product-simulating probe where the device has one, and where it has only
+an air probe a further 15 min for the packs' product estimate; for a
 slow cooling batch, the time its food takes to pass 57 °C plus the 2 h the cooling
 rule allows from there, plus margin). Write
 `expect_rule: null` to say explicitly that an incident must not alert.
@@ -53,11 +55,18 @@ from simulators.devices import (
     DeviceModel,
     DeviceSpec,
     default_sensors,
+    is_product_probe,
     params_for,
     primary_sensor,
 )
 from simulators.faults import DEFAULT_MAGNITUDE, INSTANT_FAULTS, SITE_FAULTS, FaultKind
-from simulators.physics import FoodCoolingParams, RefrigerationParams, RoomParams
+from simulators.physics import (
+    FoodCoolingParams,
+    HotHoldingParams,
+    RefrigerationParams,
+    RoomParams,
+)
+from simulators.physics.node import follow
 
 _DURATION_RE = re.compile(r"\A\s*(\d+(?:\.\d+)?)\s*([smhd])\s*\Z")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -214,6 +223,9 @@ class Scenario(BaseModel):
 RULE_COLD = "cold-holding-high"
 RULE_FROZEN = "frozen-high"
 RULE_HOT = "hot-holding-low"
+RULE_HOT_OFF = "hot-holding-off"
+HOT_OFF_WITHIN = timedelta(minutes=30)
+"""A unit in service whose power reads off: the rule's 10 min, a reading, margin."""
 LIMIT_C = {
     DeviceModel.COLD_ROOM: 8.0,
     DeviceModel.SAMPLE_FRIDGE: 8.0,
@@ -221,6 +233,12 @@ LIMIT_C = {
 }
 RULE_MARGIN = timedelta(minutes=30)
 """Added to a physics deadline: the rule's persistence window and a reading interval."""
+ESTIMATE_LAG = timedelta(minutes=15)
+"""Added where a device has only an air probe: the packs judge an estimate of product
+temperature (a first-order filter, τ 15 min), which lags a warming ramp by up to τ."""
+HEATER_STUCK_WITHIN = timedelta(minutes=90)
+"""A defrost heater stuck on: the air passes the packs' defrost peak bound (or outlasts
+their longest defrost, 45 min) well within this."""
 
 FIXED_DEADLINES: dict[FaultKind, tuple[str, timedelta]] = {
     FaultKind.SENSOR_DROPOUT: ("no-data", timedelta(minutes=20)),
@@ -250,6 +268,7 @@ ALLOWED: dict[FaultKind, frozenset[DeviceModel]] = {
     FaultKind.POWER_CUT: frozenset(DeviceModel) - {DeviceModel.ROOM},
     FaultKind.DISINFECTION_SHORT: frozenset({DeviceModel.DISINFECTION}),
     FaultKind.SLOW_COOLING: frozenset({DeviceModel.FOOD_COOLING}),
+    FaultKind.DEFROST_HEATER_STUCK: frozenset({DeviceModel.COLD_ROOM, DeviceModel.FREEZER}),
 }
 
 
@@ -271,6 +290,28 @@ def crossing_time(params: RefrigerationParams, room: RoomParams, kind: FaultKind
     if equilibrium <= limit:
         return None
     return params.mass_j_per_k / ua * math.log((equilibrium - t0) / (equilibrium - limit))
+
+
+def product_crossing_time(
+    params: RefrigerationParams, room: RoomParams, kind: FaultKind
+) -> float | None:
+    """As `crossing_time`, for the product-simulating probe (it follows the air with
+    `product_tau_s`): the first minute at which it is past the limit (None: not in 2 days).
+
+    Both start at the bottom of the thermostat band; closed forms of the two nodes.
+    """
+    if crossing_time(params, room, kind) is None:
+        return None
+    limit = 8.0 if params.setpoint_c > -5 else -18.0
+    ambient = room.mean_c - room.amplitude_c
+    t0 = params.setpoint_c - params.hysteresis_c / 2
+    ua = params.ua_w_per_k + (params.door_ua_w_per_k if kind is FaultKind.DOOR_LEFT_OPEN else 0)
+    eq = ambient - (params.compressor_w / ua if kind is FaultKind.DOOR_LEFT_OPEN else 0.0)
+    k, a = ua / params.mass_j_per_k, 1.0 / params.product_tau_s
+    for minute in range(1, 2 * 24 * 60):
+        if follow(t0, t0, eq, k, a, minute * 60.0) > limit:
+            return minute * 60.0
+    return None
 
 
 def cooling_deadline(
@@ -328,13 +369,37 @@ def _complete(scn: Scenario, inc: Incident) -> Incident:
         if inc.kind in LIMIT_FAULTS and spec.model in LIMIT_C:
             params = params_for(spec)
             assert isinstance(params, RefrigerationParams)
-            secs = crossing_time(params, site.room, inc.kind)
+            product = any(is_product_probe(s) for s in sensors)
+            if product:
+                secs = product_crossing_time(params, site.room, inc.kind)
+                lag = 0.0
+            else:
+                secs = crossing_time(params, site.room, inc.kind)
+                lag = ESTIMATE_LAG.total_seconds()
             lasting = inc.duration.total_seconds() if inc.duration else math.inf
-            if secs is not None and lasting > secs + RULE_MARGIN.total_seconds():
+            if secs is not None and lasting > secs + lag + RULE_MARGIN.total_seconds():
                 rule = RULE_FROZEN if spec.model is DeviceModel.FREEZER else RULE_COLD
-                within = timedelta(seconds=math.ceil(secs * 1.25)) + RULE_MARGIN
+                # The 25 % for a warmer start covers the estimate's lag on a slow ramp.
+                slack = max(secs * 1.25, secs + lag)
+                within = timedelta(seconds=math.ceil(slack)) + RULE_MARGIN
+        elif inc.kind is FaultKind.DEFROST_HEATER_STUCK:
+            lasting_td = inc.duration if inc.duration is not None else scn.end - inc.at
+            if lasting_td >= HEATER_STUCK_WITHIN:
+                rule = RULE_FROZEN if spec.model is DeviceModel.FREEZER else RULE_COLD
+                within = HEATER_STUCK_WITHIN
         elif inc.kind is FaultKind.POWER_CUT and spec.model is DeviceModel.HOT_HOLDING:
-            rule, within = RULE_HOT, timedelta(hours=2)
+            hot = params_for(spec)
+            assert isinstance(hot, HotHoldingParams)
+            tod = (inc.at.timestamp() % 86400) / 3600.0
+            in_service = not hot.service_utc or any(
+                _in_span(tod, _hours(on), _hours(off)) for on, off in hot.service_utc
+            )
+            if not in_service:
+                rule = None  # switched off anyway: a cut then changes nothing
+            elif "power" in sensors:
+                rule, within = RULE_HOT_OFF, HOT_OFF_WITHIN
+            else:
+                rule, within = RULE_HOT, timedelta(hours=2)
         elif inc.kind is FaultKind.SLOW_COOLING:
             cooling = params_for(spec)
             assert isinstance(cooling, FoodCoolingParams)
@@ -356,6 +421,15 @@ def _complete(scn: Scenario, inc: Incident) -> Incident:
     if result.expect_rule is not None and result.expect_within is None:
         raise ValueError(f"expect_rule {result.expect_rule!r} needs expect_within")
     return result
+
+
+def _hours(hhmm: str) -> float:
+    h, m = hhmm.split(":")
+    return int(h) + int(m) / 60
+
+
+def _in_span(hour: float, a: float, b: float) -> bool:
+    return a <= hour < b if a <= b else (hour >= a or hour < b)
 
 
 LIMIT_FAULTS = frozenset(

@@ -24,6 +24,13 @@ class HotHoldingParams(BaseModel):
     ua_w_per_k: float = Field(default=6.0, gt=0, description="Loss conductance to the room")
     heater_w: float = Field(default=1000.0, gt=0, description="Heater power")
     initial_c: float | None = Field(default=None, description="Start temperature (set point)")
+    service_utc: tuple[tuple[str, str], ...] = Field(
+        default=(),
+        description="Switched on and off daily, (on HH:MM, off HH:MM) UTC; empty: always on",
+    )
+    switch_drift_s: float = Field(
+        default=600.0, ge=0, le=3600, description="Staff switch it on/off up to ± this late"
+    )
 
 
 class HotHolding:

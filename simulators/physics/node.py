@@ -21,6 +21,24 @@ def relax(temp_c: float, eq_c: float, k_per_s: float, t_s: float) -> float:
     return eq_c + (temp_c - eq_c) * math.exp(-k_per_s * t_s)
 
 
+def follow(
+    probe_c: float, temp_c: float, eq_c: float, k_per_s: float, a_per_s: float, t_s: float
+) -> float:
+    """A buffered probe after `t_s` seconds, following a node that relaxes towards `eq_c`.
+
+    The probe obeys `dP/dt = a·(T − P)` (a = 1/τ of its buffer) while the node follows
+    `T(t) = eq + (T0 − eq)·exp(−k·t)`; the closed form is
+    `P(t) = eq + B·exp(−k·t) + (P0 − eq − B)·exp(−a·t)` with `B = (T0 − eq)·a/(a − k)`
+    (and the limit `(T0 − eq)·a·t·exp(−a·t)` when a = k). Exact, like the node itself.
+    """
+    d0 = temp_c - eq_c
+    ea = math.exp(-a_per_s * t_s)
+    if abs(a_per_s - k_per_s) < 1e-12:
+        return eq_c + (probe_c - eq_c) * ea + d0 * a_per_s * t_s * ea
+    b = d0 * a_per_s / (a_per_s - k_per_s)
+    return eq_c + b * math.exp(-k_per_s * t_s) + (probe_c - eq_c - b) * ea
+
+
 def time_to(temp_c: float, eq_c: float, k_per_s: float, target_c: float) -> float:
     """Seconds until the node reaches `target_c` on its way to `eq_c` (inf: never)."""
     if target_c == temp_c:
@@ -42,12 +60,15 @@ def thermostat(
     high_c: float,
     can_run: bool,
     heats: bool,
+    probe: list[float] | None = None,
 ) -> tuple[float, bool]:
     """Advance a node held in [low_c, high_c] by a heater (`heats`) or a cooler.
 
     While running, the equilibrium is `ambient_c ± drive_c` (power over conductance);
     the heater switches on below `low_c` and off above `high_c`, a cooler the other
-    way round. Returns the temperature and the on state after `dt_s`.
+    way round. Returns the temperature and the on state after `dt_s`. `probe`, if
+    given, is `[temperature, 1/τ]` of a buffered probe that follows the node; its
+    temperature is advanced in place, exactly, segment by segment (`follow`).
     """
     left = dt_s
     for _ in range(MAX_SWITCHES):
@@ -65,8 +86,12 @@ def thermostat(
         )
         hit = math.inf if switch_at is None else time_to(temp_c, eq, k_per_s, switch_at)
         if hit >= left:
+            if probe is not None:
+                probe[0] = follow(probe[0], temp_c, eq, k_per_s, probe[1], left)
             return relax(temp_c, eq, k_per_s, left), on
         assert switch_at is not None
+        if probe is not None:
+            probe[0] = follow(probe[0], temp_c, eq, k_per_s, probe[1], hit)
         temp_c, on = switch_at, not on
         left -= hit
     return temp_c, on
