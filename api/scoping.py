@@ -11,17 +11,18 @@ as a kitchen that does not exist, so ids cannot be probed. Listing endpoints fil
 test (tests/unit/api/test_api_authz.py) is generated from the same route table.
 """
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute
 
 from api.models import (
     AccessToken,
@@ -253,18 +254,45 @@ def rule(
     }
 
 
-def route_access(route: APIRoute) -> Access | None:
-    """The access rule a route declares, or None (which create_app refuses)."""
+@dataclass(frozen=True)
+class RouteInfo:
+    """One API route as the app serves it: full path, methods, rule, whether it takes a body."""
+
+    path: str
+    methods: frozenset[str]
+    access: Access | None
+    has_body: bool
+
+
+def route_access(route: Any) -> Access | None:
+    """The access rule a route declares (exactly one guard), or None."""
     found = [d.dependency for d in route.dependencies if isinstance(d.dependency, Guard)]
     return found[0].access if len(found) == 1 else None
 
 
-def check_routes(routes: list[Any], allow: Callable[[Any], bool] = lambda r: False) -> None:
+def api_routes(routes: Sequence[BaseRoute]) -> list[RouteInfo]:
+    """Every API route with its full path, through included routers at any depth.
+
+    FastAPI includes routers lazily (the app's own `routes` holds the included
+    routers, not their routes); `iter_route_contexts` resolves them as requests do.
+    """
+    out = []
+    for ctx in iter_route_contexts(routes):
+        original = ctx.original_route
+        if isinstance(original, APIRoute):
+            out.append(
+                RouteInfo(
+                    path=str(ctx.path),
+                    methods=frozenset(ctx.methods or ()),
+                    access=route_access(ctx),
+                    has_body=original.body_field is not None,
+                )
+            )
+    return out
+
+
+def check_routes(routes: Sequence[BaseRoute]) -> None:
     """Raise RuntimeError naming every API route without exactly one access rule."""
-    missing = [
-        f"{sorted(r.methods or ())} {r.path}"
-        for r in routes
-        if isinstance(r, APIRoute) and route_access(r) is None and not allow(r)
-    ]
+    missing = [f"{sorted(r.methods)} {r.path}" for r in api_routes(routes) if r.access is None]
     if missing:
         raise RuntimeError(f"routes without an access rule: {', '.join(missing)}")
