@@ -29,11 +29,11 @@ def run(
 
     try:
         settings = load_settings(config, cls=VisionSettings)
+        setup_logging(settings.log_level, settings.log_json)
+        service = VisionService(settings)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    setup_logging(settings.log_level, settings.log_json)
-    service = VisionService(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -123,6 +123,7 @@ class VisionService:
             cfg.card, cfg.evidence_dir, cfg.cameras, cfg.default_rules, cfg.threads
         )
         self.stats = VisionStats()
+        self.frame_filters = frame_subscriptions(cfg)  # ConfigError now for a bad registry
         self.health = ServiceHealth(
             SERVICE,
             cfg.instance,
@@ -145,12 +146,12 @@ class VisionService:
 
     def start(self, timeout: float = 10.0) -> None:
         cfg = self.settings.vision
-        filters = frame_subscriptions(cfg)
+        filters = self.frame_filters
         self.mqtt.connect(timeout)
         for filt in filters:
             self.mqtt.subscribe(filt, qos=1)
         self.health.start(self.mqtt, cfg.status_interval_s, cfg.metrics_port, cfg.metrics_host)
-        if known_cameras(cfg) is not None:
+        if cfg.known_cameras is not None or cfg.registry_file is not None:
             how = f"{len(filters)} owned camera(s) of the known ones"
         elif cfg.workers > 1:
             how = "every frame, keeping the owned cameras' (N times the frame bandwidth)"

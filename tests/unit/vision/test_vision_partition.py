@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from core.errors import ConfigError
 from core.partition import camera_key, owner, owns
 from core.topics import frame_topic
 from rules import partition as rules_partition
-from vision.service import frame_subscriptions, known_cameras
-from vision.settings import VisionSection
+from vision.service import VisionService, frame_subscriptions, known_cameras
+from vision.settings import VisionSection, VisionSettings
 
 CAMERAS = [f"site{s}/cam{c}" for s in range(5) for c in range(4)]
 
@@ -66,3 +67,12 @@ def test_registry_cameras_are_known(tmp_path: Path) -> None:
 def test_bad_partition_settings_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         VisionSection.model_validate(kwargs)
+
+
+def test_missing_registry_is_a_config_error_before_connecting(tmp_path: Path) -> None:
+    """`bk vision run` reports it (exit 2) instead of a traceback after connecting."""
+    settings = VisionSettings(
+        vision=VisionSection(workers=2, registry_file=tmp_path / "missing.yaml")
+    )
+    with pytest.raises(ConfigError, match=r"missing\.yaml"):
+        VisionService(settings)
