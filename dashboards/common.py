@@ -207,6 +207,8 @@ def table_panel(
         .height(height)
         .show_header(True)
         .cell_height(cm.TableCellHeight.SM)
+        .align(cm.FieldTextAlignment.AUTO)
+        .inspect(False)
         .footer(cb.TableFooterOptions().show(False).reducer(["sum"]).count_rows(False))
     )
 
