@@ -52,7 +52,7 @@ def run(
     if validate_config:
         typer.echo(f"settings and {len(rs.rules)} rules OK")
         return
-    setup_logging()
+    setup_logging(settings.log_level, settings.log_json)
     RulesService(settings, rs).run_forever()
 
 

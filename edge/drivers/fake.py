@@ -19,6 +19,11 @@ from edge.drivers.base import DriverConfig, Sample, SensorDriver
 class CounterConfig(DriverConfig):
     kind: SensorKind = Field(default=SensorKind.TEMPERATURE, description="Kind of reading")
     fail_every: int = Field(default=0, ge=0, description="Raise OSError on every n-th read")
+    hold: float | None = Field(
+        default=None,
+        description="Report this value every time instead of counting (a steady, in-band "
+        "stream for fault tests: no rule should fire on it)",
+    )
 
 
 class CounterSensor(SensorDriver):
@@ -41,7 +46,7 @@ class CounterSensor(SensorDriver):
             raise OSError(f"simulated read failure #{self.reads}")
         unit, low, high = KIND_SPECS[self.cfg.kind]
         span = int(high - low)
-        value = low + (self.count % span)
+        value = self.cfg.hold if self.cfg.hold is not None else low + (self.count % span)
         self.count += 1
         sample = Sample(self.config.id, self.cfg.kind, value, unit, now, self.config.zone)
         self.produced.append(sample)
