@@ -17,6 +17,7 @@ Promises kept here:
 """
 
 import logging
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,8 @@ class _Seen:
     source: str
     kind: str
     zone: str | None
+    gap: float = 0.0
+    """Its reporting interval as learned from its gaps (0: not known yet)."""
 
 
 class Engine:
@@ -108,6 +111,12 @@ class Engine:
         self._site_down: dict[str, int] = {}
         self._telemetry_devices: set[tuple[str, str]] = set()
         self.cool: dict[str, dict[str, Any]] = {}
+        self.cold: dict[str, list[float]] = {}
+        """Cold-chain state per air probe and rule (see `_coldchain`)."""
+        self.power: dict[tuple[str, str], float] = {}
+        """Latest power reading per device (1 on, 0 off)."""
+        self.door_since: dict[tuple[str, str], float] = {}
+        """Devices whose door reads open, since when."""
         self.disinfect: dict[str, list[float]] = {}
         self.windows: dict[str, deque[tuple[float, float]]] = {}
         self.watermark: float = 0.0
@@ -188,11 +197,21 @@ class Engine:
             kind = r.kind.value
             back = prev is not None and prev.ts + 1 < ts
             if prev is not None and prev.source == "telemetry":
+                gap, g = ts - prev.ts, prev.gap
+                # Learn the interval; one long gap (an outage) moves it little.
+                prev.gap = gap if not g else g + 0.25 * (min(gap, 2 * g) - g)
                 prev.ts, prev.kind, prev.zone = ts, kind, r.zone  # no new object per reading
             else:
                 seen[skey] = _Seen(ts, "telemetry", kind, r.zone)
             if ts > self.watermark:
                 self.watermark = ts
+            if kind == "power":
+                self.power[site, device] = r.value
+            elif kind == "door":
+                if r.value >= 0.5:
+                    self.door_since.setdefault((site, device), ts)
+                else:
+                    self.door_since.pop((site, device), None)
             subject = f"{device}/{r.sensor}"
             if back and self.alerts and self._nodata_rules:  # only an open alert can clear
                 self._back(site, subject, ts)
@@ -226,8 +245,21 @@ class Engine:
     ) -> None:
         key = f"{rule.id}|{site}|{subject}"
         if isinstance(rule, ThresholdRule | BelowRule):
+            forced: float | None = None
+            note = ""
+            if isinstance(rule, ThresholdRule) and (rule.product or rule.defrost):
+                judged = self._coldchain(rule, site, device, subject, ts, v)
+                if judged is None:
+                    return
+                key, subject, v_fire, v_now, forced, note = judged
+                st = self.conds.get(key)
+                engaged = key in self.alerts or (st is not None and st[0] is not None)
+                # Fire on the product; once engaged, clear on the air being back.
+                v = v_now if engaged else v_fire
             st = self.conds.get(key)
             engaged = key in self.alerts or (st is not None and st[0] is not None)
+            if forced is not None and (st is None or st[0] is None):
+                st = self.conds[key] = [forced, None]  # a failed 'defrost': from its start
             if isinstance(rule, ThresholdRule):
                 limit = rule.above - rule.hysteresis if engaged else rule.above
                 active, word = v > limit, "above"
@@ -238,9 +270,15 @@ class Engine:
                 lim = rule.below
             if not active and st is None and key not in self.alerts:
                 return  # the usual case: in band, nothing pending (what _condition does)
+            if forced is not None:
+                active = True
+            if active and not self._in_service(rule, site, device, ts):
+                active = False  # out of service (schedule, or switched off): not judged
             summary = f"{subject} at {v:g} °C, {word} {lim:g} °C for {rule.for_s / 60:g} min"
             if rule.match.kind.value != "temperature":
                 summary = f"{subject} at {v:g}, {word} {lim:g} for {rule.for_s / 60:g} min"
+            if note:
+                summary = f"{subject}: {note}"
             self._condition(rule, key, site, device, subject, active, ts, v, lim, summary)
         elif isinstance(rule, RateOfChangeRule):
             win = self.windows.setdefault(key, deque())
@@ -262,6 +300,108 @@ class Engine:
             self._cooling(rule, key, site, device, subject, ts, v)
         elif isinstance(rule, DisinfectionCycleRule):
             self._disinfection(rule, key, site, device, subject, ts, v)
+
+    def _in_service(
+        self, rule: ThresholdRule | BelowRule, site: str, device: str, ts: float
+    ) -> bool:
+        """Whether the unit is in service: inside the rule's schedule (the kitchen's
+        service hours) and, for `while_powered`, not switched off (its power sensor,
+        where it has one, reads on)."""
+        if rule.while_powered and self.power.get((site, device), 1.0) < 0.5:
+            return False
+        return rule.schedule is None or self.rs.in_schedule(rule, site, _dt(ts))
+
+    def _defrost_window(self, site: str, device: str, ts: float) -> bool:
+        windows = self.rs.file.defrost_windows
+        if not windows:
+            return False
+        when, tz = _dt(ts), self.rs.timezone(site)
+        return any(w.site == site and w.device == device and w.covers(when, tz) for w in windows)
+
+    def _coldchain(
+        self, rule: ThresholdRule, site: str, device: str, subject: str, ts: float, v: float
+    ) -> tuple[str, str, float, float, float | None, str] | None:
+        """What a cold-chain rule judges for this reading (issue 20), or None: nothing.
+
+        Returns (key, subject, value to fire on, value to clear on, forced since, note).
+        A product probe is judged as it reads. An air probe's excursions above the limit
+        are classified (see `DefrostSpec`): one that rose fast, or began in a configured
+        defrost window, is a defrost and is not judged while it stays bounded; past a
+        bound it is a failure, forced active from its start (`forced`). Outside such
+        excursions the air feeds the product estimate (`ProductSpec`), which is what the
+        rule fires on where the device has no product probe; where it has one, the air
+        only reports failures, on the product probe's subject. Once an alert is pending
+        or open it clears on the air being back below the limit (the unit works again).
+        """
+        sensor = subject[len(device) + 1 :]
+        spec, d = rule.product, rule.defrost
+        probes = spec.probes if spec is not None else []
+        dkey = f"{rule.id}|{site}|{device}"
+        if sensor in probes:
+            fail = self.cold.get(dkey)
+            note = "" if fail is None else self._why(fail, v, rule)
+            key = f"{rule.id}|{site}|{subject}"
+            return key, subject, v, v, None if fail is None else fail[0], note
+        key = f"{rule.id}|{site}|{subject}"
+        c = self.cold.get(key)
+        if c is None:
+            # [estimate, last ts, last value, excursion start (-1: none), 1 = defrost]
+            c = self.cold[key] = [v, ts, v, -1.0, 0.0]
+        est, last_ts, last_v, start, state = c
+        dt = ts - last_ts
+        if v > rule.above:
+            if start < 0:
+                start = ts
+                rate = (v - last_v) / dt * 60 if dt > 0 else 0.0
+                fast = d is not None and d.auto and rate >= d.rise_per_min
+                state = (
+                    1.0
+                    if fast or (d is not None and self._defrost_window(site, device, ts))
+                    else 0.0
+                )
+            if state and d is not None and dkey not in self.cold:
+                why = 0.0
+                if v > d.peak_c:
+                    why = 1.0
+                elif ts - start > d.max_s and not self._defrost_window(site, device, ts):
+                    why = 2.0
+                else:
+                    door = self.door_since.get((site, device))
+                    if door is not None and ts - door > d.door_s:
+                        why = 3.0
+                if why:
+                    self.cold[dkey] = [start, why]
+        else:
+            start, state = -1.0, 0.0
+            self.cold.pop(dkey, None)
+        if not state and spec is not None:
+            # Outside fast excursions the air feeds the estimate of product temperature.
+            est = v if spec.tau_s <= 0 else v + (est - v) * math.exp(-dt / spec.tau_s)
+        elif spec is None:
+            est = v
+        c[0], c[1], c[2], c[3], c[4] = est, ts, v, start, state
+        fail = self.cold.get(dkey)
+        forced = None if fail is None else fail[0]
+        note = "" if fail is None else self._why(fail, v, rule)
+        prod = next((p for p in probes if (site, device, p) in self.seen), None)
+        if prod is not None:
+            if fail is None:
+                return None  # the product probe is judged; the air only tells failures
+            psub = f"{device}/{prod}"
+            return f"{rule.id}|{site}|{psub}", psub, v, v, forced, note
+        return key, subject, est, v, forced, note
+
+    @staticmethod
+    def _why(fail: list[float], v: float, rule: ThresholdRule) -> str:
+        d = rule.defrost
+        assert d is not None
+        since = _dt(fail[0]).strftime("%H:%M UTC")
+        why = {
+            1.0: f"air above {d.peak_c:g} °C, higher than a defrost goes",
+            2.0: f"air above {rule.above:g} °C longer than a defrost ({d.max_s / 60:g} min)",
+            3.0: f"door open longer than {d.door_s / 60:g} min",
+        }[fail[1]]
+        return f"{why}: not a defrost; air at {v:g} °C, above {rule.above:g} °C since {since}"
 
     def _cooling(
         self,
@@ -695,7 +835,7 @@ class Engine:
                 ):
                     continue
                 rule = self.rs.for_device(base, site, device)
-                if rule is None or silent_s <= rule.silent_s:  # type: ignore[union-attr]
+                if not isinstance(rule, NoDataRule) or silent_s <= rule.limit_s(seen.gap):
                     continue
                 subject = device if sensor == "_camera" else f"{device}/{sensor}"
                 key = f"{rule.id}|{site}|{subject}"
@@ -787,10 +927,13 @@ class Engine:
             "v": 1,
             "watermark": self.watermark,
             "conds": self.conds,
-            "seen": [[*k, s.ts, s.source, s.kind, s.zone] for k, s in self.seen.items()],
+            "seen": [[*k, s.ts, s.source, s.kind, s.zone, s.gap] for k, s in self.seen.items()],
             "offline": [[s, d, *v] for (s, d), v in self.offline.items()],
             "telemetry_devices": sorted(self._telemetry_devices),
             "cool": self.cool,
+            "cold": self.cold,
+            "power": [[s, d, v] for (s, d), v in self.power.items()],
+            "door_since": [[s, d, v] for (s, d), v in self.door_since.items()],
             "disinfect": self.disinfect,
             "pending": sorted(self._pending_detail),
             "site_clock": {k: [v, self.site_lag.get(k, 0.0)] for k, v in self.site_latest.items()},
@@ -811,7 +954,9 @@ class Engine:
         self.watermark = float(state.get("watermark", 0.0))
         self.conds = {k: list(v) for k, v in state.get("conds", {}).items()}
         self.seen = {
-            (row[0], row[1], row[2]): _Seen(row[3], row[4], row[5], row[6])
+            (row[0], row[1], row[2]): _Seen(
+                row[3], row[4], row[5], row[6], row[7] if len(row) > 7 else 0.0
+            )
             for row in state.get("seen", [])
         }
         self.offline = {(r[0], r[1]): [r[2], r[3]] for r in state.get("offline", [])}
@@ -821,6 +966,9 @@ class Engine:
                 self._site_down[site] = self._site_down.get(site, 0) + 1
         self._telemetry_devices = {(s, d) for s, d in state.get("telemetry_devices", [])}
         self.cool = dict(state.get("cool", {}))
+        self.cold = {k: list(v) for k, v in state.get("cold", {}).items()}
+        self.power = {(r[0], r[1]): float(r[2]) for r in state.get("power", [])}
+        self.door_since = {(r[0], r[1]): float(r[2]) for r in state.get("door_since", [])}
         self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}
         for site, (latest, lag) in state.get("site_clock", {}).items():
             self.site_latest[site], self.site_lag[site] = float(latest), float(lag)

@@ -53,6 +53,53 @@ class RuleBase(_Strict):
     )
 
 
+class ProductSpec(_Strict):
+    """Judge the food, not the air (GB 31654 and the FDA Food Code give food temperatures).
+
+    Where a device has a product-simulating probe (a probe in a glycol or food-simulant
+    buffer), the rule judges that probe and its air probe only tells defrosts from
+    failures. Where it has only an air probe, the rule judges an estimate of product
+    temperature: a first-order filter of the air, `P += (T − P)·(1 − exp(−Δt/τ))`, with
+    the buffer's time constant τ, held while a defrost (or an opened door) is in course.
+    """
+
+    probes: list[Id] = Field(
+        default_factory=lambda: ["p1"], description="Sensors that are product-simulating probes"
+    )
+    tau_s: float = Field(
+        default=900.0, ge=0, description="τ of the estimate from an air probe (0: the air itself)"
+    )
+
+
+class DefrostSpec(_Strict):
+    """How a rule tells a defrost (or a door opened for stocking) from a failure.
+
+    An excursion of the air probe above the limit is a defrost when the kitchen's rule
+    file has a defrost window for the device then, or (`auto`) when the air rose into it
+    at least `rise_per_min` °C/min: heaters and open doors warm the air fast, a failed
+    compressor or a power cut slowly. A defrost is bounded: the air stays below `peak_c`,
+    is back below the limit within `max_s` (outside a configured window), and the door
+    (where there is a door sensor) is not open longer than `door_s`. Past any bound it
+    is a failure, and the rule fires at once for the whole excursion (`for_s` counts
+    from its start). Slow rises are judged on the product (probe or estimate).
+    """
+
+    auto: bool = Field(default=True, description="Recognise defrosts without configuration")
+    rise_per_min: float = Field(
+        default=0.5, gt=0, description="A rise at least this fast (°C/min) can be a defrost"
+    )
+    peak_c: float = Field(
+        description="A defrost never takes the air above this (at or below the limit: "
+        "no excursion is a defrost)"
+    )
+    max_s: float = Field(
+        default=2400.0, gt=0, description="A defrost is back below the limit within this"
+    )
+    door_s: float = Field(
+        default=900.0, gt=0, description="Door open longer than this during it: not a defrost"
+    )
+
+
 class ThresholdRule(RuleBase):
     """Value above `above` for `for_s`; clears below `above - hysteresis`."""
 
@@ -60,6 +107,15 @@ class ThresholdRule(RuleBase):
     match: Match = Field(default_factory=Match, description="Readings looked at")
     above: float = Field(description="Limit (fires when the value is above it)")
     hysteresis: float = Field(default=0.5, ge=0, description="Clears only this far below")
+    product: ProductSpec | None = Field(
+        default=None, description="Judge product temperature (probe or estimate), not the air"
+    )
+    defrost: DefrostSpec | None = Field(
+        default=None, description="Tell defrosts and door openings from failures"
+    )
+    while_powered: bool = Field(
+        default=False, description="Only while the device's power sensor (if any) reads on"
+    )
 
 
 class BelowRule(RuleBase):
@@ -69,6 +125,11 @@ class BelowRule(RuleBase):
     match: Match = Field(default_factory=Match, description="Readings looked at")
     below: float = Field(description="Limit (fires when the value is below it)")
     hysteresis: float = Field(default=0.5, ge=0, description="Clears only this far above")
+    while_powered: bool = Field(
+        default=False,
+        description="Only while the device's power sensor (if any) reads on: a unit "
+        "switched off is not holding food (a unit off in service is its own rule)",
+    )
 
 
 class RateOfChangeRule(RuleBase):
@@ -90,6 +151,26 @@ class NoDataRule(RuleBase):
     )
     match: Match | None = Field(default=None, description="Readings looked at (telemetry)")
     silent_s: float = Field(gt=0, description="Silence longer than this raises the alert")
+    interval_s: float | None = Field(
+        default=None, gt=0, description="Reporting interval (set per device); else learned"
+    )
+    interval_factor: float = Field(
+        default=3.0, ge=1, description="Silent longer than this many of its own intervals"
+    )
+    first_silent_s: float = Field(
+        default=3600.0, gt=0, description="Before its interval is known (one reading so far)"
+    )
+
+    def limit_s(self, learned_s: float) -> float:
+        """The silence after which a sensor with this learned interval is 'silent'.
+
+        Judged per sensor against its own reporting interval: a battery sensor that
+        reports every 15 min is not silent after 5 min, a 1-minute sensor is.
+        """
+        interval = self.interval_s or learned_s
+        if not interval:
+            return max(self.silent_s, self.first_silent_s)
+        return max(self.silent_s, self.interval_factor * interval)
 
 
 class DeviceOfflineRule(RuleBase):
@@ -202,12 +283,20 @@ def _check_tz(value: str | None) -> str | None:
     return value
 
 
+class Period(_Strict):
+    start: time = Field(description="Local start")
+    end: time = Field(description="Local end (before start: runs over midnight)")
+
+
 class Schedule(_Strict):
     """Weekly hours, in the kitchen's local time (the site's time zone unless given)."""
 
     days: list[Day] = Field(default=list(DAYS[:5]), description="Days it applies")
     start: time = Field(description="Local start, e.g. 06:00")
     end: time = Field(description="Local end, e.g. 19:00 (before start: runs over midnight)")
+    also: list[Period] = Field(
+        default_factory=list, description="More periods on the same days (e.g. dinner service)"
+    )
     timezone: str | None = Field(default=None, description="IANA zone; the site's if absent")
 
     @field_validator("timezone")
@@ -219,12 +308,14 @@ class Schedule(_Strict):
         local = when.astimezone(ZoneInfo(self.timezone or site_tz))
         t = local.time()
         day = DAYS[local.weekday()]
-        if self.start <= self.end:
-            return day in self.days and self.start <= t < self.end
-        if t >= self.start:
-            return day in self.days
         prev = DAYS[(local.weekday() - 1) % 7]
-        return prev in self.days and t < self.end
+        for start, end in [(self.start, self.end), *((p.start, p.end) for p in self.also)]:
+            if start <= end:
+                if day in self.days and start <= t < end:
+                    return True
+            elif (t >= start and day in self.days) or (t < end and prev in self.days):
+                return True
+        return False
 
 
 class SiteSettings(_Strict):
@@ -266,6 +357,32 @@ class Window(_Strict):
         if self.device is not None and device != self.device:
             return False
         return self.rules is None or rule in self.rules
+
+
+class DefrostWindow(_Strict):
+    """When a device defrosts (from its controller's settings): excursions then are expected."""
+
+    site: Id = Field(description="Kitchen")
+    device: Id = Field(description="Freezer or cold room")
+    at: list[time] = Field(min_length=1, description="Local start of each daily defrost")
+    duration_s: float = Field(
+        default=2700.0, gt=0, le=4 * 3600, description="Defrost and pull-down, from `at`"
+    )
+    timezone: str | None = Field(default=None, description="IANA zone; the site's if absent")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return _check_tz(value)
+
+    def covers(self, when: datetime, site_tz: str) -> bool:
+        local = when.astimezone(ZoneInfo(self.timezone or site_tz))
+        now_s = local.hour * 3600 + local.minute * 60 + local.second
+        for at in self.at:
+            since = (now_s - (at.hour * 3600 + at.minute * 60 + at.second)) % 86400
+            if since < self.duration_s:
+                return True
+        return False
 
 
 class Silence(_Strict):
@@ -341,6 +458,9 @@ class RuleFile(_Strict):
     default_timezone: str = Field(default="Asia/Shanghai", description="For unlisted kitchens")
     overrides: list[Override] = Field(default_factory=list, description="Per kitchen/device")
     maintenance: list[Window] = Field(default_factory=list, description="Maintenance windows")
+    defrost_windows: list[DefrostWindow] = Field(
+        default_factory=list, description="Configured defrost times per device"
+    )
     silences: list[Silence] = Field(default_factory=list, description="Silences")
     escalation: Escalation = Field(default_factory=Escalation, description="Escalation")
 
