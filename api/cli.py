@@ -15,6 +15,12 @@ app = typer.Typer(
 registry_app = typer.Typer(help="Registry of districts, grids, kitchens and devices (YAML).")
 evidence_app = typer.Typer(help="Evidence pictures and their hash chain.", no_args_is_help=True)
 
+
+@evidence_app.callback()
+def _evidence_group() -> None:
+    """Evidence pictures and their hash chain (a group even with one command)."""
+
+
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Settings YAML (else BK_CONFIG)")]
 
 

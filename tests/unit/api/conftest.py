@@ -40,7 +40,7 @@ class Seeded:
                 database_url=url,
                 alerts_url=url,
                 evidence_dir=self.evidence_dir,
-                signing_key=SIGNING_KEY,  # type: ignore[arg-type]
+                signing_key=SIGNING_KEY,
                 token_ttl_s=24 * 3600,
                 public_base_url="https://centre.example",
             ),

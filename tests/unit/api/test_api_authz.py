@@ -105,7 +105,8 @@ def call(
     body = BODIES.get((method, route.path))
     if route.has_body:
         assert body is not None, f"no example body for {method} {route.path}: add one to BODIES"
-    return client.request(method, url, headers=headers, json=body)
+    resp: httpx.Response = client.request(method, url, headers=headers, json=body)
+    return resp
 
 
 CASES = [
