@@ -31,7 +31,16 @@ from dashboards.common import (
     table_panel,
     tag_variable,
 )
-from dashboards.influxql import InfluxQL, Select, number, select, tag_eq, tag_not_in, tag_var
+from dashboards.influxql import (
+    InfluxQL,
+    Select,
+    number,
+    select,
+    tag_eq,
+    tag_ne,
+    tag_not_in,
+    tag_var,
+)
 from dashboards.kitchen import ZONE_NAMES
 from rules.config import RuleSet
 
@@ -96,7 +105,8 @@ def _scope_where(scope: Scope, others: Sequence[Scope]) -> list[str]:
             where.append(tag_not_in("site", sites))
         for o in others:
             if o.site is not None and o.device is not None and o.site not in sites:
-                where.append(f"NOT ({tag_eq('site', o.site)} AND {tag_eq('device', o.device)})")
+                # InfluxQL has no NOT: "not (this site and this device)", by De Morgan.
+                where.append(f"({tag_ne('site', o.site)} OR {tag_ne('device', o.device)})")
     elif scope.device is None:
         devices = sorted({o.device for o in others if o.site == scope.site and o.device})
         if devices:

@@ -152,6 +152,10 @@ def tag_eq(tag: str, value: str) -> str:
     return f"{ident(tag)} = {literal(value)}"
 
 
+def tag_ne(tag: str, value: str) -> str:
+    return f"{ident(tag)} != {literal(value)}"
+
+
 def tag_var(tag: str, variable: str | None = None) -> str:
     """Filter a tag by a (multi-value, All-capable) template variable: `"t" =~ /^$t$/`."""
     return f"{ident(tag)} =~ /^${variable or tag}$/"

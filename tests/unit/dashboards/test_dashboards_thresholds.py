@@ -113,7 +113,7 @@ def test_cold_chain_queries_split_by_the_same_scopes(rules: RuleSet) -> None:
     assert len(queries) == 3
     default, school, device = queries
     assert '"site" !~ /^(school-0001)$/' in default
-    assert "NOT (\"site\" = 'central-0002' AND \"device\" = 'coldroom1')" in default
+    assert "(\"site\" != 'central-0002' OR \"device\" != 'coldroom1')" in default
     assert '"value" * 0 + 0 AS "low"' in default and '"value" * 0 + 8 AS "high"' in default
     assert "\"site\" = 'school-0001'" in school and '"value" * 0 + 10 AS "high"' in school
     assert 'AS "low"' not in school
