@@ -5,12 +5,14 @@ configures them: `BK_MQTT__TLS__*` environment variables read by `core.settings`
 """
 
 import queue
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+import yaml
 from pydantic import SecretStr
 
 from core.errors import BackendUnavailable
@@ -25,8 +27,13 @@ from core.provisioning import (
 )
 from core.registry import DeviceInfo, DeviceKind, SiteInfo, SiteRegistry
 from core.servers import LocalMosquitto
-from core.settings import MqttSettings, Settings, TlsSettings, load_settings
+from core.settings import InfluxSettings, MqttSettings, Settings, TlsSettings, load_settings
+from core.store import open_store
 from core.tls import ServerTlsFiles, create_ca, generate_broker_tls, issue_client_cert
+from edge.agent import EdgeAgent
+from edge.config import EdgeSettings
+from ingest.service import IngestService
+from ingest.settings import IngestSection, IngestSettings
 
 FAIL_S = 4  # how long a connection that must fail is given
 
@@ -211,3 +218,115 @@ def test_provisioned_agent_over_tls_with_its_password(
         assert f"BK_MQTT__TLS__CA_FILE={(tls_dir / 'ca.pem').resolve()}" in env
     finally:
         broker.stop()
+
+
+EDGE_EXAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "edge" / "agent.example.yaml"
+
+
+def test_edge_agent_and_ingest_with_provisioned_accounts_over_tls(
+    tmp_path: Path, influx_settings: InfluxSettings, clients: Callable[..., MqttClient]
+) -> None:
+    """The real agent and the real ingest service need nothing the ACL does not grant.
+
+    The agent (the shipped example: two simulated sensors and a camera) logs in over TLS
+    on the devices' listener with its account; ingest logs in on the services' listener
+    with the `ingest` account. Readings reach InfluxDB, the agent's frames and status
+    reach the centre, and ingest's receipts reach the agent, which then empties its buffer.
+    """
+    site = f"e2e-{uuid.uuid4().hex[:8]}"
+    registry = SiteRegistry(
+        sites={
+            site: SiteInfo(
+                devices={
+                    "agent": DeviceInfo(kind=DeviceKind.AGENT),
+                    "cam1": DeviceInfo(kind=DeviceKind.CAMERA),
+                }
+            )
+        }
+    )
+    auth = tmp_path / "auth"
+    provision(registry, auth, tls_hosts=["localhost"])
+    creds = read_credentials(auth)
+    tls_dir = auth / TLS_DIR
+    broker = LocalMosquitto(
+        tmp_path,
+        password_file=auth / PASSWD_SERVICES,
+        acl_file=auth / ACL,
+        device_password_file=auth / PASSWD_DEVICES,
+        tls=ServerTlsFiles(tls_dir / "ca.pem", tls_dir / "server.pem", tls_dir / "server.key"),
+    )
+    broker.start()
+    ingest: IngestService | None = None
+    agent: EdgeAgent | None = None
+    try:
+        centre = MqttSettings(host=broker.host, port=broker.port, username="ingest")
+        ingest = IngestService(
+            IngestSettings(
+                mqtt=centre.model_copy(update={"password": SecretStr(creds["ingest"])}),
+                influx=influx_settings,
+                ingest=IngestSection(instance="tls1", batch_max_wait_s=0.2),
+            )
+        )
+        ingest.start()
+        admin = clients(
+            centre.model_copy(update={"username": "admin", "password": SecretStr(creds["admin"])})
+        )
+        seen: queue.Queue[str] = queue.Queue()
+        admin.set_message_handler(lambda msg: seen.put(msg.topic))
+        admin.subscribe(f"bk/v1/{site}/+/frame", qos=0)
+        admin.subscribe(f"bk/v1/{site}/+/status", qos=1)
+        admin.connect(timeout=10)
+
+        data = yaml.safe_load(EDGE_EXAMPLE.read_text())
+        data["mqtt"] = {
+            "host": "localhost",
+            "port": broker.tls_port,
+            "username": f"{site}.agent",
+            "password": creds[f"{site}.agent"],
+            "tls": {"ca_file": str(tls_dir / "ca.pem")},
+            "reconnect_min_s": 0.5,
+            "reconnect_max_s": 2,
+        }
+        data["agent"].update(site=site, state_dir=str(tmp_path / "state"))
+        for sensor in data["agent"]["sensors"]:
+            sensor["interval_s"] = 1
+        data["agent"]["cameras"][0]["publish"]["motion_threshold"] = 0
+        agent = EdgeAgent(EdgeSettings.model_validate(data))
+        agent.start()
+
+        deadline = time.monotonic() + 60
+        topics_seen: set[str] = set()
+        stored = 0
+        while time.monotonic() < deadline:
+            while not seen.empty():
+                topics_seen.add(seen.get_nowait())
+            stored = _count_readings(influx_settings)
+            if (
+                stored >= 4
+                and agent.counters.receipts > 0
+                and agent.counters.readings_acked >= 4
+                and {f"bk/v1/{site}/cam1/frame", f"bk/v1/{site}/agent/status"} <= topics_seen
+            ):
+                break
+            time.sleep(0.2)
+        assert stored >= 4, "no readings reached InfluxDB"
+        assert agent.counters.receipts > 0, "ingest's receipts never reached the agent"
+        assert agent.counters.readings_acked >= 4
+        assert f"bk/v1/{site}/cam1/frame" in topics_seen
+        assert f"bk/v1/{site}/agent/status" in topics_seen
+        assert agent.mqtt.disconnects == 0
+    finally:
+        if agent is not None:
+            agent.stop()
+        if ingest is not None:
+            ingest.stop()
+        broker.stop()
+
+
+def _count_readings(influx: InfluxSettings) -> int:
+    store = open_store(influx)
+    try:
+        rows = store.query('SELECT count("value") FROM "reading"')
+    finally:
+        store.close()
+    return int(rows[0]["count"]) if rows else 0
