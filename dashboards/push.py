@@ -98,7 +98,9 @@ def _push_dashboard(api: Any, model: dict[str, Any], folder_uid: str, report: Pu
     current = _get(api.dashboard.get_dashboard, uid)
     if current is not None:
         same_folder = current.get("meta", {}).get("folderUid") == folder_uid
-        if same_folder and _comparable(current.get("dashboard", {})) == _comparable(model):
+        held = current.get("dashboard", {})
+        # Grafana adds fields of its own (id, version, ...): only what we send counts.
+        if same_folder and all(held.get(k) == v for k, v in _comparable(model).items()):
             report.unchanged.append(name)
             return
     body = {"dashboard": {**model, "id": None}, "folderUid": folder_uid, "overwrite": True}
