@@ -540,12 +540,47 @@ def rotate(
     creds = read_credentials(out_dir)
     if username not in creds:
         raise ConfigError(f"no account {username!r} in {out_dir / CREDENTIALS}")
-    acl = (out_dir / ACL).read_text(encoding="utf-8")
     creds[username] = password or _new_password()
-    device_acls = _acl_blocks(acl)
-    _write_all(out_dir, creds, device_acls, _endpoint(out_dir))
+    listener_file = PASSWD_DEVICES if is_device_account(username) else PASSWD_SERVICES
+    for name in (PASSWD, listener_file):
+        _update_password(out_dir / name, username, creds[username])
+    _write_atomic(
+        out_dir / CREDENTIALS,
+        "".join(f"{u} {p}\n" for u, p in sorted(creds.items())),
+        private=True,
+    )
+    _write_atomic(
+        out_dir / ACCOUNTS_DIR / f"{username}.env",
+        _env_file(username, creds[username], _endpoint(out_dir)),
+        private=True,
+    )
     reload_broker(pid, pid_file)
     return Credential(username, creds[username])
+
+
+def _update_password(path: Path, username: str, password: str) -> None:
+    """`mosquitto_passwd -b` on a copy of one password file, renamed into place.
+
+    Only that entry is re-hashed (a district's file holds thousands), and the broker
+    never sees a file that mosquitto_passwd is half-way through.
+    """
+    tool = find_binary("mosquitto_passwd")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(path.read_bytes())
+        subprocess.run([tool, "-b", str(tmp), username, password], check=True, capture_output=True)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    except subprocess.CalledProcessError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(
+            f"mosquitto_passwd failed: {exc.stderr.decode(errors='replace')}"
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _acl_blocks(acl: str) -> dict[str, list[str]]:
