@@ -209,24 +209,36 @@ def kitchen_status_panel(opts: Options) -> PanelBuilder:
                 },
             )
         )
-    rename = {"Time 1": "last_reading", "online": "online"}
+    # Every query but A returns its own Time column; drop those before the join so
+    # the joined table has one Time (the last reading's) and no renamed duplicates.
+    drop_time = [
+        dm.DataTransformerConfig(
+            id_val="organize",
+            filter_val=dm.MatcherConfig(id_val="byRefId", options=t.build().ref_id),
+            options={"excludeByName": {"Time": True}},
+        )
+        for t in targets[1:]
+    ]
+    # Fields that overrides match keep their names here (a rename changes the display
+    # name the byName matcher sees); their overrides set the display name instead.
+    rename: dict[str, str] = {}
     rename.update({f"open_{s}": f"未关闭·{zh} open {s}" for s, zh in SEVERITIES})
-    exclude = {"Time 2": True, "last_value": True} | {
-        f"Time {i}": True for i in range(3, 3 + 2 * len(SEVERITIES))
-    }
+    exclude = {"last_value": True}
     exclude |= {f"{s}_{st}": True for s, _ in SEVERITIES for st in ("firing", "resolved")}
     p = (
         table_panel(
             "厨房状态 Kitchens",
             "Each kitchen: time of its last reading (age), its edge agent's last status, and"
             f" alerts still open by severity (firing minus resolved transitions over the last"
-            f" {OPEN_WINDOW}). The kitchen id opens the kitchen dashboard; the console link"
-            " is in its menu.",
+            f" {OPEN_WINDOW}; blank when a kitchen had no resolution in that window: the"
+            " `alert` measurement cannot say which alerts are open, the alert store can)."
+            " The kitchen id opens the kitchen dashboard and the console.",
             targets,
             height=12,
         )
         .transformations(
             [
+                *drop_time,
                 dm.DataTransformerConfig(
                     id_val="joinByField", options={"byField": "site", "mode": "outer"}
                 ),
@@ -251,11 +263,12 @@ def kitchen_status_panel(opts: Options) -> PanelBuilder:
                             "控制台 Console", opts.console("/kitchens/${__value.raw}"), True
                         ).build(),
                     ],
-                )
+                ),
+                dm.DynamicConfigValue(id_val="displayName", value="厨房 Kitchen"),
             ],
         )
         .override_by_name(
-            "Time 1",
+            "Time",
             [
                 dm.DynamicConfigValue(id_val="unit", value="dateTimeFromNow"),
                 dm.DynamicConfigValue(id_val="displayName", value="最后读数 Last reading"),
