@@ -49,8 +49,9 @@ def _relaxed(strict: dict[str, Any]) -> dict[str, Any]:
 
     - an annotation `target` is typed as the built-in Grafana source's ("TODO: this
       should be a regular DataQuery"); the InfluxDB plugin stores its query there;
-    - `MatcherConfig.options` is typed as an object, but Grafana's `byName` and
-      `byRegexp` matchers take a string (the SDK's own `override_by_name` writes one);
+    - `MatcherConfig.options` is typed as an object, but Grafana's `byName`,
+      `byRegexp` and `byRefId` matchers (field overrides, transformation filters) take
+      a string (the SDK's own `override_by_name` writes one);
     - `DynamicConfigValue.value` is typed as an object, but unit, decimals, displayName
       and links overrides carry a string, a number or a list (the SDK types it `object`);
     - `Threshold.value` is typed as a number, but the base step is -Infinity, which
@@ -83,7 +84,7 @@ def _is_known_gap(err: jsonschema.ValidationError) -> bool:
         return err.validator == "additionalProperties" and extra <= ANNOTATION_QUERY_KEYS
     if path[-3:] == ["steps", "0", "value"]:
         return err.instance is None
-    if path[-2:-1] == ["matcher"] and path[-1] == "options":
+    if len(path) >= 2 and path[-2] in ("matcher", "filter") and path[-1] == "options":
         return isinstance(err.instance, str)
     return len(path) >= 2 and path[-1] == "value" and path[-3] == "properties"
 
