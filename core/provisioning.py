@@ -48,6 +48,7 @@ an output folder and return what they created.
 """
 
 import contextlib
+import fcntl
 import logging
 import os
 import secrets
@@ -60,8 +61,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from core.errors import ConfigError
+from core.errors import ConfigError, PayloadError
 from core.ids import validate_id
 from core.registry import (
     DeviceInfo,
@@ -73,6 +75,7 @@ from core.registry import (
     save_registry,
 )
 from core.servers import find_binary
+from core.settings import format_validation_error
 from core.tls import DEFAULT_SERVER_HOSTS, create_ca, issue_client_cert, issue_server_cert, load_ca
 from core.topics import PREFIX, Channel
 
@@ -392,6 +395,22 @@ def reload_broker(pid: int | None = None, pid_file: Path | None = None) -> int |
     return pid
 
 
+@contextlib.contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """One change at a time per folder (CLI and API may run side by side): flock on a file.
+
+    Each change reads the credentials, the registry and the files, then writes them all;
+    two at once would lose one of them.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _new_password() -> str:
     return secrets.token_urlsafe(18)
 
@@ -416,41 +435,51 @@ def provision(
     certificate for those hosts go to `out_dir/tls/`, with `client_certs` also one
     client certificate per device account under `tls/clients/`.
     """
-    services = services if services is not None else list(SERVICE_ACL)
-    unknown = sorted(set(services) - set(SERVICE_ACL))
-    if unknown:
-        raise ConfigError(f"unknown service accounts {unknown}; known: {sorted(SERVICE_ACL)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    old = {} if new_passwords else read_credentials(out_dir)
-    device_acls = registry_acls(registry)
-    creds = {u: old.get(u) or _new_password() for u in [*services, *device_acls]}
-    endpoint = endpoint or BrokerEndpoint()
-    tls_dir: Path | None = None
-    if tls_hosts is not None:
-        tls_dir = out_dir / TLS_DIR
-        ca = load_ca(tls_dir) if (tls_dir / "ca.key").exists() else create_ca(tls_dir)
-        issue_server_cert(ca, tls_dir, list(tls_hosts) or list(DEFAULT_SERVER_HOSTS))
-        if client_certs:
-            for user in device_acls:
-                issue_client_cert(ca, tls_dir / "clients", user)
-        endpoint = BrokerEndpoint(
-            endpoint.host, endpoint.device_port, endpoint.service_port, ca.cert_file.resolve()
+    with _exclusive(out_dir):
+        services = services if services is not None else list(SERVICE_ACL)
+        unknown = sorted(set(services) - set(SERVICE_ACL))
+        if unknown:
+            raise ConfigError(f"unknown service accounts {unknown}; known: {sorted(SERVICE_ACL)}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        old = {} if new_passwords else read_credentials(out_dir)
+        device_acls = registry_acls(registry)
+        creds = {u: old.get(u) or _new_password() for u in [*services, *device_acls]}
+        endpoint = endpoint or BrokerEndpoint()
+        tls_dir: Path | None = None
+        if tls_hosts is not None:
+            tls_dir = out_dir / TLS_DIR
+            ca = load_ca(tls_dir) if (tls_dir / "ca.key").exists() else create_ca(tls_dir)
+            issue_server_cert(ca, tls_dir, list(tls_hosts) or list(DEFAULT_SERVER_HOSTS))
+            if client_certs:
+                for user in device_acls:
+                    issue_client_cert(ca, tls_dir / "clients", user)
+            endpoint = BrokerEndpoint(
+                endpoint.host, endpoint.device_port, endpoint.service_port, ca.cert_file.resolve()
+            )
+        _write_all(out_dir, creds, device_acls, endpoint)
+        _save_endpoint(out_dir, endpoint)
+        _write_atomic(
+            out_dir / BROKER_CONF, broker_config(out_dir, endpoint, tls_dir, require_certificate)
         )
-    _write_all(out_dir, creds, device_acls, endpoint)
-    _save_endpoint(out_dir, endpoint)
-    _write_atomic(
-        out_dir / BROKER_CONF, broker_config(out_dir, endpoint, tls_dir, require_certificate)
-    )
-    return [Credential(u, p) for u, p in creds.items()]
+        return [Credential(u, p) for u, p in creds.items()]
 
 
 def _sync(registry: SiteRegistry, out_dir: Path, creds: dict[str, str]) -> dict[str, str]:
-    """Rewrite the folder for the registry: new device accounts get passwords, gone ones go."""
+    """Rewrite the folder for the registry: new device accounts get passwords, gone ones go.
+
+    A folder never provisioned before also gets every service account and the listener
+    config, so `bk provision site` can be the first command of a deployment.
+    """
     device_acls = registry_acls(registry)
     services = {u: p for u, p in creds.items() if not is_device_account(u)}
+    if not creds:
+        services = {name: _new_password() for name in SERVICE_ACL}
     devices = {u: creds.get(u) or _new_password() for u in device_acls}
     merged = services | devices
-    _write_all(out_dir, merged, device_acls, _endpoint(out_dir))
+    endpoint = _endpoint(out_dir)
+    _write_all(out_dir, merged, device_acls, endpoint)
+    if not (out_dir / BROKER_CONF).exists():
+        _write_atomic(out_dir / BROKER_CONF, broker_config(out_dir, endpoint, None))
     return merged
 
 
@@ -464,18 +493,19 @@ def enrol_site(
     pid_file: Path | None = None,
 ) -> list[Credential]:
     """Add a kitchen (with its devices) to the registry; return its new accounts."""
-    validate_id(site, "site")
-    registry = load_registry(registry_path) if registry_path.exists() else SiteRegistry()
-    if site in registry.sites:
-        raise ConfigError(f"site {site} is already in {registry_path}")
-    registry = SiteRegistry.model_validate(
-        {"sites": {**registry.model_dump()["sites"], site: info.model_dump()}}
-    )
-    before = read_credentials(out_dir)
-    creds = _sync(registry, out_dir, before)
-    save_registry(registry, registry_path)
-    reload_broker(pid, pid_file)
-    return [Credential(u, p) for u, p in creds.items() if u not in before]
+    with _exclusive(out_dir):
+        validate_id(site, "site")
+        registry = load_registry(registry_path) if registry_path.exists() else SiteRegistry()
+        if site in registry.sites:
+            raise ConfigError(f"site {site} is already in {registry_path}")
+        registry = SiteRegistry.model_validate(
+            {"sites": {**registry.model_dump()["sites"], site: info.model_dump()}}
+        )
+        before = read_credentials(out_dir)
+        creds = _sync(registry, out_dir, before)
+        save_registry(registry, registry_path)
+        reload_broker(pid, pid_file)
+        return [Credential(u, p) for u, p in creds.items() if u not in before]
 
 
 def enrol_device(
@@ -495,33 +525,34 @@ def enrol_device(
     that relied on the default are pinned to the agent that served them until now, so
     nothing changes hands silently.
     """
-    validate_id(device, "device")
-    registry = load_registry(registry_path)
-    if site not in registry.sites:
-        raise ConfigError(f"site {site} is not in {registry_path}; enrol it first")
-    current = registry.sites[site]
-    if device in current.devices and not current.devices[device].revoked:
-        raise ConfigError(f"device {device} of site {site} is already enrolled")
-    devices = current.model_dump()["devices"]
-    if info.kind is DeviceKind.AGENT and len(current.agents()) == 1:
-        only = current.agents()[0]
-        for dev in devices.values():
-            if dev["kind"] != DeviceKind.AGENT and dev["agent"] is None:
-                dev["agent"] = only
-    devices[device] = info.model_dump()
-    try:
-        new_site = SiteInfo.model_validate({**current.model_dump(), "devices": devices})
-    except ValueError as exc:
-        raise ConfigError(f"cannot enrol {site}/{device}: {exc}") from exc
-    registry = SiteRegistry.model_validate(
-        {"sites": {**registry.model_dump()["sites"], site: new_site.model_dump()}}
-    )
-    before = read_credentials(out_dir)
-    creds = _sync(registry, out_dir, before)
-    save_registry(registry, registry_path)
-    reload_broker(pid, pid_file)
-    user = device_username(site, device)
-    return Credential(user, creds[user]) if user in creds and user not in before else None
+    with _exclusive(out_dir):
+        validate_id(device, "device")
+        registry = load_registry(registry_path)
+        if site not in registry.sites:
+            raise ConfigError(f"site {site} is not in {registry_path}; enrol it first")
+        current = registry.sites[site]
+        if device in current.devices and not current.devices[device].revoked:
+            raise ConfigError(f"device {device} of site {site} is already enrolled")
+        devices = current.model_dump()["devices"]
+        if info.kind is DeviceKind.AGENT and len(current.agents()) == 1:
+            only = current.agents()[0]
+            for dev in devices.values():
+                if dev["kind"] != DeviceKind.AGENT and dev["agent"] is None:
+                    dev["agent"] = only
+        devices[device] = info.model_dump()
+        try:
+            new_site = SiteInfo.model_validate({**current.model_dump(), "devices": devices})
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc, f"enrolling {site}/{device}")) from exc
+        registry = SiteRegistry.model_validate(
+            {"sites": {**registry.model_dump()["sites"], site: new_site.model_dump()}}
+        )
+        before = read_credentials(out_dir)
+        creds = _sync(registry, out_dir, before)
+        save_registry(registry, registry_path)
+        reload_broker(pid, pid_file)
+        user = device_username(site, device)
+        return Credential(user, creds[user]) if user in creds and user not in before else None
 
 
 def rotate(
@@ -537,25 +568,26 @@ def rotate(
     The broker re-reads the password files on SIGHUP: from then on the old password is
     refused. A client already connected stays connected until it reconnects.
     """
-    creds = read_credentials(out_dir)
-    if username not in creds:
-        raise ConfigError(f"no account {username!r} in {out_dir / CREDENTIALS}")
-    creds[username] = password or _new_password()
-    listener_file = PASSWD_DEVICES if is_device_account(username) else PASSWD_SERVICES
-    for name in (PASSWD, listener_file):
-        _update_password(out_dir / name, username, creds[username])
-    _write_atomic(
-        out_dir / CREDENTIALS,
-        "".join(f"{u} {p}\n" for u, p in sorted(creds.items())),
-        private=True,
-    )
-    _write_atomic(
-        out_dir / ACCOUNTS_DIR / f"{username}.env",
-        _env_file(username, creds[username], _endpoint(out_dir)),
-        private=True,
-    )
-    reload_broker(pid, pid_file)
-    return Credential(username, creds[username])
+    with _exclusive(out_dir):
+        creds = read_credentials(out_dir)
+        if username not in creds:
+            raise ConfigError(f"no account {username!r} in {out_dir / CREDENTIALS}")
+        creds[username] = password or _new_password()
+        listener_file = PASSWD_DEVICES if is_device_account(username) else PASSWD_SERVICES
+        for name in (PASSWD, listener_file):
+            _update_password(out_dir / name, username, creds[username])
+        _write_atomic(
+            out_dir / CREDENTIALS,
+            "".join(f"{u} {p}\n" for u, p in sorted(creds.items())),
+            private=True,
+        )
+        _write_atomic(
+            out_dir / ACCOUNTS_DIR / f"{username}.env",
+            _env_file(username, creds[username], _endpoint(out_dir)),
+            private=True,
+        )
+        reload_broker(pid, pid_file)
+        return Credential(username, creds[username])
 
 
 def _update_password(path: Path, username: str, password: str) -> None:
@@ -613,31 +645,33 @@ def revoke(
     device (marked `revoked: true`) so its history still has a name and a later
     `bk provision` does not bring the account back; `bk provision device` re-enrols it.
     """
-    registry = load_registry(registry_path)
-    site_info = registry.sites.get(site)
-    if site_info is None or device not in site_info.devices:
-        raise ConfigError(f"no device {site}/{device} in {registry_path}")
-    data = registry.model_dump()
-    data["sites"][site]["devices"][device]["revoked"] = True
-    registry = SiteRegistry.model_validate(data)
-    before = read_credentials(out_dir)
-    creds = _sync(registry, out_dir, before)
-    save_registry(registry, registry_path)
-    reload_broker(pid, pid_file)
-    return sorted(u for u in before if u not in creds)
+    with _exclusive(out_dir):
+        registry = load_registry(registry_path)
+        site_info = registry.sites.get(site)
+        if site_info is None or device not in site_info.devices:
+            raise ConfigError(f"no device {site}/{device} in {registry_path}")
+        data = registry.model_dump()
+        data["sites"][site]["devices"][device]["revoked"] = True
+        registry = SiteRegistry.model_validate(data)
+        before = read_credentials(out_dir)
+        creds = _sync(registry, out_dir, before)
+        save_registry(registry, registry_path)
+        reload_broker(pid, pid_file)
+        return sorted(u for u in before if u not in creds)
 
 
 def revoke_service(
     out_dir: Path, username: str, *, pid: int | None = None, pid_file: Path | None = None
 ) -> None:
     """Remove a service account (`bk provision revoke --user ingest`)."""
-    creds = read_credentials(out_dir)
-    if username not in creds or is_device_account(username):
-        raise ConfigError(f"no service account {username!r} in {out_dir / CREDENTIALS}")
-    del creds[username]
-    acl = (out_dir / ACL).read_text(encoding="utf-8")
-    _write_all(out_dir, creds, _acl_blocks(acl), _endpoint(out_dir))
-    reload_broker(pid, pid_file)
+    with _exclusive(out_dir):
+        creds = read_credentials(out_dir)
+        if username not in creds or is_device_account(username):
+            raise ConfigError(f"no service account {username!r} in {out_dir / CREDENTIALS}")
+        del creds[username]
+        acl = (out_dir / ACL).read_text(encoding="utf-8")
+        _write_all(out_dir, creds, _acl_blocks(acl), _endpoint(out_dir))
+        reload_broker(pid, pid_file)
 
 
 # -- command line -------------------------------------------------------------------------
@@ -658,8 +692,11 @@ def _readable_errors() -> Iterator[None]:
     """A configuration problem is one readable line on stderr and exit code 1."""
     try:
         yield
-    except ConfigError as exc:
+    except (ConfigError, PayloadError) as exc:
         typer.echo(f"bk provision: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except ValidationError as exc:
+        typer.echo(f"bk provision: {format_validation_error(exc, 'registry')}", err=True)
         raise typer.Exit(1) from exc
 
 
@@ -740,9 +777,9 @@ def site_command(
     pid_file: PidFileOpt = None,
 ) -> None:
     """Enrol a kitchen (and its agents) and give each agent an account."""
-    devices = {a: DeviceInfo(kind=DeviceKind.AGENT) for a in agent or ["agent"]}
-    info = SiteInfo(name=name, category=category, district=district, devices=devices)
     with _readable_errors():
+        devices = {a: DeviceInfo(kind=DeviceKind.AGENT) for a in agent or ["agent"]}
+        info = SiteInfo(name=name, category=category, district=district, devices=devices)
         new = enrol_site(registry, out, site, info, pid=pid, pid_file=pid_file)
     typer.echo(f"enrolled site {site} in {registry}")
     _report(out, new)
@@ -764,8 +801,8 @@ def device_command(
     pid_file: PidFileOpt = None,
 ) -> None:
     """Enrol a device; an agent (or a stand-alone device) gets an account."""
-    info = DeviceInfo(kind=kind, agent=agent, name=name, zone=zone)
     with _readable_errors():
+        info = DeviceInfo(kind=kind, agent=agent, name=name, zone=zone)
         new = enrol_device(registry, out, site, device, info, pid=pid, pid_file=pid_file)
     typer.echo(f"enrolled device {site}/{device} ({kind.value}) in {registry}")
     _report(out, [new] if new else [])

@@ -5,6 +5,7 @@ test_tls.py; here: what is written, with which rights and permissions.
 """
 
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -278,7 +279,9 @@ def test_cli_site_enrols_a_kitchen_with_two_agents(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     assert load_registry(registry_file).sites["new-01"].agents() == ["a1", "a2"]
-    assert {"new-01.a1", "new-01.a2"} <= set(read_credentials(tmp_path / "auth"))
+    # A folder's first command also makes the service accounts and the listener config.
+    assert {"new-01.a1", "new-01.a2", *SERVICE_ACL} == set(read_credentials(tmp_path / "auth"))
+    assert (tmp_path / "auth" / BROKER_CONF).exists()
 
 
 # -- certificates -----------------------------------------------------------------------------
@@ -317,3 +320,17 @@ def test_provision_tls_keeps_its_ca_across_runs(tmp_path: Path) -> None:
     cert.verify_directly_issued_by(ca.cert)
     assert "certfile" in (tmp_path / BROKER_CONF).read_text()
     assert issue_server_cert(ca, tmp_path / "again", ["x.example"]).ca_file == ca.cert_file
+
+
+def test_changes_side_by_side_all_land(tmp_path: Path) -> None:
+    """The API and the CLI may enrol at the same moment: the folder lock keeps both."""
+    registry_file = tmp_path / "sites.yaml"
+    save_registry(SiteRegistry(sites={"s1": _site(agent=AGENT)}), registry_file)
+    auth = tmp_path / "auth"
+    provision(load_registry(registry_file), auth)
+    cams = [f"cam{i}" for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda c: enrol_device(registry_file, auth, "s1", c, CAMERA), cams))
+    assert sorted(load_registry(registry_file).sites["s1"].publishers()["agent"]) == cams
+    acl = (auth / ACL).read_text()
+    assert all(f"topic write bk/v1/s1/{c}/frame" in acl for c in cams)
