@@ -3,16 +3,19 @@
 Two data sources, said on every panel:
 - InfluxDB: what reached the store (readings, detections, alert transitions per
   minute, by source time) and the edge agents' heartbeat figures (`device_status`);
-- Prometheus (data source `bk-prometheus`, scraping each `bk ingest run --metrics-port`):
-  ingest's own counters from `ingest/health.py` — accepted and written rates, rejected
-  messages (dead letters) by reason, pending acknowledgements, lag, batch latency.
+- Prometheus (data source `bk-prometheus`, scraping each service's metrics port):
+  ingest's counters from `ingest/health.py` (accepted and written rates, rejected
+  messages — dead letters — by reason, pending acknowledgements, lag, batch latency)
+  and the vision workers' from `core/service_health.py` (frames, events, violations,
+  rejected frames by reason, cameras tracked).
 
-Rules evaluation lag and vision frames/s and queue are not instrumented: neither
-service writes them to InfluxDB or exposes Prometheus metrics (they publish a retained
-online/offline status only), so the dashboard says so instead of drawing empty panels.
+Rules evaluation lag and the vision workers' queue are not instrumented: the rules
+service writes no metric and exposes no endpoint, and vision counts no queue, so the
+dashboard says so instead of drawing empty panels.
 """
 
 from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards.common import (
     Options,
@@ -27,7 +30,7 @@ from dashboards.influxql import select
 
 UID = "bk-platform-health"
 
-PROMETHEUS_METRICS = (
+INGEST_METRICS = (
     "bk_ingest_accepted_total",
     "bk_ingest_written_points_total",
     "bk_ingest_rejected_total",
@@ -36,7 +39,15 @@ PROMETHEUS_METRICS = (
     "bk_ingest_lag_seconds",
     "bk_ingest_batch_latency_seconds_bucket",
 )
-"""Every Prometheus series the dashboard reads (a test checks ingest exposes them)."""
+VISION_METRICS = (
+    "bk_vision_frames_total",
+    "bk_vision_events_total",
+    "bk_vision_violations_total",
+    "bk_vision_rejected_total",
+    "bk_vision_cameras",
+)
+PROMETHEUS_METRICS = INGEST_METRICS + VISION_METRICS
+"""Every Prometheus series the dashboard reads (a test checks the services expose them)."""
 
 
 def platform_health(opts: Options) -> db.Dashboard:
@@ -57,6 +68,10 @@ def platform_health(opts: Options) -> db.Dashboard:
         (
             "接入服务 Ingest (Prometheus)",
             [ingest_rate_panel(), dead_letters_panel(), ingest_lag_panel(), pending_panel()],
+        ),
+        (
+            "视频识别服务 Vision workers (Prometheus)",
+            [vision_rate_panel(), vision_rejected_panel()],
         ),
         ("边缘 Edge agents (InfluxDB)", [edge_buffers_panel()]),
         ("未接入 Not instrumented", [not_instrumented_panel()]),
@@ -152,6 +167,53 @@ def pending_panel() -> PanelBuilder:
     ).min(0)
 
 
+def vision_rate_panel() -> PanelBuilder:
+    return (
+        timeseries_panel(
+            "识别速率 Vision frames/s",
+            "Prometheus data source. Frames run through the detector, detection events"
+            " published and violations declared per second, all vision workers; cameras"
+            " tracked on the right axis.",
+            [
+                prom("sum(rate(bk_vision_frames_total[$__rate_interval]))", "frames/s", "A"),
+                prom("sum(rate(bk_vision_events_total[$__rate_interval]))", "events/s", "B"),
+                prom(
+                    "sum(rate(bk_vision_violations_total[$__rate_interval]))", "violations/s", "C"
+                ),
+                prom("sum(bk_vision_cameras)", "cameras", "D"),
+            ],
+            "suffix:/s",
+            decimals=2,
+        )
+        .min(0)
+        .override_by_name(
+            "cameras",
+            [
+                dm.DynamicConfigValue(id_val="custom.axisPlacement", value="right"),
+                dm.DynamicConfigValue(id_val="unit", value="short"),
+                dm.DynamicConfigValue(id_val="decimals", value=0),
+            ],
+        )
+    )
+
+
+def vision_rejected_panel() -> PanelBuilder:
+    return timeseries_panel(
+        "识别拒收 Vision frames rejected by reason",
+        "Prometheus data source. Frames rejected per second by reason (oversized, not a"
+        " JPEG, bad metadata...), each sent to the dead-letter topic.",
+        [
+            prom(
+                "sum by (reason) (rate(bk_vision_rejected_total[$__rate_interval]))",
+                "{{reason}}",
+                "A",
+            )
+        ],
+        "suffix:/s",
+        decimals=2,
+    ).min(0)
+
+
 def edge_buffers_panel() -> PanelBuilder:
     q = select(
         [
@@ -181,8 +243,8 @@ def not_instrumented_panel() -> PanelBuilder:
         "| 指标 Figure | 状态 Status |\n|---|---|\n"
         "| 规则评估延迟 Rules evaluation lag | `bk rules run` writes no metric to InfluxDB"
         " and exposes no Prometheus endpoint |\n"
-        "| 视频帧率与队列 Vision frames/s and queue | `bk vision run` counts frames and"
-        " events in memory only (`VisionStats`); nothing is written or exposed |\n"
+        "| 视频识别队列 Vision queue | `bk vision run` counts frames, not the frames"
+        " waiting for it (the broker holds them: up to 32 in flight per worker) |\n"
         "| 摄像头健康 Camera health | cameras publish no status; only agents do |\n",
         height=5,
     )

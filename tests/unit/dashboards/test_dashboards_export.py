@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 from typer.testing import CliRunner
@@ -10,7 +11,7 @@ from dashboards.cli import DEFAULT_REGISTRY, DEFAULT_RULES, app
 from dashboards.common import INFLUX_UID, PROMETHEUS_UID, Options
 from dashboards.export import DEPLOY_DIR, Inputs, render
 from dashboards.influxql import InfluxQL, InfluxQLQuery, number, select, tag_var
-from dashboards.platform import PROMETHEUS_METRICS
+from dashboards.platform import INGEST_METRICS, VISION_METRICS
 from rules.config import load_rules
 
 EXPECTED = {
@@ -152,24 +153,33 @@ def test_number_literals() -> None:
 # -- Prometheus metric names ----------------------------------------------------------------
 
 
-def test_platform_prometheus_metrics_exist_in_ingest() -> None:
-    """Every series the platform dashboard reads is one ingest's /metrics exposes."""
+def _exposed(registry: Any) -> set[str]:
     from prometheus_client import generate_latest
 
+    return {
+        line.split("{")[0].split(" ")[0]
+        for line in generate_latest(registry).decode().splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def test_platform_prometheus_metrics_exist_in_the_services() -> None:
+    """Every series the platform dashboard reads is one the services' /metrics expose."""
     from ingest.health import metrics_registry
     from ingest.stats import Stats
+    from vision.service import VisionService
+    from vision.settings import VisionSettings
 
     stats = Stats()
     stats.rejected["bad_json"] += 1
     registry = metrics_registry(stats, lambda: True)
     stats.observers[0](0.2)
-    exposed = {
-        line.split("{")[0].split(" ")[0]
-        for line in generate_latest(registry).decode().splitlines()
-        if line and not line.startswith("#")
-    }
-    missing = [m for m in PROMETHEUS_METRICS if m not in exposed]
-    assert missing == []
+    assert [m for m in INGEST_METRICS if m not in _exposed(registry)] == []
+
+    vision = VisionService(VisionSettings())
+    vision.stats.rejected["not_jpeg"] += 1
+    assert [m for m in VISION_METRICS if m not in _exposed(vision.health.registry)] == []
+
     exported = render(Inputs(load_rules(DEFAULT_RULES)))["dashboards/bk-platform-health.json"]
-    for metric in PROMETHEUS_METRICS:
+    for metric in INGEST_METRICS + VISION_METRICS:
         assert metric in exported
