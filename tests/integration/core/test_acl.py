@@ -235,12 +235,28 @@ def test_agent_cannot_publish_as_anyone_else(
 ) -> None:
     _, got = admin_watch
     agent = clients(secured.settings("site-a.agent1", device=True))
-    for _, topic, retain in FORGERIES:
-        agent.publish(topic, b"forged", qos=1, retain=retain).wait_for_publish(5)
+    answers: dict[int, int] = {}  # mid -> PUBACK reason code
+
+    def on_publish(client: object, userdata: object, mid: int, rc: object, props: object) -> None:
+        answers[mid] = int(getattr(rc, "value", 0))
+
+    agent.paho.on_publish = on_publish
+    mids = {}
+    for what, topic, retain in FORGERIES:
+        info = agent.publish(topic, b"forged", qos=1, retain=retain)
+        info.wait_for_publish(5)
+        mids[info.mid] = what
     genuine = topics.telemetry_topic("site-a", "agent1")
     agent.publish(genuine, b"genuine", qos=1).wait_for_publish(5)
     leaked = _until(got, genuine, b"genuine")
     assert leaked == [], f"forged messages reached the admin subscriber: {leaked}"
+    # The broker said so too: MQTT 5 PUBACK reason code 135, "Not authorized".
+    deadline = time.monotonic() + 10
+    while len(answers) < len(mids) + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {what: answers.get(mid) for mid, what in mids.items()} == dict.fromkeys(
+        mids.values(), 135
+    )
     # Nothing forged was kept as a retained message either.
     late = clients(secured.settings("admin"))
     retained = _listen(late, "bk/v1/#")
