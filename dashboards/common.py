@@ -276,7 +276,8 @@ def tag_variable(
 
 
 def dashboard(uid: str, title: str, description: str, tags: Sequence[str]) -> db.Dashboard:
-    """A dashboard with the project's defaults (Shanghai time, 1 min refresh, read-only)."""
+    """A dashboard with the project's defaults (viewer's time zone, last 24 h, 1 min
+    refresh, read-only: the code is the source, edits in the UI would be lost)."""
     return (
         db.Dashboard(title)
         .uid(uid)

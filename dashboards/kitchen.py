@@ -7,6 +7,7 @@ changes it, matched on the series name `site/device/sensor`. One dashboard serve
 kitchen (variable `site`) and still draws each kitchen's own limits.
 """
 
+from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import common as cm
@@ -111,7 +112,9 @@ class InfluxAnnotationTarget(dm.AnnotationTarget):
     """An annotation target that is an InfluxQL query, as Grafana's InfluxDB plugin
     stores it. Grafana 11.6's schema still types `target` as the built-in Grafana
     source's (limit, matchAny, tags, type, and a TODO that it "should be a regular
-    DataQuery"), so those four keys are kept and the query keys come on top."""
+    DataQuery"), so those four keys are kept and the query keys come on top: `query`,
+    and `textColumn` / `tagsColumn` / `titleColumn`, the names the plugin maps result
+    columns by (its `prepareAnnotation` keeps a target that has a `query`)."""
 
     def __init__(self, query: InfluxQLQuery, text: str, tags: str, title: str) -> None:
         super().__init__(limit=100, match_any=False, tags=[], type_val="tags")
@@ -126,6 +129,7 @@ class InfluxAnnotationTarget(dm.AnnotationTarget):
         payload["textColumn"] = self.text_column
         payload["tagsColumn"] = self.tags_column
         payload["titleColumn"] = self.title_column
+        payload["fromAnnotations"] = True  # as the plugin's own annotation editor saves it
         return payload
 
 
@@ -210,7 +214,9 @@ def temperature_panel(rs: RuleSet, zone: str) -> PanelBuilder:
             "celsius",
         )
         .thresholds(band_thresholds(default.band))
-        .thresholds_style(_line_and_area())
+        .thresholds_style(
+            cb.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.LINE_AND_AREA)
+        )
         .color_scheme(db.FieldColor().mode(dm.FieldColorModeId.PALETTE_CLASSIC))
     )
     for s in special:
@@ -222,14 +228,9 @@ def temperature_panel(rs: RuleSet, zone: str) -> PanelBuilder:
     return p
 
 
-def _line_and_area() -> "cogbuilder.Builder[cm.GraphThresholdsStyleConfig]":
-    from grafana_foundation_sdk.builders import common as cb
-
-    return cb.GraphThresholdsStyleConfig().mode(cm.GraphThresholdsStyleMode.LINE_AND_AREA)
-
-
-def other_temperatures_panel(band_zones_: list[str]) -> PanelBuilder:
-    where = [tag_not_in("zone", band_zones_)] if band_zones_ else []
+def other_temperatures_panel(banded: list[str]) -> PanelBuilder:
+    """Temperatures of every zone no band covers (so no sensor is left off the page)."""
+    where = [tag_not_in("zone", banded)] if banded else []
     return timeseries_panel(
         "其他温度 Other temperatures",
         "Temperatures of zones without a fixed band (food cooling probes, disinfection"

@@ -22,6 +22,7 @@ ANNOTATION_QUERY_KEYS = {
     "textColumn",
     "tagsColumn",
     "titleColumn",
+    "fromAnnotations",
 }
 """What an InfluxDB annotation target carries beyond the schema's built-in target."""
 Schemas = Callable[[str], dict[str, Any]]
