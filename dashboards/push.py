@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grafana_client.api import GrafanaApi
-from grafana_client.client import GrafanaClientError
+from grafana_client.client import GrafanaClientError, GrafanaException
 
 from core.errors import BackendUnavailable
 
@@ -57,6 +57,10 @@ def push(
             _push_dashboard(api, model, uid, report)
     except GrafanaClientError as exc:
         raise BackendUnavailable(f"Grafana refused the push: {exc.message}") from exc
+    except GrafanaException as exc:  # 5xx, timeouts
+        raise BackendUnavailable(f"Grafana failed: {exc.message}") from exc
+    except OSError as exc:  # connection refused, DNS (the HTTP client's errors are OSErrors)
+        raise BackendUnavailable(f"cannot reach Grafana: {exc}") from exc
     return report
 
 

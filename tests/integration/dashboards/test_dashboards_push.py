@@ -192,6 +192,17 @@ def test_refused_push_is_a_clear_error(grafana: tuple[str, GrafanaState]) -> Non
     assert "Grafana refused the push" in result.output
 
 
+def test_unreachable_grafana_is_a_clear_error() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = CliRunner().invoke(app, ["push", "--url", f"http://127.0.0.1:{port}", "--token", "x"])
+    assert result.exit_code == 1
+    assert "cannot reach Grafana" in result.output
+
+
 REAL_URL = os.environ.get("BK_TEST_GRAFANA_URL")
 REAL_TOKEN = os.environ.get("BK_TEST_GRAFANA_TOKEN")
 
