@@ -28,9 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core import topics
 from core.errors import PayloadError
-from core.mqtt import MqttClient, Will
+from core.mqtt import MqttClient
 from core.schemas import AlertEvent, DetectionEvent, DeviceStatus, Telemetry, decode, encode
 from core.schemas.deadletter import DeadLetter
+from core.service_health import ServiceHealth
 from core.settings import Settings
 from core.store import alert_point, open_store
 from core.store.base import TimeSeriesStore
@@ -70,6 +71,13 @@ class RulesSection(BaseModel):
     )
     channels: list[ChannelConfig] = Field(default_factory=list, description="Notifications")
     write_influx: bool = Field(default=True, description="Write `alert` points")
+    status_interval_s: float = Field(
+        default=15.0, gt=0, description="How often the retained service status is refreshed"
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
 
 
 class RulesSettings(Settings):
@@ -97,10 +105,17 @@ class RulesService:
         )
         self.engine = Engine(ruleset, self.store)
         self.instance = f"w{cfg.worker_index}"
+        self.health = ServiceHealth(
+            "rules",
+            self.instance,
+            self.figures,
+            gauges={"queue", "unacked", "open_alerts", "clock_lag_s"},
+            labels={"dispatch": "outcome"},
+        )
         self.mqtt = MqttClient(
             settings.mqtt,
             client_id=settings.mqtt.client_id or f"bk-rules-{cfg.worker_index}-of-{cfg.workers}",
-            will=Will(topics.service_status_topic("rules", self.instance), b'{"state":"offline"}'),
+            will=self.health.will(),
             on_message=self._on_message,
             manual_ack=True,
             receive_maximum=cfg.max_unacked,
@@ -138,8 +153,8 @@ class RulesService:
     def start(self) -> None:
         self._thread.start()
         self.mqtt.connect()
-        self.mqtt.publish(
-            topics.service_status_topic("rules", self.instance), b'{"state":"online"}', retain=True
+        self.health.start(
+            self.mqtt, self.cfg.status_interval_s, self.cfg.metrics_port, self.cfg.metrics_host
         )
         sites = self.cfg.sites
         if sites is not None:
@@ -159,13 +174,26 @@ class RulesService:
         self._thread.join(10)
         self._checkpoint()
         self.dispatcher.close()  # queued notices go out (display ones still need MQTT)
-        self.mqtt.publish(
-            topics.service_status_topic("rules", self.instance), b'{"state":"offline"}', retain=True
-        )
+        self.health.stop()  # final offline status with the last figures
         self.mqtt.close()
         self.store.close()
         if self.influx is not None:
             self.influx.close()
+
+    def figures(self) -> dict[str, int | float | dict[str, int]]:
+        """Counters for the retained status and /metrics (read at scrape time)."""
+        engine = self.engine.counters
+        return {
+            **self.counters,
+            "messages": engine.get("messages", 0),
+            "readings": engine.get("readings", 0),
+            "dispatch": dict(self.dispatcher.counters),
+            "queue": self._q.qsize(),
+            "unacked": len(self._unacked),
+            "open_alerts": len(self.engine.alerts),
+            # How far the rules clock runs ahead of the newest source time (quiet stream).
+            "clock_lag_s": round(max(0.0, self.clock(time.monotonic()) - self.engine.watermark), 3),
+        }
 
     def _on_message(self, msg: mqtt.MQTTMessage) -> None:
         # Unbounded queue, bounded by the broker: at most `max_unacked` messages are ever
