@@ -58,7 +58,8 @@ def district_overview(opts: Options) -> db.Dashboard:
             "概况 Summary",
             [
                 kitchens_reporting_panel(),
-                coverage_panel(opts),
+                # Coverage needs the registry's count; without one there is no honest figure.
+                *([coverage_panel(opts.registered_kitchens)] if opts.registered_kitchens else []),
                 online_rate_panel(),
                 alerts_fired_panel(),
             ],
@@ -111,14 +112,14 @@ def kitchens_reporting_panel() -> PanelBuilder:
     )
 
 
-def coverage_panel(opts: Options) -> PanelBuilder:
-    n = opts.registered_kitchens
-    expr = f'count("last") / {n} AS "coverage"' if n else 'count("last") * 0 AS "coverage"'
-    q = select(expr, _per_site_last_reading(), time_filter=False)
+def coverage_panel(registered: int) -> PanelBuilder:
+    q = select(
+        f'count("last") / {registered} AS "coverage"', _per_site_last_reading(), time_filter=False
+    )
     return stat_panel(
         "接入率 Coverage",
-        f"Kitchens reporting / kitchens in the site registry ({n if n else 'unknown'} when"
-        " exported). 接入率 in the supervision figures.",
+        f"Kitchens reporting / the {registered} kitchens of the site registry at export"
+        " (接入率). Re-export when the registry changes.",
         [influx(q)],
         "percentunit",
         steps(BAD, (0.9, WARN), (0.98, OK)),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dashboards.common import Options
 from dashboards.export import Inputs, render
 from rules.config import RuleSet, load_rules
 
@@ -41,8 +42,8 @@ def demo_rules() -> RuleSet:
 
 @pytest.fixture(scope="session")
 def exported(demo_rules: RuleSet) -> dict[str, str]:
-    """Every exported file (path -> text) for the demo rules."""
-    return render(Inputs(demo_rules))
+    """Every exported file (path -> text) for the demo rules and a 4-kitchen registry."""
+    return render(Inputs(demo_rules, Options(registered_kitchens=4)))
 
 
 @pytest.fixture(scope="session")

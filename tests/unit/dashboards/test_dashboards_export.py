@@ -71,6 +71,18 @@ def test_deploy_grafana_is_not_stale() -> None:
         )
 
 
+def test_coverage_only_with_a_registry(exported: dict[str, str]) -> None:
+    """Coverage divides by the registry's kitchens; without a registry it is left out."""
+    with_registry = json.loads(exported["dashboards/bk-district-overview.json"])
+    coverage = [p for p in with_registry["panels"] if p["title"].startswith("接入率")]
+    assert len(coverage) == 1
+    assert '/ 4 AS "coverage"' in coverage[0]["targets"][0]["query"]
+    bare = json.loads(
+        render(Inputs(load_rules(DEFAULT_RULES)))["dashboards/bk-district-overview.json"]
+    )
+    assert not [p for p in bare["panels"] if p["title"].startswith("接入率")]
+
+
 def test_panel_ids_are_unique(exported: dict[str, str]) -> None:
     for name, text in exported.items():
         if name.endswith(".json"):
