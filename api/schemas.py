@@ -1,14 +1,25 @@
 """Request and response models: separate Create / Update / Public models per resource."""
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from api.models import KitchenCategory, Role
 from core.ids import Id
 
-Name = str
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """No control characters: PostgreSQL refuses NUL, and no log or page should carry them."""
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
 
 
 class _In(BaseModel):
@@ -23,8 +34,8 @@ class _Out(BaseModel):
 
 
 class LoginRequest(_In):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=256)
 
 
 class TokenPublic(_Out):
@@ -38,7 +49,7 @@ class TokenPublic(_Out):
 
 class DistrictCreate(_In):
     id: Id
-    name: str = Field(default="", max_length=200, description="区 name, e.g. 海淀区")
+    name: Text = Field(default="", max_length=200, description="区 name, e.g. 海淀区")
 
 
 class DistrictPublic(_Out):
@@ -49,7 +60,7 @@ class DistrictPublic(_Out):
 class StreetCreate(_In):
     id: Id
     district_id: Id
-    name: str = Field(default="", max_length=200, description="街道/镇 name")
+    name: Text = Field(default="", max_length=200, description="街道/镇 name")
 
 
 class StreetPublic(_Out):
@@ -61,7 +72,7 @@ class StreetPublic(_Out):
 class GridCreate(_In):
     id: Id
     street_id: Id
-    name: str = Field(default="", max_length=200, description="网格 name")
+    name: Text = Field(default="", max_length=200, description="网格 name")
 
 
 class GridPublic(_Out):
@@ -72,9 +83,9 @@ class GridPublic(_Out):
 
 
 class Contact(_In):
-    name: str = Field(max_length=100)
-    role: str = Field(default="", max_length=100, description="e.g. 食品安全管理员")
-    phone: str = Field(default="", max_length=40)
+    name: Text = Field(max_length=100)
+    role: Text = Field(default="", max_length=100, description="e.g. 食品安全管理员")
+    phone: Text = Field(default="", max_length=40)
 
 
 class WorkingHours(_In):
@@ -94,14 +105,14 @@ class WorkingHours(_In):
 
 
 class KitchenFields(_In):
-    name: str = Field(default="", max_length=200, description="Kitchen name")
+    name: Text = Field(default="", max_length=200, description="Kitchen name")
     category: KitchenCategory = Field(default=KitchenCategory.SCHOOL_CANTEEN)
-    licence_no: str = Field(default="", max_length=64, description="食品经营许可证编号")
+    licence_no: Text = Field(default="", max_length=64, description="食品经营许可证编号")
     licence_expiry: date | None = Field(default=None, description="Licence valid until")
-    address: str = Field(default="", max_length=300)
+    address: Text = Field(default="", max_length=300)
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
     working_hours: list[WorkingHours] = Field(default_factory=list, max_length=14)
-    timezone: str = Field(default="Asia/Shanghai", max_length=64, description="IANA zone")
+    timezone: Text = Field(default="Asia/Shanghai", max_length=64, description="IANA zone")
 
     @model_validator(mode="after")
     def _zone(self) -> "KitchenFields":
@@ -121,10 +132,10 @@ class KitchenCreate(KitchenFields):
 
 
 class KitchenUpdate(_In):
-    name: str | None = Field(default=None, max_length=200)
-    licence_no: str | None = Field(default=None, max_length=64)
+    name: Text | None = Field(default=None, max_length=200)
+    licence_no: Text | None = Field(default=None, max_length=64)
     licence_expiry: date | None = None
-    address: str | None = Field(default=None, max_length=300)
+    address: Text | None = Field(default=None, max_length=300)
     contacts: list[Contact] | None = Field(default=None, max_length=20)
     working_hours: list[WorkingHours] | None = Field(default=None, max_length=14)
 
@@ -156,9 +167,9 @@ class DevicePublic(_Out):
 
 
 class UserCreate(_In):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=10, max_length=256)
-    display_name: str = Field(default="", max_length=200)
+    username: Text = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: Text = Field(min_length=10, max_length=256)
+    display_name: Text = Field(default="", max_length=200)
     role: Role
     kitchen_id: Id | None = Field(default=None, description="Canteen manager/staff: their kitchen")
     districts: list[Id] = Field(default_factory=list, max_length=100)

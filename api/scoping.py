@@ -11,6 +11,7 @@ as a kitchen that does not exist, so ids cannot be probed. Listing endpoints fil
 test (tests/unit/api/test_api_authz.py) is generated from the same route table.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +37,10 @@ from api.models import (
     UserGrid,
 )
 from api.security import token_digest
+from core.ids import ID_PATTERN
 from core.signing import check_signature
+
+_ID_RE = re.compile(rf"\A{ID_PATTERN}\Z")
 
 
 class Access(StrEnum):
@@ -206,7 +210,8 @@ class Guard:
             record = resources(request).evidence.record(request.path_params.get("sha256", ""))
             return None if record is None else record.get("site")
         site = request.path_params.get("site")
-        return str(site) if site is not None else None
+        # Not an id: no kitchen has it, and it never reaches a query.
+        return str(site) if site is not None and _ID_RE.match(str(site)) else None
 
     @staticmethod
     def _signed(request: Request, key: bytes) -> None:

@@ -19,16 +19,19 @@ from api.schemas import (
     KitchenUpdate,
 )
 from api.scoping import Access, rule
+from core.ids import ID_PATTERN
 
 router = APIRouter(prefix="/kitchens", tags=["kitchens"])
+
+ID_RE = rf"^{ID_PATTERN}$"
 
 
 @router.get("", response_model=list[KitchenPublic], **rule(Access.USER))
 def list_kitchens(
     caller: CallerDep,
     session: SessionDep,
-    district: Annotated[str | None, Query(max_length=64)] = None,
-    grid: Annotated[str | None, Query(max_length=64)] = None,
+    district: Annotated[str | None, Query(pattern=ID_RE)] = None,
+    grid: Annotated[str | None, Query(pattern=ID_RE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[Kitchen]:

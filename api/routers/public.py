@@ -20,7 +20,9 @@ from api.scoping import Access, rule
 
 router = APIRouter(prefix="/public", tags=["public"])
 
-PublicId = Annotated[str, Path(min_length=1, max_length=32, description="Public id of the page")]
+PublicId = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Public id of the page")
+]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such page"}}
 
 

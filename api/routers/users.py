@@ -1,8 +1,9 @@
 """People and their roles (administrators only)."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Path, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from api.scoping import Access, rule
 from api.security import hash_password, revoke_user_tokens
 
 router = APIRouter(prefix="/users", tags=["users"])
+
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Account id")]
 
 
 def user_public(session: Session, user: User) -> UserPublic:
@@ -74,7 +77,7 @@ def add_user(body: UserCreate, session: SessionDep) -> UserPublic:
 
 
 @router.post("/{user_id}/revoke", response_model=RevokedPublic, **rule(Access.ADMIN))
-def revoke(user_id: int, session: SessionDep) -> RevokedPublic:
+def revoke(user_id: UserId, session: SessionDep) -> RevokedPublic:
     """Revoke every live token of a person (lost phone, left the job)."""
     if session.get(User, user_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such user")
@@ -82,7 +85,7 @@ def revoke(user_id: int, session: SessionDep) -> RevokedPublic:
 
 
 @router.post("/{user_id}/deactivate", response_model=UserPublic, **rule(Access.ADMIN))
-def deactivate(user_id: int, session: SessionDep) -> UserPublic:
+def deactivate(user_id: UserId, session: SessionDep) -> UserPublic:
     """Disable an account and revoke its tokens; kept for the audit trail."""
     user = session.get(User, user_id)
     if user is None:
