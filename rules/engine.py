@@ -117,6 +117,7 @@ class Engine:
         """Latest power reading per device (1 on, 0 off)."""
         self.door_since: dict[tuple[str, str], float] = {}
         """Devices whose door reads open, since when."""
+        self._in_sched: dict[tuple[str, str], tuple[float, bool]] = {}
         self.disinfect: dict[str, list[float]] = {}
         self.windows: dict[str, deque[tuple[float, float]]] = {}
         self.watermark: float = 0.0
@@ -309,7 +310,15 @@ class Engine:
         where it has one, reads on)."""
         if rule.while_powered and self.power.get((site, device), 1.0) < 0.5:
             return False
-        return rule.schedule is None or self.rs.in_schedule(rule, site, _dt(ts))
+        if rule.schedule is None:
+            return True
+        # Schedules are in whole minutes: one time-zone conversion per kitchen a minute
+        # (a unit switched off all night is out of band at every reading).
+        minute, ckey = ts // 60, (rule.schedule, site)
+        hit = self._in_sched.get(ckey)
+        if hit is None or hit[0] != minute:
+            hit = self._in_sched[ckey] = (minute, self.rs.in_schedule(rule, site, _dt(ts)))
+        return hit[1]
 
     def _defrost_window(self, site: str, device: str, ts: float) -> bool:
         windows = self.rs.file.defrost_windows
@@ -325,13 +334,14 @@ class Engine:
 
         Returns (key, subject, value to fire on, value to clear on, forced since, note).
         A product probe is judged as it reads. An air probe's excursions above the limit
-        are classified (see `DefrostSpec`): one that rose fast, or began in a configured
-        defrost window, is a defrost and is not judged while it stays bounded; past a
-        bound it is a failure, forced active from its start (`forced`). Outside such
-        excursions the air feeds the product estimate (`ProductSpec`), which is what the
-        rule fires on where the device has no product probe; where it has one, the air
-        only reports failures, on the product probe's subject. Once an alert is pending
-        or open it clears on the air being back below the limit (the unit works again).
+        are bounded (see `DefrostSpec`: peak, length, door open): past a bound, any
+        excursion is a failure, forced active from its start (`forced`). One that rose
+        fast, or began in a configured defrost window, is a defrost (or an opened door)
+        and holds the product estimate while it lasts; otherwise the air feeds the
+        estimate (`ProductSpec`), which is what the rule fires on where the device has no
+        product probe; where it has one, the air only reports failures, on the product
+        probe's subject. Once an alert is pending or open it clears on the air being back
+        below the limit less the hysteresis (the unit works again).
         """
         sensor = subject[len(device) + 1 :]
         spec, d = rule.product, rule.defrost
@@ -359,7 +369,7 @@ class Engine:
                     if fast or (d is not None and self._defrost_window(site, device, ts))
                     else 0.0
                 )
-            if state and d is not None and dkey not in self.cold:
+            if d is not None and dkey not in self.cold:  # bounds hold for every excursion
                 why = 0.0
                 if v > d.peak_c:
                     why = 1.0

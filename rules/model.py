@@ -77,11 +77,13 @@ class DefrostSpec(_Strict):
     An excursion of the air probe above the limit is a defrost when the kitchen's rule
     file has a defrost window for the device then, or (`auto`) when the air rose into it
     at least `rise_per_min` °C/min: heaters and open doors warm the air fast, a failed
-    compressor or a power cut slowly. A defrost is bounded: the air stays below `peak_c`,
-    is back below the limit within `max_s` (outside a configured window), and the door
-    (where there is a door sensor) is not open longer than `door_s`. Past any bound it
-    is a failure, and the rule fires at once for the whole excursion (`for_s` counts
-    from its start). Slow rises are judged on the product (probe or estimate).
+    compressor or a power cut slowly. While it lasts the product estimate holds. Every
+    excursion is bounded as a defrost is: the air stays below `peak_c`, is back below
+    the limit within `max_s` (outside a configured window), and the door (where there is
+    a door sensor) is not open longer than `door_s`. Past any bound it is a failure
+    (a freezer that stays warm, a heater stuck on, a door left open, defrosts grown too
+    long), and the rule fires at once for the whole excursion (`for_s` counts from its
+    start). Short slow rises are judged on the product (probe or estimate).
     """
 
     auto: bool = Field(default=True, description="Recognise defrosts without configuration")

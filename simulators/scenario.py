@@ -236,6 +236,9 @@ RULE_MARGIN = timedelta(minutes=30)
 ESTIMATE_LAG = timedelta(minutes=15)
 """Added where a device has only an air probe: the packs judge an estimate of product
 temperature (a first-order filter, τ 15 min), which lags a warming ramp by up to τ."""
+AIR_BOUND = timedelta(minutes=40)
+"""The packs' longest defrost: an air excursion above the limit for longer is a failure
+(this is what fires first where a product probe warms slowly)."""
 HEATER_STUCK_WITHIN = timedelta(minutes=90)
 """A defrost heater stuck on: the air passes the packs' defrost peak bound (or outlasts
 their longest defrost, 45 min) well within this."""
@@ -268,7 +271,7 @@ ALLOWED: dict[FaultKind, frozenset[DeviceModel]] = {
     FaultKind.POWER_CUT: frozenset(DeviceModel) - {DeviceModel.ROOM},
     FaultKind.DISINFECTION_SHORT: frozenset({DeviceModel.DISINFECTION}),
     FaultKind.SLOW_COOLING: frozenset({DeviceModel.FOOD_COOLING}),
-    FaultKind.DEFROST_HEATER_STUCK: frozenset({DeviceModel.COLD_ROOM, DeviceModel.FREEZER}),
+    FaultKind.DEFROST_HEATER_STUCK: frozenset({DeviceModel.FREEZER}),
 }
 
 
@@ -372,6 +375,10 @@ def _complete(scn: Scenario, inc: Incident) -> Incident:
             product = any(is_product_probe(s) for s in sensors)
             if product:
                 secs = product_crossing_time(params, site.room, inc.kind)
+                by_air = crossing_time(params, site.room, inc.kind)
+                if by_air is not None:
+                    by_air += AIR_BOUND.total_seconds()
+                    secs = by_air if secs is None else min(secs, by_air)
                 lag = 0.0
             else:
                 secs = crossing_time(params, site.room, inc.kind)
