@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from core.errors import ConfigError
 from core.settings import read_yaml_mapping
-from rules.model import Override, Rule, RuleFile, Schedule
+from rules.model import Override, Rule, RuleFile, Schedule, ThresholdRule
 
 PACKS_DIR = Path(__file__).parent / "packs"
 _RULE = TypeAdapter(Rule)
@@ -183,6 +183,12 @@ def explain(rs: RuleSet) -> list[str]:
                 lines.append(f"  at {scope}: disabled")
             else:
                 lines.append(f"  at {scope}: {_describe(here, source=False)} [{_changes(r, here)}]")
+    for w in rs.file.defrost_windows:
+        times = ", ".join(t.strftime("%H:%M") for t in w.at)
+        lines.append(
+            f"defrost window {w.site}/{w.device}: daily at {times} (local) for"
+            f" {w.duration_s / 60:g} min: an air excursion then is a defrost"
+        )
     return lines
 
 
@@ -207,14 +213,24 @@ def _describe(r: Rule, source: bool = True) -> str:
     if r.kind == "threshold":
         what = f"{_where(r.match.zone)} {r.match.kind.value} above {r.above:g}{held}"
         what += f" (clears below {r.above - r.hysteresis:g})"
+        what += _coldchain_words(r)
+        if r.while_powered:
+            what += "; only while switched on (its power sensor, if any, reads on)"
     elif r.kind == "below":
         what = f"{_where(r.match.zone)} {r.match.kind.value} below {r.below:g}{held}"
         what += f" (clears above {r.below + r.hysteresis:g})"
+        if r.while_powered:
+            what += "; only while switched on (its power sensor, if any, reads on)"
     elif r.kind == "rate_of_change":
         what = f"{_where(r.match.zone)} changes ({r.direction}) faster than "
         what += f"{r.max_per_min:g}/min over {r.window_s:g} s{held}"
     elif r.kind == "no_data":
         what = f"a {'camera' if r.source == 'detections' else 'sensor'} silent > {r.silent_s:g} s"
+        interval = f"{r.interval_s:g} s" if r.interval_s else "learned from its readings"
+        what += (
+            f" and > {r.interval_factor:g}× its own reporting interval ({interval};"
+            f" {r.first_silent_s:g} s before that is known)"
+        )
     elif r.kind == "device_offline":
         what = f"a device reported offline{held}"
     elif r.kind == "detection_persistence":
@@ -232,6 +248,33 @@ def _describe(r: Rule, source: bool = True) -> str:
     if r.ref and source:
         line += f" — source: {r.ref}"
     return line
+
+
+def _coldchain_words(r: ThresholdRule) -> str:
+    """What a cold-chain rule does with product probes and defrosts, in words."""
+    words = ""
+    p, d = r.product, r.defrost
+    if p is not None:
+        probes = "/".join(p.probes) or "(none)"
+        estimate = (
+            f"an estimate of product temperature from the air probe (first-order filter,"
+            f" τ {p.tau_s / 60:g} min)"
+            if p.tau_s > 0
+            else "the air probe itself"
+        )
+        words += f"; judged on the food: the product probe {probes} where the device has one,"
+        words += (
+            f" else {estimate}; once pending or firing it clears on the air back below the limit"
+        )
+    if d is not None:
+        how = f"a rise ≥ {d.rise_per_min:g} °C/min or " if d.auto else ""
+        words += (
+            f"; a defrost or door opening ({how}a configured defrost window) holds the"
+            f" estimate; any air excursion above {d.peak_c:g} °C, above the limit longer than"
+            f" {d.max_s / 60:g} min or with the door open over {d.door_s / 60:g} min is a"
+            f" failure (not a defrost) and fires at once"
+        )
+    return words
 
 
 def _where(zones: list[str] | None) -> str:
