@@ -1,38 +1,15 @@
 """Dependencies as `Annotated` aliases, and the resources the app's lifespan owns."""
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from api.evidence import EvidenceReader
+from api.resources import Resources, get_session, resources
 from api.scoping import Caller
 from api.settings import ApiSection
-from core.store import TimeSeriesStore
 
-
-@dataclass
-class Resources:
-    """Everything a request may use; made at start-up, closed at shutdown (see api.app)."""
-
-    settings: ApiSection
-    engine: Engine
-    alerts_engine: Engine
-    store: TimeSeriesStore
-    evidence: EvidenceReader
-
-
-def resources(request: Request) -> Resources:
-    res: Resources = request.app.state.resources
-    return res
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(resources(request).engine) as session:
-        yield session
+__all__ = ["Resources", "get_session", "resources"]
 
 
 def get_caller(request: Request) -> Caller:

@@ -35,52 +35,55 @@ def _quote(value: str) -> str:
     return "'" + validate_id(value, "site") + "'"
 
 
-def device_states(store: TimeSeriesStore, site: str) -> dict[str, tuple[str, datetime, datetime]]:
-    """device → (online|offline, since, last seen) from `device_status`.
+# Statuses read back per device to find when its current state began. An agent reports
+# about once a minute, so 500 statuses reach back over 8 hours of one unbroken state;
+# beyond that `since` is the oldest status read ("at least since").
+STATUS_DEPTH = 500
 
-    `since` is the first status of the current state after the last status of the other
-    state: the moment the device came back (or went away), not its latest heartbeat.
+
+def store_state(
+    store: TimeSeriesStore, site: str, lookback_s: int
+) -> tuple[dict[str, tuple[str, datetime, datetime]], list[SensorReading]]:
+    """Device availability and latest readings of one kitchen in ONE InfluxDB request.
+
+    Availability: device → (online|offline, since, last seen) from `device_status`;
+    `since` is the first status of the current run (the moment the device came back or
+    went away), not its latest heartbeat. Readings: the last value of each sensor.
     """
-    where = f"site = {_quote(site)}"
+    where = f"site = {_quote(site)} AND time > now() - {int(lookback_s)}s"
     # Every value spliced into InfluxQL here is an id checked by _quote or an int.
-    last = store.query(f"SELECT last(online) FROM device_status WHERE {where} GROUP BY device")  # noqa: S608
-    out: dict[str, tuple[str, datetime, datetime]] = {}
-    for row in last:
-        device, online = str(row.get("device", "")), int(row.get("last") or 0)
-        seen = _ts(row["time"])
-        other = 0 if online else 1
-        flip = store.query(
-            f"SELECT last(online) FROM device_status WHERE {where} "  # noqa: S608
-            f"AND device = {_quote(device)} AND online = {other}"
-        )
-        dev = _quote(device)
-        since_q = f"SELECT first(online) FROM device_status WHERE {where} AND device = {dev}"  # noqa: S608
-        if flip:
-            since_q += f" AND time > {int(flip[0]['time'])}"
-        first = store.query(since_q)
-        since = _ts(first[0]["time"]) if first else seen
-        out[device] = ("online" if online else "offline", since, seen)
-    return out
-
-
-def latest_readings(store: TimeSeriesStore, site: str, lookback_s: int) -> list[SensorReading]:
     rows = store.query(
-        f"SELECT last(value) FROM reading WHERE site = {_quote(site)} "  # noqa: S608
-        f"AND time > now() - {int(lookback_s)}s GROUP BY device, sensor, kind, zone"
+        f"SELECT online FROM device_status WHERE {where} "  # noqa: S608
+        f"GROUP BY device ORDER BY time DESC LIMIT {STATUS_DEPTH}; "
+        f"SELECT last(value) FROM reading WHERE {where} GROUP BY device, sensor, kind, zone"
     )
-    out = [
-        SensorReading(
-            device=str(r.get("device", "")),
-            sensor=str(r.get("sensor", "")),
-            kind=r.get("kind") or None,
-            zone=r.get("zone") or None,
-            value=float(r["last"]),
-            ts=_ts(r["time"]),
-        )
-        for r in rows
-        if r.get("last") is not None
-    ]
-    return sorted(out, key=lambda x: (x.device, x.sensor))
+    runs: dict[str, list[tuple[datetime, int]]] = {}
+    readings = []
+    for r in rows:
+        if r.get("_measurement") == "device_status" and r.get("online") is not None:
+            runs.setdefault(str(r.get("device", "")), []).append((_ts(r["time"]), int(r["online"])))
+        elif r.get("_measurement") == "reading" and r.get("last") is not None:
+            readings.append(
+                SensorReading(
+                    device=str(r.get("device", "")),
+                    sensor=str(r.get("sensor", "")),
+                    kind=r.get("kind") or None,
+                    zone=r.get("zone") or None,
+                    value=float(r["last"]),
+                    ts=_ts(r["time"]),
+                )
+            )
+    states: dict[str, tuple[str, datetime, datetime]] = {}
+    for device, seq in runs.items():
+        seq.sort(reverse=True)  # newest first
+        last_seen, online = seq[0]
+        since = last_seen
+        for ts, value in seq:
+            if value != online:
+                break
+            since = ts
+        states[device] = ("online" if online else "offline", since, last_seen)
+    return states, sorted(readings, key=lambda x: (x.device, x.sensor))
 
 
 def alert_public(row: AlertRow) -> AlertPublic:
@@ -119,10 +122,11 @@ def kitchen_state(
     session: Session, store: TimeSeriesStore, alerts: Engine, site: str, lookback_s: int
 ) -> KitchenState:
     devices = list(session.scalars(select(Device).where(Device.site == site).order_by(Device.id)))
-    store_ok, states, readings = True, {}, []
+    store_ok = True
+    states: dict[str, tuple[str, datetime, datetime]] = {}
+    readings: list[SensorReading] = []
     try:
-        states = device_states(store, site)
-        readings = latest_readings(store, site, lookback_s)
+        states, readings = store_state(store, site, lookback_s)
     except BkError as exc:
         logger.warning("live state of %s without InfluxDB: %s", site, exc)
         store_ok = False

@@ -36,6 +36,7 @@ from api.models import (
     UserDistrict,
     UserGrid,
 )
+from api.resources import get_session, resources
 from api.security import token_digest
 from core.ids import ID_PATTERN
 from core.signing import check_signature
@@ -149,14 +150,22 @@ def authenticate(session: Session, raw: str, now: datetime) -> Caller | None:
     if row is None:
         return None
     token, user = row
-    districts = frozenset(
-        session.scalars(select(UserDistrict.district_id).where(UserDistrict.user_id == user.id))
-    )
-    grids = frozenset(session.scalars(select(UserGrid.grid_id).where(UserGrid.user_id == user.id)))
+    role = Role(user.role)
+    # Only the role that uses a scope table reads it: one query fewer on every request.
+    districts: frozenset[str] = frozenset()
+    grids: frozenset[str] = frozenset()
+    if role == Role.DISTRICT_SUPERVISOR:
+        districts = frozenset(
+            session.scalars(select(UserDistrict.district_id).where(UserDistrict.user_id == user.id))
+        )
+    elif role == Role.GRID_INSPECTOR:
+        grids = frozenset(
+            session.scalars(select(UserGrid.grid_id).where(UserGrid.user_id == user.id))
+        )
     return Caller(
         user_id=user.id,
         username=user.username,
-        role=Role(user.role),
+        role=role,
         kitchen_id=user.kitchen_id,
         districts=districts,
         grids=grids,
@@ -173,10 +182,9 @@ class Guard:
     def __call__(
         self,
         request: Request,
+        session: Session = Depends(get_session),  # noqa: B008
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
     ) -> Caller | None:
-        from api.deps import resources
-
         res = resources(request)
         if self.access == Access.PUBLIC:
             return None
@@ -184,29 +192,25 @@ class Guard:
             return self._signed(request, res.settings.key())
         if credentials is None:
             raise _unauthorized()
-        now = datetime.now(UTC)
-        with Session(res.engine) as session:
-            caller = authenticate(session, credentials.credentials, now)
-            if caller is None:
-                raise _unauthorized("登录已过期或已注销 (token expired or revoked)")
-            request.state.caller = caller
-            if self.access == Access.USER:
-                return caller
-            if self.access == Access.ADMIN:
-                if caller.role != Role.ADMIN:
-                    raise HTTPException(status.HTTP_403_FORBIDDEN, "仅管理员 (administrators only)")
-                return caller
-            site = self._site(request)
-            if site is None or not caller.may_see_kitchen(session, site):
-                raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
-            if self.access == Access.KITCHEN_MANAGE and caller.role not in MANAGE_ROLES:
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "只读角色 (read-only role)")
+        caller = authenticate(session, credentials.credentials, datetime.now(UTC))
+        if caller is None:
+            raise _unauthorized("登录已过期或已注销 (token expired or revoked)")
+        request.state.caller = caller
+        if self.access == Access.USER:
             return caller
+        if self.access == Access.ADMIN:
+            if caller.role != Role.ADMIN:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "仅管理员 (administrators only)")
+            return caller
+        site = self._site(request)
+        if site is None or not caller.may_see_kitchen(session, site):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+        if self.access == Access.KITCHEN_MANAGE and caller.role not in MANAGE_ROLES:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "只读角色 (read-only role)")
+        return caller
 
     def _site(self, request: Request) -> str | None:
         if self.access == Access.EVIDENCE_READ:
-            from api.deps import resources
-
             record = resources(request).evidence.record(request.path_params.get("sha256", ""))
             return None if record is None else record.get("site")
         site = request.path_params.get("site")
