@@ -1,0 +1,157 @@
+"""`bk recorder` sub-commands: run a worker, list gaps, export a window, verify clips."""
+
+import json
+import logging
+import signal
+import threading
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from core.errors import ConfigError
+from core.logging_setup import setup_logging
+from core.registry import load_registry
+from core.settings import load_settings
+from recorder.settings import RecorderSettings
+
+app = typer.Typer(
+    help="Recorder (录像): camera video kept for the retention, playback, alert clips.",
+    no_args_is_help=True,
+)
+log = logging.getLogger(__name__)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Settings YAML (or BK_CONFIG)")
+]
+
+
+def _load(config: Path | None) -> RecorderSettings:
+    try:
+        settings = load_settings(config, cls=RecorderSettings)
+        if settings.recorder.registry_file is not None:
+            load_registry(settings.recorder.registry_file)  # fail now, with its report
+    except (ConfigError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    return settings
+
+
+@app.callback()
+def _group() -> None:
+    """Recorder (录像): camera video kept for the retention, playback, alert clips."""
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    validate_config: Annotated[
+        bool, typer.Option("--validate-config", help="Check the settings, print them and exit")
+    ] = False,
+) -> None:
+    """Record the owned cameras' frames into segments; cut clips for alerts; enforce retention."""
+    settings = _load(config)
+    if validate_config:
+        typer.echo("configuration OK")
+        typer.echo(settings.model_dump_json(indent=2, exclude={"mqtt": {"password"}}))
+        return
+    setup_logging(settings.log_level, settings.log_json)
+    from recorder.service import RecorderService
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %d: finishing the open segments", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    service = RecorderService(settings)
+    service.start()
+    try:
+        stop.wait()
+    finally:
+        service.stop()
+
+
+def _when(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise typer.BadParameter(f"{text}: give a time zone (e.g. +08:00 or Z)")
+    return value
+
+
+@app.command()
+def gaps(
+    site: str,
+    camera: str,
+    start: Annotated[str, typer.Argument(help="ISO time with zone")],
+    end: Annotated[str, typer.Argument(help="ISO time with zone")],
+    config: ConfigOpt = None,
+) -> None:
+    """Covered and missing intervals of a camera (JSON, ISO times)."""
+    from recorder.playback import Playback
+
+    cfg = _load(config).recorder
+    pb = Playback(cfg.database_url, cfg.video_dir)
+    try:
+        cov = pb.coverage(site, camera, _when(start), _when(end), cfg.max_gap_s)
+    finally:
+        pb.close()
+
+    def iso(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000).astimezone().isoformat()
+
+    typer.echo(
+        json.dumps(
+            {
+                "covered": [[iso(a), iso(b)] for a, b in cov.covered],
+                "missing": [[iso(a), iso(b)] for a, b in cov.missing],
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+@app.command()
+def export(
+    site: str,
+    camera: str,
+    start: Annotated[str, typer.Argument(help="ISO time with zone")],
+    end: Annotated[str, typer.Argument(help="ISO time with zone")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=".mp4 (H.264) or .mkv (JPEGs)")],
+    config: ConfigOpt = None,
+) -> None:
+    """Write a camera's window to a file: .mp4 transcoded to H.264, .mkv unchanged JPEGs."""
+    from recorder.playback import Playback
+
+    cfg = _load(config).recorder
+    pb = Playback(cfg.database_url, cfg.video_dir)
+    try:
+        if out.suffix == ".mp4":
+            with out.open("wb") as f:
+                n = 0
+                for chunk in pb.mp4(site, camera, _when(start), _when(end)):
+                    f.write(chunk)
+                    n += len(chunk)
+            typer.echo(f"{out}: {n} bytes")
+        else:
+            frames = pb.mkv(site, camera, _when(start), _when(end), out)
+            typer.echo(f"{out}: {frames} frames")
+    finally:
+        pb.close()
+
+
+@app.command("verify-clips")
+def verify_clips(config: ConfigOpt = None) -> None:
+    """Check every evidence clip against its name and the clip chain; exit 1 on a problem."""
+    from recorder.clips import ClipStore
+
+    report = ClipStore(_load(config).recorder.clips_dir).verify()
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    typer.echo(f"{report.records} clip record(s), head {report.head}")
+    if not report.ok:
+        raise typer.Exit(1)
