@@ -7,23 +7,28 @@ stops everything it started. Services are started as commands, never imported:
 `core` imports no part.
 """
 
+import json
 import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
 
+import paho.mqtt.client as mqtt
 import typer
 
 from core.errors import BkError
 from core.logging_setup import setup_logging
+from core.mqtt import MqttClient
 from core.servers import LocalInfluxDB, LocalMosquitto
-from core.settings import InfluxSettings
+from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store
+from core.topics import PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,45 @@ def _alerts_by_rule(store_settings: InfluxSettings) -> dict[str, int]:
     except BkError:
         return {}
     return {f"{r.get('site')}/{r.get('rule')}": int(r.get("count", 0)) for r in rows}
+
+
+def _wait_online(port: int, services: set[str], timeout_s: float) -> set[str]:
+    """Wait until each service says online on its status topic; return those that did not.
+
+    The fleet used to start after a fixed 2 s: on a busy machine the vision worker was
+    still loading its model, missed the first frames (QoS 0, nobody subscribed) and the
+    night's first rodent alerts came a simulated minute later than in a quiet run.
+    """
+    online: set[str] = set()
+    lock = threading.Lock()
+
+    def on_message(msg: mqtt.MQTTMessage) -> None:
+        try:
+            state = json.loads(bytes(msg.payload)).get("state")
+            service = msg.topic.split("/")[3]
+        except (ValueError, AttributeError, IndexError):
+            return
+        if state == "online":
+            with lock:
+                online.add(service)
+
+    client = MqttClient(
+        MqttSettings(host="127.0.0.1", port=port), persistent=False, on_message=on_message
+    )
+    client.subscribe(f"{PREFIX}/_services/+/+/status", qos=1)
+    client.connect(timeout=10)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with lock:
+                if services <= online:
+                    break
+            time.sleep(0.2)
+    finally:
+        client.close()
+    time.sleep(0.5)  # a service says online just before its last subscriptions go out
+    with lock:
+        return services - online
 
 
 def _keep_previous(workdir: Path) -> None:
@@ -134,9 +178,12 @@ def demo(
         log.close()
         typer.echo(f"started {name}: {' '.join(cmd)}  (log: {logs / (name + '.log')})")
 
-    for name in [s.strip() for s in services.split(",") if s.strip()]:
+    names = [s.strip() for s in services.split(",") if s.strip()]
+    for name in names:
         spawn(name, [*_bk(), name, "run"])
-    time.sleep(2.0)  # let consumers subscribe before the fleet starts
+    late = _wait_online(broker.port, set(names), timeout_s=90)
+    if late:
+        typer.echo(f"not online after 90 s: {', '.join(sorted(late))}; starting the fleet anyway")
     sim_cmd = [*_bk(), "sim", "run", str(scenario.resolve()), "--speed", str(speed)]
     sim_cmd += ["--duration", str(duration if duration > 0 else 10**7), "--start", start]
     sim_cmd += ["--frames"] if frames else ["--no-frames"]
