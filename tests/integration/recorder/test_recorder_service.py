@@ -1,0 +1,186 @@
+"""The recorder service on a real Mosquitto: frames in, the same JPEGs back, clips, disk alert."""
+
+import queue
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from core.mqtt import MqttClient
+from core.schemas import AlertEvent, AlertState, encode
+from core.service_health import ServiceStatus
+from core.topics import alerts_topic
+from recorder.playback import Playback
+from recorder.segments import read_segment
+from recorder.service import RecorderService
+from recorder.settings import RecorderSection, RecorderSettings
+
+pytestmark = pytest.mark.integration
+STEP = 500  # 2 fps
+
+
+def _settings(broker: object, tmp_path: Path, **recorder: object) -> RecorderSettings:
+    return RecorderSettings(
+        mqtt=broker.settings,  # type: ignore[attr-defined]
+        recorder=RecorderSection.model_validate(
+            {
+                "instance": "r0",
+                "video_dir": tmp_path / "video",
+                "clips_dir": tmp_path / "clips",
+                "database_url": f"sqlite:///{tmp_path / 'index.sqlite'}",
+                "status_interval_s": 0.3,
+                **recorder,
+            }
+        ),
+    )
+
+
+def _warm_up(
+    service: RecorderService, camera: object, site: str, waiter: Callable[..., bool]
+) -> None:
+    """Publish to a throw-away camera until the service records it: subscriptions are in."""
+    jpeg = __import__("cv2").imencode(".jpg", __import__("numpy").zeros((8, 8, 3), "uint8"))[1]
+    t = time.time_ns() // 1_000_000 - 600_000
+    for i in range(200):
+        camera.send(site, "warmup", t + i, jpeg.tobytes(), 8, 8)  # type: ignore[attr-defined]
+        if waiter(lambda: service.counters.frames > 0, 0.2):
+            return
+    raise AssertionError("the recorder never received a frame")
+
+
+def _alert(site: str, subject: str, ts_ms: int, rule: str = "no-hat") -> AlertEvent:
+    ts = datetime.fromtimestamp(ts_ms / 1000, UTC)
+    return AlertEvent(
+        id=str(uuid.uuid4()),
+        fingerprint=uuid.uuid4().hex[:16],
+        site=site,
+        rule=rule,
+        subject=subject,
+        state=AlertState.FIRING,
+        ts=ts,
+        started_at=ts,
+        summary=f"{subject} test alert",
+    )
+
+
+def test_frames_recorded_unchanged_and_alert_clip_frozen(
+    broker: object,
+    camera: object,
+    jpeg_factory: Callable[..., list[bytes]],
+    waiter: Callable[..., bool],
+    tmp_path: Path,
+) -> None:
+    site = "kitchen-a"
+    settings = _settings(broker, tmp_path, clip_before_s=3, clip_after_s=4, clip_wait_s=60)
+    service = RecorderService(settings)
+    alerts = MqttClient(broker.settings, persistent=False)  # type: ignore[attr-defined]
+    service.start()
+    alerts.connect(10)
+    try:
+        _warm_up(service, camera, site, waiter)
+        jpegs = {cam: jpeg_factory(30, seed=k) for k, cam in enumerate(["cam1", "cam2"])}
+        t0 = time.time_ns() // 1_000_000 - 120_000
+        alert_at = t0 + 10 * STEP
+        for i in range(30):
+            for cam in ("cam1", "cam2"):
+                camera.send(site, cam, t0 + i * STEP, jpegs[cam][i])  # type: ignore[attr-defined]
+            if i == 12:
+                # An alert from cam1 (subject camera/class, as rules writes it) and one
+                # from a sensor: only the camera's gets a clip.
+                alerts.publish(alerts_topic(site), encode(_alert(site, "cam1/no_hat", alert_at)))
+                alerts.publish(
+                    alerts_topic(site), encode(_alert(site, "fridge1/t1", alert_at, "cold"))
+                )
+        assert waiter(lambda: service.counters.frames >= 1 + 60)
+        assert waiter(lambda: service.extra["clips"] == 1)
+    finally:
+        alerts.close()
+        service.stop()  # what SIGTERM does: open segments finished and indexed
+
+    pb = Playback(settings.recorder.database_url, tmp_path / "video", tmp_path / "clips")
+    for cam in ("cam1", "cam2"):
+        segs = pb.index.segments(site, cam)
+        assert segs and all(s.state == "closed" for s in segs)
+        back = list(pb.frames(site, cam, t0, t0 + 60_000))
+        assert [f.jpeg for f in back] == jpegs[cam]
+        assert [f.ts_ms for f in back] == [t0 + i * STEP for i in range(30)]
+
+    clips = pb.index.clips()
+    assert len(clips) == 1
+    clip = clips[0]
+    assert (clip.camera, clip.state, clip.start_ms, clip.end_ms) == (
+        "cam1",
+        "done",
+        alert_at - 3000,
+        alert_at + 4000,
+    )
+    path = pb.clip_path(clip.alert_id)
+    assert path is not None and path.name == f"{clip.sha256}.mkv"
+    frozen = list(read_segment(path))
+    window = [i for i in range(30) if alert_at - 3000 <= t0 + i * STEP <= alert_at + 4000]
+    assert [f.jpeg for f in frozen] == [jpegs["cam1"][i] for i in window]
+    assert pb.clips is not None and pb.clips.verify().ok
+    pb.close()
+
+
+def test_disk_alert_fires_with_a_small_quota(
+    broker: object,
+    camera: object,
+    jpeg_factory: Callable[..., list[bytes]],
+    waiter: Callable[..., bool],
+    tmp_path: Path,
+) -> None:
+    site = "kitchen-b"
+    hook_out = tmp_path / "hook.txt"
+    settings = _settings(
+        broker,
+        tmp_path,
+        disk_quota_bytes=1_000_000,  # 1 MB cannot hold 8 days of even one camera
+        disk_check_interval_s=0.5,
+        disk_alert_command=[
+            sys.executable,
+            "-c",
+            f"import os; open({str(hook_out)!r}, 'a').write(os.environ['BK_DISK_STATE'] + '\\n')",
+        ],
+    )
+    service = RecorderService(settings)
+    statuses: queue.Queue[ServiceStatus] = queue.Queue()
+    listener = MqttClient(
+        broker.settings,  # type: ignore[attr-defined]
+        persistent=False,
+        on_message=lambda m: statuses.put(ServiceStatus.model_validate_json(bytes(m.payload))),
+    )
+    service.start()
+    listener.connect(10)
+    listener.subscribe(service.health.topic, qos=1)
+    try:
+        _warm_up(service, camera, site, waiter)
+        jpegs = jpeg_factory(20)
+        t0 = time.time_ns() // 1_000_000 - 60_000
+        deadline = time.monotonic() + 60
+        i = 0
+        short: ServiceStatus | None = None
+        while short is None and time.monotonic() < deadline:
+            camera.send(site, "cam1", t0 + i * STEP, jpegs[i % 20])  # type: ignore[attr-defined]
+            i += 1
+            time.sleep(0.02)
+            while not statuses.empty():
+                st = statuses.get()
+                if st.gauges.get("disk_short") == 1:
+                    short = st
+        assert short is not None, "no status with disk_short = 1"
+        needed = short.gauges["disk_needed_bytes"]
+        assert isinstance(needed, int | float) and needed > 1_000_000
+        assert short.gauges["disk_available_bytes"] == 1_000_000
+        assert waiter(lambda: hook_out.exists() and "short" in hook_out.read_text())
+        # Nothing recent was deleted to make room.
+        assert service.extra["retention_deleted"] == 0
+        assert service.counters.frames >= i
+    finally:
+        listener.close()
+        service.stop()
+    assert service.figures()["disk_short"] == 1
