@@ -1,0 +1,323 @@
+"""Vision alerts people can trust: false violations per camera-hour, scripted incidents.
+
+Usage: .venv/bin/python bench/vision_alerts.py [--minutes 6] [--styles classic]
+       [--episodes 4] [--card vision/models/hygiene-tinygrid.yaml] [--json out.json]
+
+Runs the full pipeline the vision worker runs (`VisionPipeline.process_jpeg`, default
+`CameraRules`, 2 frames/s, JPEG as a camera sends it) over simulated camera time:
+
+- compliant scenes, for each scene style: `normal` (daytime, 3-6 workers walking, all
+  with hat and mask, everyday distractors), `busy` (6-8 workers crossing each other,
+  many distractors, steam) and `night_ir` (an empty kitchen under infrared). Every
+  violation raised there is false; the figure is false violations per camera-hour.
+- scripted incidents: a worker takes the hat off for 30 s, a worker takes the mask off
+  for 30 s, a rodent runs across the floor. Each is one episode on a fresh camera; the
+  figures are the share alerted exactly once (one violation of that class from the
+  incident's start to 10 s after its end), the share alerted within 10 s, and the
+  delay from the incident's start to its first violation.
+
+Targets (issue 11): <= 0.05 false violations per camera-hour on every normal style,
+100 % of scripted incidents alerted exactly once within 10 s. `--minutes` bounds the
+simulated time per compliant scene (the default keeps a run near 2-3 minutes on this
+shared machine; pass 60 for the camera-hour the issue asks); rates are scaled to an
+hour. All scenes are synthetic: the figures say how the detector and the tracking layer
+behave on drawn kitchens, not on real footage.
+"""
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
+from vision.card import DEFAULT_CARD
+from vision.pipeline import VisionPipeline
+
+FPS = 2.0
+T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+SCENE_SEED = {"normal": 0, "busy": 31, "night_ir": 67}
+
+
+@dataclass
+class Walker:
+    """A worker walking back and forth along the floor (positions as frame fractions)."""
+
+    x0: float
+    y0: float
+    amp_x: float
+    amp_y: float
+    period: float
+    phase: float
+    scale: float
+    turn_period: float
+    hat: bool = True
+    mask: bool = True
+
+    def at(self, t: float) -> WorkerSpec:
+        a = 2 * math.pi * (t / self.period + self.phase)
+        return WorkerSpec(
+            x=float(np.clip(self.x0 + self.amp_x * math.sin(a), 0.06, 0.94)),
+            y=float(np.clip(self.y0 + self.amp_y * math.sin(0.7 * a + 1.0), 0.6, 0.99)),
+            hat=self.hat,
+            mask=self.mask,
+            scale=self.scale,
+            turn=math.sin(2 * math.pi * t / self.turn_period),
+            arms_up=math.sin(2 * math.pi * t / (self.turn_period * 1.7)) > 0.8,
+        )
+
+
+def walkers(rng: np.random.Generator, n: int, busy: bool) -> list[Walker]:
+    out = []
+    for _ in range(n):
+        out.append(
+            Walker(
+                x0=float(rng.uniform(0.2, 0.8) if busy else rng.uniform(0.1, 0.9)),
+                y0=float(rng.uniform(0.7, 0.92)),
+                amp_x=float(rng.uniform(0.15, 0.4) if busy else rng.uniform(0.03, 0.25)),
+                amp_y=float(rng.uniform(0.0, 0.08)),
+                period=float(rng.uniform(20, 90)),
+                phase=float(rng.uniform(0, 1)),
+                scale=float(rng.uniform(0.8, 1.1)),
+                turn_period=float(rng.uniform(6, 20)),
+            )
+        )
+    return out
+
+
+@dataclass
+class Camera:
+    """One simulated camera: a fixed kitchen (style, background, distractors, light)."""
+
+    name: str
+    style: str
+    seed: int
+    night: bool
+    ir: bool
+    n_distractors: int
+    heavy: bool
+    walkers: list[Walker] = field(default_factory=list)
+    quality: int = 80
+
+    def spec(self, t: float, rodents: tuple[RodentSpec, ...] = ()) -> SceneSpec:
+        spec = SceneSpec(
+            t=t,
+            night=self.night,
+            ir=self.ir,
+            background_seed=self.seed,
+            workers=tuple(w.at(t) for w in self.walkers),
+            rodents=rodents,
+            n_distractors=self.n_distractors,
+            distractor_heavy=self.heavy,
+            occlusion=False,
+        )
+        if self.style != "classic":
+            spec = replace(spec, style=self.style)  # type: ignore[call-arg]
+        return spec
+
+    def jpeg(self, spec: SceneSpec, frame_no: int) -> bytes:
+        # The same generator each frame keeps the kitchen, its distractors and its light
+        # still (a fixed camera); per-frame sensor noise is added on top.
+        img, _truth = render_scene(spec, np.random.default_rng([self.seed, 99]))
+        noise = np.random.default_rng([self.seed, frame_no]).normal(0, 2.0, img.shape)
+        img = np.clip(img + noise, 0, 255).astype(np.uint8)
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed")
+        return buf.tobytes()
+
+
+def compliant_camera(style: str, scene: str, seed: int) -> Camera:
+    rng = np.random.default_rng([seed, 1])
+    if scene == "normal":
+        return Camera(
+            f"{style}-normal-{seed}",
+            style,
+            seed,
+            False,
+            False,
+            int(rng.integers(3, 7)),
+            False,
+            walkers(rng, int(rng.integers(3, 7)), busy=False),
+        )
+    if scene == "busy":
+        return Camera(
+            f"{style}-busy-{seed}",
+            style,
+            seed,
+            False,
+            False,
+            int(rng.integers(8, 14)),
+            True,
+            walkers(rng, int(rng.integers(6, 9)), busy=True),
+        )
+    return Camera(
+        f"{style}-night-{seed}", style, seed, True, True, int(rng.integers(3, 9)), False, []
+    )
+
+
+def run_frames(
+    pipe: VisionPipeline, cam: Camera, seconds: float
+) -> Iterator[tuple[float, list[str]]]:
+    """Yield (t, violation classes) for each frame of `seconds` of camera time."""
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        jpeg = cam.jpeg(cam.spec(t), i)
+        ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
+        yield t, [v.cls for v in ev.violations]
+
+
+@dataclass
+class Episode:
+    kind: str
+    start: float
+    end: float
+    alerts: list[float]
+    others: int
+
+
+def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
+    """One incident on a fresh camera: 3 compliant workers, one of them offends."""
+    rng = np.random.default_rng([seed, 2])
+    cam = Camera(
+        f"{style}-{kind}-{seed}",
+        style,
+        seed,
+        False,
+        False,
+        int(rng.integers(2, 6)),
+        False,
+        walkers(rng, 3, busy=False),
+    )
+    start, length, tail = 8.0, 30.0, 12.0
+    cls = {"hat_off": "no_hat", "mask_off": "no_mask", "rodent": "rodent"}[kind]
+    rodent = RodentSpec(
+        x=0.0,
+        y=float(rng.uniform(0.75, 0.97)),
+        size=float(rng.uniform(0.9, 1.4)),
+        speed=float(rng.uniform(0.1, 0.15)),
+    )
+    if kind == "rodent":
+        # crossing time: from the left edge until the body has left on the right
+        length = 1.1 / rodent.speed
+    alerts: list[float] = []
+    others = 0
+    offender = cam.walkers[0]
+    frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent)
+    for t, classes in frames:
+        for c in classes:
+            if c == cls and start <= t <= start + length + 10:
+                alerts.append(t - start)
+            else:
+                others += 1
+    return Episode(kind, start, start + length, alerts, others)
+
+
+def _episode_frames(
+    pipe: VisionPipeline,
+    cam: Camera,
+    start: float,
+    length: float,
+    tail: float,
+    kind: str,
+    offender: Walker,
+    rodent: RodentSpec,
+) -> Iterator[tuple[float, list[str]]]:
+    for i in range(int((start + length + tail) * FPS)):
+        t = i / FPS
+        active = start <= t < start + length
+        offender.hat = not (active and kind == "hat_off")
+        offender.mask = not (active and kind == "mask_off")
+        rodents: tuple[RodentSpec, ...] = ()
+        if active and kind == "rodent":
+            # the rodent enters at the left edge when the incident starts
+            rodents = (replace(rodent, x=-rodent.speed * start),)
+        jpeg = cam.jpeg(cam.spec(t, rodents), i)
+        ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
+        yield t, [v.cls for v in ev.violations]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--card", type=Path, default=DEFAULT_CARD)
+    ap.add_argument("--styles", default="classic", help="Comma-separated scene styles")
+    ap.add_argument("--minutes", type=float, default=6.0, help="Per compliant scene kind")
+    ap.add_argument("--cameras", type=int, default=2, help="Cameras per compliant scene kind")
+    ap.add_argument("--episodes", type=int, default=4, help="Scripted incidents per kind")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--json", type=Path, default=None, help="Also write the figures here")
+    args = ap.parse_args()
+    t_start = time.monotonic()
+    results: dict[str, Any] = {"card": str(args.card), "fps": FPS, "styles": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        pipe = VisionPipeline.create(card=args.card, evidence_dir=Path(tmp))
+        results["model"] = pipe.detector.card.label
+        print(f"model {pipe.detector.card.label}, {FPS:g} frames/s, default CameraRules")
+        for style in args.styles.split(","):
+            per_style: dict[str, Any] = {"compliant": {}, "scripted": {}}
+            for scene in ("normal", "busy", "night_ir"):
+                seconds = args.minutes * 60 / args.cameras
+                false: Counter[str] = Counter()
+                for k in range(args.cameras):
+                    cam = compliant_camera(style, scene, args.seed + 100 * k + SCENE_SEED[scene])
+                    for _t, classes in run_frames(pipe, cam, seconds):
+                        false.update(classes)
+                hours = args.minutes / 60
+                rate = sum(false.values()) / hours
+                per_style["compliant"][scene] = {
+                    "camera_hours": round(hours, 3),
+                    "false_violations": dict(false),
+                    "per_camera_hour": round(rate, 2),
+                }
+                print(
+                    f"{style:>8} {scene:<9} {args.minutes:6.1f} camera-min: "
+                    f"{sum(false.values()):4d} false violations {dict(false)} "
+                    f"= {rate:7.2f} per camera-hour (target <= 0.05)"
+                )
+            for kind in ("hat_off", "mask_off", "rodent"):
+                eps = [
+                    scripted(pipe, style, kind, args.seed + 1000 + j) for j in range(args.episodes)
+                ]
+                once = sum(len(e.alerts) == 1 for e in eps)
+                within = sum(bool(e.alerts) and e.alerts[0] <= 10 for e in eps)
+                delays = [e.alerts[0] for e in eps if e.alerts]
+                others = sum(e.others for e in eps)
+                per_style["scripted"][kind] = {
+                    "episodes": len(eps),
+                    "exactly_once": once / len(eps),
+                    "within_10s": within / len(eps),
+                    "alerts_per_episode": [len(e.alerts) for e in eps],
+                    "delay_s_median": round(statistics.median(delays), 1) if delays else None,
+                    "delay_s_max": round(max(delays), 1) if delays else None,
+                    "other_violations": others,
+                }
+                print(
+                    f"{style:>8} {kind:<9} {len(eps)} incidents: exactly once "
+                    f"{100 * once / len(eps):5.1f} %, within 10 s {100 * within / len(eps):5.1f} %,"
+                    f" alerts {[len(e.alerts) for e in eps]}, delay median "
+                    f"{per_style['scripted'][kind]['delay_s_median']} s max "
+                    f"{per_style['scripted'][kind]['delay_s_max']} s, "
+                    f"other violations {others} (target 100 % once within 10 s)"
+                )
+            results["styles"][style] = per_style
+    results["seconds"] = round(time.monotonic() - t_start, 1)
+    print(f"ran in {results['seconds']} s (all scenes synthetic)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
