@@ -16,6 +16,65 @@ from core.errors import ConfigError
 from core.settings import format_validation_error
 
 OutputFormat = Literal["bk-grid", "yolov8"]
+Subject = Literal["worker", "rodent"]
+Attribute = Literal["hat", "mask"]
+BoxKind = Literal["head", "person", "body", "part"]
+
+
+class ClassRole(BaseModel):
+    """What one model class means to the platform: the class -> attribute mapping.
+
+    The tracking layer follows subjects (workers, rodents), not raw classes, and
+    declares a violation as an attribute of a track (a worker whose `hat` is false for
+    long enough). A card maps each of its model's classes onto that, so a customer's
+    export with classes like `head`/`helmet`/`mask` plugs in without code.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Subject = Field(description="Which kind of track a box of this class belongs to")
+    box: BoxKind = Field(
+        default="head",
+        description="What the box covers: `head` (standing point projected down from it), "
+        "`person` or `body` (standing point = bottom centre), `part` (a hat or mask box "
+        "that belongs to the worker box holding its centre; makes no track of its own)",
+    )
+    sets: dict[Attribute, bool] = Field(
+        default_factory=dict,
+        description="Attributes a box of this class asserts, e.g. no_hat -> {hat: false}, "
+        "helmet -> {hat: true}",
+    )
+
+    @model_validator(mode="after")
+    def _part_of_worker(self) -> "ClassRole":
+        if self.box == "part" and (self.subject != "worker" or not self.sets):
+            raise ValueError("a `part` class must be a worker's part and set an attribute")
+        return self
+
+
+def _role(subject: Subject, box: BoxKind, **sets: bool) -> ClassRole:
+    return ClassRole(subject=subject, box=box, sets=sets)
+
+
+KNOWN_ROLES: dict[str, ClassRole] = {
+    "no_hat": _role("worker", "head", hat=False),
+    "no_mask": _role("worker", "head", mask=False),
+    "rodent": _role("rodent", "body"),
+    "rat": _role("rodent", "body"),
+    "mouse": _role("rodent", "body"),
+    "person": _role("worker", "person"),
+    "head": _role("worker", "head"),
+    "hat": _role("worker", "part", hat=True),
+    "chef_hat": _role("worker", "part", hat=True),
+    "helmet": _role("worker", "part", hat=True),
+    "mask": _role("worker", "part", mask=True),
+    "with_mask": _role("worker", "head", mask=True),
+    "without_mask": _role("worker", "head", mask=False),
+    "no_helmet": _role("worker", "head", hat=False),
+}
+"""Roles of common class names, used when a card does not map a class itself. A bare
+`head` asserts nothing: datasets differ on whether it means "head without helmet", so a
+card for such a model says `head: {subject: worker, box: head, sets: {hat: false}}`."""
 
 
 class InputSpec(BaseModel):
@@ -63,6 +122,15 @@ class ModelCard(BaseModel):
     output: OutputSpec
     classes: list[str] = Field(min_length=1, max_length=1000)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    roles: dict[str, ClassRole] = Field(
+        default_factory=dict,
+        description="Class -> role (subject, box kind, attributes it sets); classes not "
+        "listed use KNOWN_ROLES by name, and classes with no role are published as "
+        "detections but never make a violation",
+    )
+    experimental: bool = Field(
+        default=False, description="Not the shipped default: figures still below the bar"
+    )
     training: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     notes: str = ""
@@ -72,7 +140,14 @@ class ModelCard(BaseModel):
         unknown = set(self.thresholds.per_class) - set(self.classes)
         if unknown:
             raise ValueError(f"thresholds for unknown classes {sorted(unknown)}")
+        unmapped = set(self.roles) - set(self.classes)
+        if unmapped:
+            raise ValueError(f"roles for unknown classes {sorted(unmapped)}")
         return self
+
+    def role_of(self, cls: str) -> ClassRole | None:
+        """The class's role from the card, else by its common name, else None."""
+        return self.roles.get(cls) or KNOWN_ROLES.get(cls)
 
     @property
     def label(self) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from core.errors import PayloadError
 from core.schemas import Box, Detection, DetectionEvent, Violation
-from vision.card import DEFAULT_CARD
+from vision.card import DEFAULT_CARD, ClassRole
 from vision.detector import Detector, as_bgr
 from vision.evidence import EvidenceStore
 from vision.tracking import Tracker
@@ -59,6 +59,17 @@ class VisionPipeline:
     def rules_for(self, site: str, camera: str) -> CameraRules:
         return self.rules.get(f"{site}/{camera}") or self.rules.get(camera) or self.default_rules
 
+    @staticmethod
+    def _zone(
+        rules: CameraRules,
+        role: ClassRole | None,
+        box: tuple[float, float, float, float],
+        height: int,
+    ) -> str | None:
+        """A detection's zone, judged at its subject's standing point."""
+        kind = role.box if role is not None else "body"
+        return rules.zone_at(*rules.standing_point(box, kind, float(height)))
+
     def process_jpeg(
         self, site: str, camera: str, jpeg: bytes, ts: datetime, seq: int
     ) -> DetectionEvent:
@@ -74,20 +85,18 @@ class VisionPipeline:
         key = f"{site}/{camera}"
         tracker = self.trackers.get(key)
         if tracker is None:
-            tracker = Tracker(
-                rules.persistence_k, rules.persistence_n, rules.iou_match, rules.max_missed
-            )
+            tracker = Tracker(rules)
             self.trackers[key] = tracker
         found = [
             f
             for f in self.detector.detect(frame)
             if min(f.x2 - f.x1, f.y2 - f.y1) >= rules.min_size
         ]
-        zones = [rules.zone_of(f.box) for f in found]
+        card = self.detector.card
         ids, declared = tracker.update(
-            [(f.cls, f.box, rules.counts(f.cls, z), z) for f, z in zip(found, zones, strict=True)],
-            ts,
+            [(f.cls, f.box, f.score) for f in found], card.role_of, ts, float(h)
         )
+        zones = [self._zone(rules, card.role_of(f.cls), f.box, h) for f in found]
         detections = [
             Detection(
                 cls=f.cls,
@@ -124,13 +133,13 @@ class VisionPipeline:
             for tr in declared:
                 violations.append(
                     Violation(
-                        cls=tr.cls, track=tr.id, zone=tr.zone, first_seen=tr.first_seen, evidence=ev
+                        cls=tr.cls, track=tr.track, zone=tr.zone, first_seen=tr.since, evidence=ev
                     )
                 )
                 log.info(
                     "violation %s track %d on %s/%s (evidence %s)",
                     tr.cls,
-                    tr.id,
+                    tr.track,
                     site,
                     camera,
                     ev.sha256[:12],

@@ -1,91 +1,296 @@
-"""A simple IoU tracker with k-of-n persistence: one violation per object, not per frame."""
+"""Track every subject (workers, rodents); declare violations as attributes of a track.
 
+Why: a tracker of violation boxes cannot tell "the same worker, now compliant" from
+"gone", so every flicker of a detector started a new track and a new alert. Here the
+detections of one frame are first grouped into observations of subjects (a worker's
+`no_hat` and `no_mask` boxes are one head; a `hat` part box lands on the worker box
+holding its centre), observations are matched to tracks (IoU with the track's
+motion-predicted box, or a centre-distance gate for small fast rodents), and each
+track keeps a short history of what it showed. A violation (`no_hat`, `no_mask`,
+`rodent`) is declared when it has held on one track for `hold_s` seconds in at least
+`hold_fraction` of its frames (k-of-n over time, Frigate-style score history), once per
+track, again only after `realarm_s`. A track that is unseen for a few frames coasts on
+its predicted box (hysteresis), so a flickering detector does not restart it.
+
+Works with both kinds of detector the card can describe:
+- violation-only (today's `hygiene-tinygrid`: `no_hat`, `no_mask`, `rodent`): a worker
+  track exists while some violation box is seen; frames where it is matched without
+  that violation, or not matched at all, count as "not showing it";
+- attribute detectors (`head`/`person` boxes with `hat`/`mask` classes or parts): every
+  worker is tracked, compliant frames count against the violation.
+"""
+
+import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
+from vision.card import ClassRole
 from vision.metrics import iou_matrix
+from vision.zones import CameraRules
+
+BoxT = tuple[float, float, float, float]
+
+VIOLATIONS: dict[str, tuple[str, str | None]] = {
+    "no_hat": ("worker", "hat"),
+    "no_mask": ("worker", "mask"),
+    "rodent": ("rodent", None),
+}
+"""Violation class -> (subject, attribute that is false); None: the subject's presence."""
+
+
+@dataclass
+class Observation:
+    """One subject seen in one frame: merged from one or more detections."""
+
+    subject: str
+    kind: str
+    box: BoxT
+    score: float
+    attrs: dict[str, tuple[bool, float]] = field(default_factory=dict)
+    members: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Seen:
+    """One frame of a track's history: which violations it showed then."""
+
+    ts: float
+    showing: frozenset[str]
 
 
 @dataclass
 class Track:
     id: int
-    cls: str
-    box: tuple[float, float, float, float]
+    subject: str
+    kind: str
+    box: BoxT
     first_seen: datetime
-    history: deque[bool]
+    last_ts: float
+    history: deque[Seen]
+    velocity: tuple[float, float] = (0.0, 0.0)
     missed: int = 0
-    declared: bool = False
     zone: str | None = None
+    active: set[str] = field(default_factory=set)
+    """Violations currently held (declared and not yet compliant again)."""
+    last_alarm: dict[str, float] = field(default_factory=dict)
+    since: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def cls(self) -> str:
+        """The track's subject (kept for callers that read the old attribute)."""
+        return self.subject
+
+    def predicted(self, ts: float) -> BoxT:
+        dt = max(0.0, min(ts - self.last_ts, 5.0))
+        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
+        x1, y1, x2, y2 = self.box
+        return (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A violation declared on a track in this frame."""
+
+    cls: str
+    track: int
+    zone: str | None
+    since: datetime
+
+
+def observations(
+    found: list[tuple[str, BoxT, float]],
+    role_of: Callable[[str], ClassRole | None],
+    merge_iou: float = 0.8,
+) -> list[Observation]:
+    """Group one frame's detections (class, box, score) into subject observations."""
+    subjects: list[Observation] = []
+    parts: list[tuple[int, ClassRole, BoxT, float]] = []
+    for i, (cls, box, score) in enumerate(found):
+        role = role_of(cls)
+        if role is None:
+            continue
+        if role.box == "part":
+            parts.append((i, role, box, score))
+            continue
+        attrs: dict[str, tuple[bool, float]] = {a: (v, score) for a, v in role.sets.items()}
+        same = None
+        for ob in subjects:
+            if ob.subject == role.subject and ob.kind == role.box:
+                iou = float(iou_matrix(np.array([box]), np.array([ob.box]))[0, 0])
+                if iou >= merge_iou:
+                    same = ob
+                    break
+        if same is None:
+            subjects.append(Observation(role.subject, role.box, box, score, attrs, [i]))
+            continue
+        same.members.append(i)
+        if score > same.score:
+            same.box, same.score = box, score
+        for a, (v, s) in attrs.items():
+            if a not in same.attrs or s > same.attrs[a][1]:
+                same.attrs[a] = (v, s)
+    for i, role, box, score in parts:
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        # a hat sits on top of a head box, so a part may reach one head height above it
+        holders = [
+            ob
+            for ob in subjects
+            if ob.subject == "worker"
+            and ob.box[0] <= cx <= ob.box[2]
+            and ob.box[1] - (ob.box[3] - ob.box[1]) <= cy <= ob.box[3]
+        ]
+        if not holders:
+            continue
+        ob = min(holders, key=lambda o: (o.box[2] - o.box[0]) * (o.box[3] - o.box[1]))
+        ob.members.append(i)
+        for a, v in role.sets.items():
+            if a not in ob.attrs or score > ob.attrs[a][1]:
+                ob.attrs[a] = (v, score)
+    return subjects
+
+
+def showing(ob: Observation) -> frozenset[str]:
+    """Violations an observation shows on its own (before zones)."""
+    out = set()
+    for name, (subject, attr) in VIOLATIONS.items():
+        if ob.subject != subject:
+            continue
+        if attr is None or (attr in ob.attrs and ob.attrs[attr][0] is False):
+            out.add(name)
+    return frozenset(out)
 
 
 @dataclass
 class Tracker:
-    """Tracks per class; `update` returns (track id per detection, newly declared tracks)."""
+    """Per camera: tracks of subjects and the violations they hold."""
 
-    k: int = 3
-    n: int = 5
-    iou_match: float = 0.3
-    max_missed: int = 10
+    rules: CameraRules = field(default_factory=CameraRules)
     tracks: list[Track] = field(default_factory=list)
     next_id: int = 1
+    center_gate: float = 0.9
+    """Match by centre distance too when it is below this many box sizes (fast rodents)."""
 
     def update(
         self,
-        dets: list[tuple[str, tuple[float, float, float, float], bool, str | None]],
+        found: list[tuple[str, BoxT, float]],
+        role_of: Callable[[str], ClassRole | None],
         ts: datetime,
-    ) -> tuple[list[int], list[Track]]:
-        """dets: (class, box, counts-for-violation, zone). A track is declared a violation
-        once, when its counting detections were seen in k of the last n frames."""
-        ids = [0] * len(dets)
-        matched: set[int] = set()
-        for cls in {d[0] for d in dets}:
-            di = [i for i, d in enumerate(dets) if d[0] == cls]
-            ti = [j for j, t in enumerate(self.tracks) if t.cls == cls]
-            if ti:
-                ious = iou_matrix(
-                    np.array([dets[i][1] for i in di], np.float64),
-                    np.array([self.tracks[j].box for j in ti], np.float64),
+        height: float,
+    ) -> tuple[list[int], list[Declared]]:
+        """Feed one frame's detections (class, box, score); returns the track id per
+        detection (0: no role, not tracked) and the violations declared now."""
+        now = ts.timestamp()
+        obs = observations(found, role_of)
+        ids = [0] * len(found)
+        matched_tracks: set[int] = set()
+        assigned = self._match(obs, now)
+        for oi, ob in enumerate(obs):
+            ti = assigned.get(oi)
+            if ti is None:
+                tr = Track(
+                    self.next_id,
+                    ob.subject,
+                    ob.kind,
+                    ob.box,
+                    ts,
+                    now,
+                    deque(maxlen=self.rules.persistence_n),
                 )
-                pairs = sorted(
-                    ((ious[a, b], a, b) for a in range(len(di)) for b in range(len(ti))),
-                    reverse=True,
-                )
-                used_d: set[int] = set()
-                used_t: set[int] = set()
-                for v, a, b in pairs:
-                    if v < self.iou_match:
-                        break
-                    if a in used_d or b in used_t:
-                        continue
-                    used_d.add(a)
-                    used_t.add(b)
-                    tr = self.tracks[ti[b]]
-                    cls_, box, counts, zone = dets[di[a]]
-                    tr.box, tr.missed, tr.zone = box, 0, zone
-                    tr.history.append(counts)
-                    ids[di[a]] = tr.id
-                    matched.add(ti[b])
-            for i in di:
-                if ids[i] == 0:
-                    cls_, box, counts, zone = dets[i]
-                    tr = Track(
-                        self.next_id, cls_, box, ts, deque([counts], maxlen=self.n), zone=zone
+                self.next_id += 1
+                self.tracks.append(tr)
+                ti = len(self.tracks) - 1
+            else:
+                tr = self.tracks[ti]
+                dt = now - tr.last_ts
+                if dt > 0:
+                    cx = (ob.box[0] + ob.box[2] - tr.box[0] - tr.box[2]) / 2 / dt
+                    cy = (ob.box[1] + ob.box[3] - tr.box[1] - tr.box[3]) / 2 / dt
+                    a = 0.5 if tr.velocity != (0.0, 0.0) else 1.0
+                    tr.velocity = (
+                        a * cx + (1 - a) * tr.velocity[0],
+                        a * cy + (1 - a) * tr.velocity[1],
                     )
-                    self.next_id += 1
-                    self.tracks.append(tr)
-                    matched.add(len(self.tracks) - 1)
-                    ids[i] = tr.id
+                tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
+            matched_tracks.add(ti)
+            tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
+            shown = frozenset(v for v in showing(ob) if self.rules.counts(v, tr.zone))
+            tr.history.append(Seen(now, shown))
+            for m in ob.members:
+                ids[m] = tr.id
         for j, tr in enumerate(self.tracks):
-            if j not in matched:
+            if j not in matched_tracks:
                 tr.missed += 1
-                tr.history.append(False)
-        self.tracks = [t for t in self.tracks if t.missed <= self.max_missed]
-        declared = []
+                tr.history.append(Seen(now, frozenset()))
+        self.tracks = [t for t in self.tracks if t.missed <= self.rules.max_missed]
+        declared: list[Declared] = []
         for tr in self.tracks:
-            if not tr.declared and sum(tr.history) >= self.k:
-                tr.declared = True
-                declared.append(tr)
+            declared += self._decide(tr, now)
         return ids, declared
+
+    def _match(self, obs: list[Observation], now: float) -> dict[int, int]:
+        """Greedy assignment, best first: IoU with the predicted box, or a close centre."""
+        pairs: list[tuple[float, int, int]] = []
+        for ti, tr in enumerate(self.tracks):
+            pred = tr.predicted(now)
+            pw, ph = pred[2] - pred[0], pred[3] - pred[1]
+            size = max(1.0, pw, ph)
+            area = max(1.0, pw * ph)
+            pc = ((pred[0] + pred[2]) / 2, (pred[1] + pred[3]) / 2)
+            for oi, ob in enumerate(obs):
+                if ob.subject != tr.subject:
+                    continue
+                iou = float(iou_matrix(np.array([ob.box]), np.array([pred]))[0, 0])
+                oc = ((ob.box[0] + ob.box[2]) / 2, (ob.box[1] + ob.box[3]) / 2)
+                dist = math.hypot(oc[0] - pc[0], oc[1] - pc[1]) / size
+                ow, oh = ob.box[2] - ob.box[0], ob.box[3] - ob.box[1]
+                ratio = math.sqrt(max(ow * oh, 1.0) / area)
+                if iou >= self.rules.iou_match:
+                    pairs.append((1.0 + iou, oi, ti))
+                elif dist <= self.center_gate and 0.5 <= ratio <= 2.0:
+                    pairs.append((1.0 - dist / self.center_gate, oi, ti))
+        pairs.sort(reverse=True)
+        used_o: set[int] = set()
+        used_t: set[int] = set()
+        out: dict[int, int] = {}
+        for _v, oi, ti in pairs:
+            if oi in used_o or ti in used_t:
+                continue
+            used_o.add(oi)
+            used_t.add(ti)
+            out[oi] = ti
+        return out
+
+    def _decide(self, tr: Track, now: float) -> list[Declared]:
+        r = self.rules
+        window = [s for s in tr.history if s.ts >= now - r.hold_s - 1e-6]
+        if not window:
+            return []
+        old_enough = now - tr.first_seen.timestamp() >= r.hold_s - 1e-6
+        out = []
+        for name, (subject, _attr) in VIOLATIONS.items():
+            if subject != tr.subject:
+                continue
+            hits = [s for s in window if name in s.showing]
+            share = len(hits) / len(window)
+            if name in tr.active:
+                if old_enough and share <= r.release_fraction:
+                    tr.active.discard(name)  # compliant again (or gone from view)
+                elif now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s:
+                    tr.last_alarm[name] = now
+                    out.append(Declared(name, tr.id, tr.zone, tr.since[name]))
+                continue
+            if (
+                old_enough
+                and len(hits) >= r.persistence_k
+                and share >= r.hold_fraction
+                and now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s
+            ):
+                tr.active.add(name)
+                tr.last_alarm[name] = now
+                tr.since[name] = datetime.fromtimestamp(hits[0].ts, tz=tr.first_seen.tzinfo)
+                out.append(Declared(name, tr.id, tr.zone, tr.since[name]))
+        return out

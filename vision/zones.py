@@ -1,7 +1,9 @@
 """Per-camera rules of where and what counts: zones, minimum size, persistence.
 
-An object is in a zone when the bottom centre of its box (where a person stands, where
-a rodent runs) lies inside the zone's polygon.
+An object is in a zone when its standing point lies inside the zone's polygon: the
+bottom centre of a person's or a rodent's box, or, for a head box, the point
+`head_heights` head heights below the top of the head (where that person's feet are),
+so a worker is judged by where they stand, not by where their chin is.
 """
 
 import cv2
@@ -34,8 +36,43 @@ class CameraRules(BaseModel):
         "others (rodents) count anywhere in the picture",
     )
     min_size: float = Field(default=6.0, ge=0, description="Smallest box side, frame pixels")
-    persistence_k: int = Field(default=3, ge=1, description="Seen in k ...")
-    persistence_n: int = Field(default=5, ge=1, description="... of the last n frames")
+    persistence_k: int = Field(
+        default=3, ge=1, description="At least this many frames of a track must show it"
+    )
+    persistence_n: int = Field(
+        default=40, ge=1, description="Observations a track keeps in its history (cap)"
+    )
+    hold_s: float = Field(
+        default=4.0,
+        ge=0,
+        le=3600,
+        description="A violation is declared once it has held this long on one track: "
+        "the track is at least this old and ...",
+    )
+    hold_fraction: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="... at least this share of its frames in the last hold_s seconds show it",
+    )
+    release_fraction: float = Field(
+        default=0.2,
+        ge=0,
+        lt=1,
+        description="Compliant again when at most this share of the last hold_s seconds show it",
+    )
+    realarm_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds before the same track may raise the same violation again "
+        "(still violating, or violating again after being compliant)",
+    )
+    head_heights: float = Field(
+        default=6.5,
+        gt=0,
+        le=20,
+        description="A head box's standing point is this many head heights below its top",
+    )
     iou_match: float = Field(
         default=0.3, gt=0, le=1, description="Tracker: IoU to continue a track"
     )
@@ -52,11 +89,24 @@ class CameraRules(BaseModel):
         return n
 
     def zone_of(self, box: tuple[float, float, float, float]) -> str | None:
-        bx, by = (box[0] + box[2]) / 2, box[3]
+        """Zone of a box's bottom centre (persons, rodents)."""
+        return self.zone_at((box[0] + box[2]) / 2, box[3])
+
+    def zone_at(self, x: float, y: float) -> str | None:
         for zone in self.zones:
-            if zone.contains(bx, by):
+            if zone.contains(x, y):
                 return zone.id
         return None
+
+    def standing_point(
+        self, box: tuple[float, float, float, float], kind: str, height: float
+    ) -> tuple[float, float]:
+        """Where the subject stands: head boxes are projected down, others use their
+        bottom centre; never below the frame's last row."""
+        cx = (box[0] + box[2]) / 2
+        if kind == "head":
+            return cx, min(height - 1.0, box[1] + self.head_heights * (box[3] - box[1]))
+        return cx, min(height - 1.0, box[3])
 
     def counts(self, cls: str, zone: str | None) -> bool:
         """Whether a detection of `cls` in `zone` can make a violation on this camera."""

@@ -19,7 +19,7 @@ import numpy as np
 import onnx
 import torch
 
-from vision.card import InputSpec, ModelCard, OutputSpec, Thresholds, write_card
+from vision.card import KNOWN_ROLES, InputSpec, ModelCard, OutputSpec, Thresholds, write_card
 from vision.detector import Detector
 from vision.evaluate import collect, summarise, tune_thresholds
 from vision.train.loop import TrainConfig, train
@@ -55,6 +55,7 @@ def write_model_card(
         input=InputSpec(width=cfg.in_w, height=cfg.in_h, channels="BGR", divide_by=1.0),
         output=OutputSpec(format="bk-grid", stride=STRIDE),
         classes=CLASSES,
+        roles={c: KNOWN_ROLES[c] for c in CLASSES},
         thresholds=Thresholds(score=0.3, nms_iou=0.45),
     )
     card_path = onnx_path.with_suffix(".yaml")

@@ -75,7 +75,8 @@ def test_pipeline_one_violation_per_worker_in_zone(tmp_path: Path) -> None:
         **{**spec.__dict__, "workers": (WorkerSpec(x=0.75, y=0.9, hat=False, mask=True),)}
     )
     out = [
-        pipe2.process("s1", "cam1", f, t0, i).violations for i, f in enumerate(_frames(spec_out, 8))
+        pipe2.process("s1", "cam1", f, t0 + timedelta(seconds=i), i).violations
+        for i, f in enumerate(_frames(spec_out, 8))
     ]
     assert sum(len(v) for v in out) == 0
 
@@ -96,7 +97,11 @@ def test_rodent_at_night_grey_frames(tmp_path: Path) -> None:
     for i, frame in enumerate(_frames(spec, 8)):
         grey = frame[:, :, 0].copy()  # an IR camera sends one channel
         n += len(
-            [v for v in pipe.process("s1", "cam2", grey, t0, i).violations if v.cls == "rodent"]
+            [
+                v
+                for v in pipe.process("s1", "cam2", grey, t0 + timedelta(seconds=i), i).violations
+                if v.cls == "rodent"
+            ]
         )
     assert n == 1
 
@@ -116,7 +121,10 @@ def test_false_positive_files_frame_for_retraining(tmp_path: Path) -> None:
         background_seed=3,
     )
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    evs = [pipe.process("s1", "c1", f, t0, i).violations for i, f in enumerate(_frames(spec, 6))]
+    evs = [
+        pipe.process("s1", "c1", f, t0 + timedelta(seconds=i), i).violations
+        for i, f in enumerate(_frames(spec, 6))
+    ]
     ev = next(v for vs in evs for v in vs).evidence
     assert ev is not None
     result = CliRunner().invoke(
