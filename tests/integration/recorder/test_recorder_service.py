@@ -7,7 +7,10 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 from core.mqtt import MqttClient
@@ -23,9 +26,9 @@ pytestmark = pytest.mark.integration
 STEP = 500  # 2 fps
 
 
-def _settings(broker: object, tmp_path: Path, **recorder: object) -> RecorderSettings:
+def _settings(broker: Any, tmp_path: Path, **recorder: object) -> RecorderSettings:
     return RecorderSettings(
-        mqtt=broker.settings,  # type: ignore[attr-defined]
+        mqtt=broker.settings,
         recorder=RecorderSection.model_validate(
             {
                 "instance": "r0",
@@ -39,14 +42,14 @@ def _settings(broker: object, tmp_path: Path, **recorder: object) -> RecorderSet
     )
 
 
-def _warm_up(
-    service: RecorderService, camera: object, site: str, waiter: Callable[..., bool]
-) -> None:
+def _warm_up(service: RecorderService, camera: Any, site: str, waiter: Callable[..., bool]) -> None:
     """Publish to a throw-away camera until the service records it: subscriptions are in."""
-    jpeg = __import__("cv2").imencode(".jpg", __import__("numpy").zeros((8, 8, 3), "uint8"))[1]
+    ok, buf = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))
+    assert ok
+    jpeg = buf
     t = time.time_ns() // 1_000_000 - 600_000
     for i in range(200):
-        camera.send(site, "warmup", t + i, jpeg.tobytes(), 8, 8)  # type: ignore[attr-defined]
+        camera.send(site, "warmup", t + i, jpeg.tobytes(), 8, 8)
         if waiter(lambda: service.counters.frames > 0, 0.2):
             return
     raise AssertionError("the recorder never received a frame")
@@ -68,8 +71,8 @@ def _alert(site: str, subject: str, ts_ms: int, rule: str = "no-hat") -> AlertEv
 
 
 def test_frames_recorded_unchanged_and_alert_clip_frozen(
-    broker: object,
-    camera: object,
+    broker: Any,
+    camera: Any,
     jpeg_factory: Callable[..., list[bytes]],
     waiter: Callable[..., bool],
     tmp_path: Path,
@@ -77,7 +80,7 @@ def test_frames_recorded_unchanged_and_alert_clip_frozen(
     site = "kitchen-a"
     settings = _settings(broker, tmp_path, clip_before_s=3, clip_after_s=4, clip_wait_s=60)
     service = RecorderService(settings)
-    alerts = MqttClient(broker.settings, persistent=False)  # type: ignore[attr-defined]
+    alerts = MqttClient(broker.settings, persistent=False)
     service.start()
     alerts.connect(10)
     try:
@@ -87,7 +90,7 @@ def test_frames_recorded_unchanged_and_alert_clip_frozen(
         alert_at = t0 + 10 * STEP
         for i in range(30):
             for cam in ("cam1", "cam2"):
-                camera.send(site, cam, t0 + i * STEP, jpegs[cam][i])  # type: ignore[attr-defined]
+                camera.send(site, cam, t0 + i * STEP, jpegs[cam][i])
             if i == 12:
                 # An alert from cam1 (subject camera/class, as rules writes it) and one
                 # from a sensor: only the camera's gets a clip.
@@ -128,8 +131,8 @@ def test_frames_recorded_unchanged_and_alert_clip_frozen(
 
 
 def test_disk_alert_fires_with_a_small_quota(
-    broker: object,
-    camera: object,
+    broker: Any,
+    camera: Any,
     jpeg_factory: Callable[..., list[bytes]],
     waiter: Callable[..., bool],
     tmp_path: Path,
@@ -150,7 +153,7 @@ def test_disk_alert_fires_with_a_small_quota(
     service = RecorderService(settings)
     statuses: queue.Queue[ServiceStatus] = queue.Queue()
     listener = MqttClient(
-        broker.settings,  # type: ignore[attr-defined]
+        broker.settings,
         persistent=False,
         on_message=lambda m: statuses.put(ServiceStatus.model_validate_json(bytes(m.payload))),
     )
@@ -165,7 +168,7 @@ def test_disk_alert_fires_with_a_small_quota(
         i = 0
         short: ServiceStatus | None = None
         while short is None and time.monotonic() < deadline:
-            camera.send(site, "cam1", t0 + i * STEP, jpegs[i % 20])  # type: ignore[attr-defined]
+            camera.send(site, "cam1", t0 + i * STEP, jpegs[i % 20])
             i += 1
             time.sleep(0.02)
             while not statuses.empty():

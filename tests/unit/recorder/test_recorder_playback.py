@@ -34,12 +34,13 @@ def test_mp4_is_h264_of_just_the_window_with_source_timing(
     pb = Playback(index.url, tmp_path / "video")
     chunks = list(pb.mp4("site1", "cam1", T0 + 5 * STEP, T0 + 24 * STEP))
     assert len(chunks) > 1  # streamed in fragments, not one blob at the end
-    with av.open(io.BytesIO(b"".join(chunks))) as c:
+    with av.open(io.BytesIO(b"".join(chunks)), "r") as c:
         stream = c.streams.video[0]
         assert stream.codec_context.name == "h264"
         frames = list(c.decode(stream))
     assert len(frames) == 20
-    times = [round(float(f.pts * f.time_base) * 1000) for f in frames]
+    assert all(f.pts is not None and f.time_base is not None for f in frames)
+    times = [round(float(f.pts * f.time_base) * 1000) for f in frames]  # type: ignore[operator]
     # Relative to the window's first frame, within a millisecond of the source.
     assert all(abs(t - i * STEP) <= 1 for i, t in enumerate(times))
     assert (frames[0].width, frames[0].height) == (320, 240)
