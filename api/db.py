@@ -31,8 +31,14 @@ def make_engine(url: str) -> Engine:
     """Engine for `url`; a SQLite file's folder is created, and its foreign keys enforced."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    # The pool must hold more connections than FastAPI's thread pool has threads (40):
+    # otherwise every thread can wait for a connection that only a thread can give back
+    # (a request's session closes in the thread pool too), and the API deadlocks.
+    pool = {"pool_size": 20, "max_overflow": 30}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
 
         @event.listens_for(engine, "connect")
         def _pragma(conn: Any, _record: Any) -> None:
@@ -42,4 +48,4 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30)
+    return create_engine(url, pool_pre_ping=True, **pool)

@@ -107,15 +107,22 @@ def alert_public(row: AlertRow) -> AlertPublic:
 
 
 def site_alerts(
-    engine: Engine, site: str, open_only: bool = True, limit: int = 100
+    session: Session, alerts: Engine, site: str, open_only: bool = True, limit: int = 100
 ) -> list[AlertPublic]:
-    """Alerts of one kitchen, newest first, from the rules service's store."""
+    """Alerts of one kitchen, newest first, from the rules service's store.
+
+    When the alert store is the centre database, the request's own session reads it: a
+    second connection per request would let the pool run dry under load (every thread
+    holding one connection and waiting for another).
+    """
     q = select(AlertRow).where(AlertRow.site == site)
     if open_only:
         q = q.where(AlertRow.state.in_([s.value for s in OPEN_STATES]))
     q = q.order_by(AlertRow.started_at.desc(), AlertRow.id).limit(limit)
-    with Session(engine) as s:
-        return [alert_public(r) for r in s.scalars(q)]
+    if session.get_bind() is alerts:
+        return [alert_public(r) for r in session.scalars(q)]
+    with Session(alerts) as own:
+        return [alert_public(r) for r in own.scalars(q)]
 
 
 def kitchen_state(
@@ -132,7 +139,7 @@ def kitchen_state(
         store_ok = False
     alerts_ok, open_alerts = True, []
     try:
-        open_alerts = site_alerts(alerts, site)
+        open_alerts = site_alerts(session, alerts, site)
     except SQLAlchemyError as exc:
         logger.warning("live state of %s without the alert store: %s", site, exc)
         alerts_ok = False

@@ -326,9 +326,12 @@ def main() -> None:
                     pg.cleanup()
             for line in out[-4:]:
                 print(line, flush=True)
-    finally:
+    except BaseException:
+        print(f"failed; logs kept in {work}", flush=True)
         influx.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        raise
+    influx.stop()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -124,9 +124,10 @@ def get_state(site: str, session: SessionDep, res: ResourcesDep) -> KitchenState
 @router.get("/{site}/alerts", response_model=list[AlertPublic], **rule(Access.KITCHEN_READ))
 def get_alerts(
     site: str,
+    session: SessionDep,
     res: ResourcesDep,
     open_only: Annotated[bool, Query(description="Only pending, firing, acknowledged")] = True,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertPublic]:
     """The kitchen's alerts from the rules service's store, newest first."""
-    return site_alerts(res.alerts_engine, site, open_only, limit)
+    return site_alerts(session, res.alerts_engine, site, open_only, limit)
