@@ -33,6 +33,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -247,14 +248,21 @@ class RecordingIndex:
         start_ms: int | None = None,
         end_ms: int | None = None,
         state: str | None = None,
+        open_to_now: bool = False,
     ) -> list[Segment]:
-        """Segments (of a camera) overlapping `[start_ms, end_ms]`, oldest first."""
-        conds = []
+        """Segments (of a camera) overlapping `[start_ms, end_ms]`, oldest first.
+
+        `open_to_now`: an open segment counts as reaching to now (its row's `end_ms` is
+        refreshed only every few seconds; its file already holds the newest frames).
+        """
+        conds: list[Any] = []
         if site is not None:
             conds.append(segments.c.site == site)
         if camera is not None:
             conds.append(segments.c.camera == camera)
-        if start_ms is not None:
+        if start_ms is not None and open_to_now:
+            conds.append(or_(segments.c.end_ms >= start_ms, segments.c.state == "open"))
+        elif start_ms is not None:
             conds.append(segments.c.end_ms >= start_ms)
         if end_ms is not None:
             conds.append(segments.c.start_ms <= end_ms)
@@ -387,7 +395,7 @@ class RecordingIndex:
     def clips(
         self, state: str | None = None, site: str | None = None, camera: str | None = None
     ) -> list[Clip]:
-        conds = []
+        conds: list[Any] = []
         if state is not None:
             conds.append(clips.c.state == state)
         if site is not None:

@@ -103,7 +103,7 @@ class Playback:
             raise ValueError("window must be non-empty and at most a day")
         streams = [
             self._segment_frames(self.video_dir / seg.path, seg.start_ms, t0, t1)
-            for seg in self.index.segments(site, camera, t0, t1)
+            for seg in self.index.segments(site, camera, t0, t1, open_to_now=True)
         ]
         last: int | None = None
         for frame in heapq.merge(*streams, key=lambda f: f.ts_ms):

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 
 from core.mqtt import MqttClient
 from core.schemas import AlertEvent, AlertState, encode
+from core.servers import free_port
 from core.service_health import ServiceStatus
 from core.topics import alerts_topic
 from recorder.playback import Playback
@@ -187,3 +189,42 @@ def test_disk_alert_fires_with_a_small_quota(
         listener.close()
         service.stop()
     assert service.figures()["disk_short"] == 1
+
+
+def test_edge_outage_replay_lands_in_place_and_metrics_show_it(
+    broker: Any,
+    camera: Any,
+    jpeg_factory: Callable[..., list[bytes]],
+    waiter: Callable[..., bool],
+    tmp_path: Path,
+) -> None:
+    site = "kitchen-c"
+    port = free_port()
+    settings = _settings(broker, tmp_path, metrics_port=port, max_gap_s=5)
+    service = RecorderService(settings)
+    service.start()
+    try:
+        _warm_up(service, camera, site, waiter)
+        jpegs = jpeg_factory(40)
+        t0 = time.time_ns() // 1_000_000 - 120_000
+        times = [t0 + i * STEP for i in range(40)]
+        # Frames 10-29 were buffered at the edge during an outage: live 0-9 and 30-39
+        # arrive first, then the replay.
+        for i in [*range(10), *range(30, 40), *range(10, 30)]:
+            camera.send(site, "cam1", times[i], jpegs[i])
+        assert waiter(lambda: service.counters.frames >= 41)
+        body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert "bk_recorder_late_frames_total 20.0" in body
+        assert "bk_recorder_cameras 2.0" in body
+    finally:
+        service.stop()
+    pb = Playback(settings.recorder.database_url, tmp_path / "video")
+    kinds = {(s.kind, s.start_ms, s.end_ms) for s in pb.index.segments(site, "cam1")}
+    assert ("late", times[10], times[29]) in kinds
+    back = list(pb.frames(site, "cam1", t0, t0 + 60_000))
+    assert [f.ts_ms for f in back] == times
+    assert [f.jpeg for f in back] == jpegs
+    cov = pb.coverage(site, "cam1", t0 - 10_000, t0 + 30_000, max_gap_s=5)
+    assert cov.covered == [(t0, times[-1])]
+    assert cov.missing == [(t0 - 10_000, t0), (times[-1], t0 + 30_000)]
+    pb.close()

@@ -132,3 +132,21 @@ def test_a_file_cut_short_still_reads_up_to_the_cut(jpegs: list[bytes], tmp_path
     assert info.first_ms == T0
     cut = list(read_segment(tmp_path / "cut.mkv"))
     assert [f.jpeg for f in cut] == jpegs[: len(cut)]
+
+
+def test_playback_reads_an_open_segment_up_to_its_newest_frame(
+    make_camera: Callable[..., CameraRecorder],
+    index: RecordingIndex,
+    jpegs: list[bytes],
+    tmp_path: Path,
+) -> None:
+    cam = make_camera()
+    for i in range(8):
+        cam.frame(T0 + i * STEP, jpegs[i], 320, 240)
+    # The index row still says what it said at opening (refreshed every few seconds).
+    (seg,) = index.segments("site1", "cam1")
+    assert (seg.state, seg.end_ms) == ("open", T0)
+    back = list(_playback(index, tmp_path).frames("site1", "cam1", T0 + 2_000, T0 + 9_000))
+    # All but the frame the muxer holds back until the next one comes.
+    assert [f.ts_ms for f in back] == [T0 + i * STEP for i in range(4, 7)]
+    cam.close()
