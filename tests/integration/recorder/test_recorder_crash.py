@@ -104,9 +104,10 @@ def test_kill_9_loses_at_most_the_last_second_and_restart_continues(
     proc = _start(config, log)
     try:
         assert waiter(lambda: watch.frames() >= 0, 60), log.read_text()
-        # Subscriptions in place once a frame is counted (this one is cam1's first).
-        for k in range(200):
-            camera.send(SITE, "cam1", t0 - 1000 + k, jpegs[0])
+        # Subscriptions in place once a frame is counted (this one is cam1's first). The
+        # same timestamp each time: a second copy is a duplicate, never counted.
+        for _ in range(200):
+            camera.send(SITE, "cam1", t0 - 1000, jpegs[0])
             if waiter(lambda: watch.frames() > 0, 0.3):
                 break
         warm = watch.frames()

@@ -45,13 +45,17 @@ def _settings(broker: Any, tmp_path: Path, **recorder: object) -> RecorderSettin
 
 
 def _warm_up(service: RecorderService, camera: Any, site: str, waiter: Callable[..., bool]) -> None:
-    """Publish to a throw-away camera until the service records it: subscriptions are in."""
+    """Publish to a throw-away camera until the service records it: subscriptions are in.
+
+    Always the same timestamp: copies sent while the first was on its way are duplicates,
+    so exactly one warm-up frame is counted.
+    """
     ok, buf = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))
     assert ok
     jpeg = buf
     t = time.time_ns() // 1_000_000 - 600_000
-    for i in range(200):
-        camera.send(site, "warmup", t + i, jpeg.tobytes(), 8, 8)
+    for _ in range(200):
+        camera.send(site, "warmup", t, jpeg.tobytes(), 8, 8)
         if waiter(lambda: service.counters.frames > 0, 0.2):
             return
     raise AssertionError("the recorder never received a frame")
