@@ -15,6 +15,10 @@ service status and Prometheus (`disk_short` 1/0, `disk_needed_bytes`,
 `disk_available_bytes`, `disk_days_available`), which dashboards and Prometheus
 alerting read, and runs `disk_alert_command` (if set) on every change of state, the
 dead-simple hook for a pager or a webhook script.
+
+The rate is this worker's own (bytes it wrote over the window). Several workers sharing
+one volume each see all of its free space: give each a `disk_quota_bytes` (its share)
+so that each judges its own need against its own share.
 """
 
 import logging

@@ -85,3 +85,31 @@ def test_settings_refuse_less_than_seven_days() -> None:
         RecorderSection(worker_index=2, workers=2)
     ok = RecorderSection.model_validate({"retention_by_category": {"central_kitchen": 30}})
     assert ok.retention_days == 8.0
+
+
+def test_service_retention_follows_each_kitchens_category(tmp_path: Path) -> None:
+    from recorder.service import RecorderService
+    from recorder.settings import RecorderSettings
+
+    settings = RecorderSettings(
+        recorder=RecorderSection.model_validate(
+            {
+                "video_dir": tmp_path / "video",
+                "clips_dir": tmp_path / "clips",
+                "database_url": f"sqlite:///{tmp_path / 'index.sqlite'}",
+                "site_categories": {"central": "central_kitchen"},
+                "retention_by_category": {"central_kitchen": 30},
+            }
+        )
+    )
+    service = RecorderService(settings, clock_ms=lambda: NOW)  # never connected
+    assert service.retention_days("central") == 30
+    assert service.retention_days("school") == 8
+    old = NOW - 10 * DAY_MS
+    keep = _segment(service.index, tmp_path / "video", "central", old)
+    gone = _segment(service.index, tmp_path / "video", "school", old)
+    assert service.retention() == 1
+    assert [s.id for s in service.index.segments()] == [keep]
+    assert gone != keep
+    service.index.close()
+    service.playback.close()
