@@ -5,10 +5,12 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rules.cli import app
+from rules.store import AlertStore
 
 
 def test_export_writes_the_header_and_refuses_bad_month_or_zone(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path}/alerts.db"
+    AlertStore(store).close()  # an existing, empty store
     run = CliRunner().invoke
     ok = run(app, ["export", "k1", "2026-02", "--store", store])
     assert ok.exit_code == 0 and ok.output.startswith("alert_id,site,rule,")
