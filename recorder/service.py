@@ -38,7 +38,7 @@ from core.schemas import AlertEvent, AlertState, FrameMeta, decode
 from core.service_health import ServiceHealth
 from core.topics import ALERTS, AlertsTopic, Channel, DeviceTopic, frame_topic, parse, subscription
 from recorder.camera import CameraRecorder, Limits, RecorderCounters
-from recorder.clips import ClipStore
+from recorder.clips import ClipStore, jpeg_size
 from recorder.index import RecordingIndex
 from recorder.playback import Playback
 from recorder.retention import DiskWatch, apply_retention
@@ -309,6 +309,12 @@ class RecorderService:
             return
         meta = FrameMeta.from_properties(user_properties(msg), content_type(msg), payload)
         ts_ms = round(meta.ts.timestamp() * 1000)
+        try:
+            # The picture's own size (its SOF header), not the metadata's claim: it goes
+            # into the segment's header and decides when a new segment must start.
+            width, height = jpeg_size(payload)
+        except ValueError as exc:
+            raise PayloadError("not_jpeg", "no JPEG frame header in the payload") from exc
         with self._lock:
             if self._stop.is_set():
                 return
@@ -325,7 +331,7 @@ class RecorderService:
                 )
                 self.cameras[(site, camera)] = cam
             try:
-                cam.frame(ts_ms, payload, meta.width, meta.height)
+                cam.frame(ts_ms, payload, width, height)
             except OSError as exc:
                 self.counters.write_errors += 1
                 log.error("cannot write a frame of %s/%s: %s", site, camera, exc)

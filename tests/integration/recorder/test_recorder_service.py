@@ -217,9 +217,14 @@ def test_edge_outage_replay_lands_in_place_and_metrics_show_it(
         for i in [*range(10), *range(30, 40), *range(10, 30)]:
             camera.send(site, "cam1", times[i], jpegs[i])
         assert waiter(lambda: service.counters.frames >= 41)
+        # A payload with the JPEG marker but no picture in it is refused, not recorded.
+        camera.send(site, "cam1", t0 + 60_000, b"\xff\xd8\xff" + bytes(100))
+        assert waiter(lambda: service.counters.rejected.get("not_jpeg") == 1)
+        assert service.counters.frames == 41
         body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         assert "bk_recorder_late_frames_total 20.0" in body
         assert "bk_recorder_cameras 2.0" in body
+        assert 'bk_recorder_rejected_total{reason="not_jpeg"} 1.0' in body
     finally:
         service.stop()
     pb = Playback(settings.recorder.database_url, tmp_path / "video")
