@@ -113,7 +113,7 @@ class Camera:
     quality: int = 80
 
     def spec(self, t: float, rodents: tuple[RodentSpec, ...] = ()) -> SceneSpec:
-        spec = SceneSpec(
+        return SceneSpec(
             t=t,
             night=self.night,
             ir=self.ir,
@@ -123,10 +123,8 @@ class Camera:
             n_distractors=self.n_distractors,
             distractor_heavy=self.heavy,
             occlusion=False,
+            style=self.style,
         )
-        if self.style != "classic":
-            spec = replace(spec, style=self.style)  # type: ignore[call-arg]
-        return spec
 
     def jpeg(self, spec: SceneSpec, frame_no: int) -> bytes:
         # The same generator each frame keeps the kitchen, its distractors and its light

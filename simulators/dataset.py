@@ -5,8 +5,14 @@ Layout under OUT: `images/{train,val,heavy}/NNNNNN.jpg`, `labels/{split}/NNNNNN.
 and `report.json` (class balance per split, duplicate check). Frame i of a split is
 rendered from `default_rng([seed, split_code, i])`, so any frame can be re-rendered
 from its name alone: that is how `verify_sample` checks the labels against the
-drawing. `val` is the held-out evaluation split; `heavy` holds distractor-heavy
-scenes (plates, cloths, steam, brushes) to measure false alarms.
+drawing. `val` is the evaluation split of the training styles; `heavy` holds
+distractor-heavy scenes (plates, cloths, steam, brushes) to measure false alarms.
+
+With several `styles` and a `heldout_style`, frames of the training splits rotate over
+the styles, two more splits appear: `tune` (same styles, only for picking the card's
+thresholds) and `heldout` (the held-out style alone, never trained or tuned on), and
+`randomise` puts the training frames through domain randomisation (zoom 0.3-1.5x,
+blur, low light, infrared, glare, haze, colour shifts, JPEG 20-95).
 """
 
 import hashlib
@@ -20,11 +26,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from simulators.scenes import CLASSES, GroundTruth, SceneSpec, render_scene
+from simulators.scenes import ALL_CLASSES, CLASSES, GroundTruth, SceneSpec, render_scene
 
 log = logging.getLogger(__name__)
 
-SPLITS: dict[str, int] = {"train": 0, "val": 1, "heavy": 2}
+SPLITS: dict[str, int] = {"train": 0, "val": 1, "heavy": 2, "tune": 3, "heldout": 4}
 JPEG_QUALITY = 90
 
 
@@ -36,22 +42,64 @@ class DatasetPlan:
     seed: int
     width: int = 320
     height: int = 240
+    styles: tuple[str, ...] = ("classic",)
+    heldout_style: str | None = None
+    label_heads: bool = False
+    randomise: bool = False
 
     def counts(self) -> dict[str, int]:
         val = max(1, self.n // 5)
-        return {"train": self.n - val, "val": val, "heavy": max(1, self.n // 10)}
+        out = {"train": self.n - val, "val": val, "heavy": max(1, self.n // 10)}
+        if self.heldout_style is not None:
+            out["tune"] = val
+            out["heldout"] = val
+        return out
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return ALL_CLASSES if self.label_heads else CLASSES
 
 
 def frame_spec(plan: DatasetPlan, split: str, index: int) -> tuple[SceneSpec, np.random.Generator]:
     """The spec and generator that render frame `index` of `split` (pure function)."""
     rng = np.random.default_rng([plan.seed, SPLITS[split], index])
+    if split == "heldout" and plan.heldout_style is not None:
+        style = plan.heldout_style
+    else:
+        style = plan.styles[index % len(plan.styles)]
     spec = SceneSpec(
         width=plan.width,
         height=plan.height,
         t=float(index % 50) * 0.2,
         distractor_heavy=split == "heavy",
+        style=style,
+        label_heads=plan.label_heads,
     )
     return spec, rng
+
+
+def render_frame(plan: DatasetPlan, split: str, index: int) -> tuple[np.ndarray, list[GroundTruth]]:
+    """Frame `index` of `split` exactly as exported (randomisation included)."""
+    spec, rng = frame_spec(plan, split, index)
+    img, truths = render_scene(spec, rng)
+    if not (plan.randomise and split == "train"):
+        return img, truths
+    prng = np.random.default_rng([plan.seed, 7, index])
+    if prng.random() < 0.3:  # keep some training frames clean
+        return img, truths
+    from simulators.scenes.perturb import randomise
+
+    boxes = np.array([(g.x1, g.y1, g.x2, g.y2) for g in truths], np.float64).reshape(-1, 4)
+    img, moved = randomise(img, boxes, prng)
+    out = []
+    for g, (x1, y1, x2, y2) in zip(truths, moved, strict=True):
+        cx1, cy1 = max(0.0, x1), max(0.0, y1)
+        cx2, cy2 = min(float(plan.width), x2), min(float(plan.height), y2)
+        area = max(1e-6, (x2 - x1) * (y2 - y1))
+        if cx2 - cx1 < 3 or cy2 - cy1 < 3 or (cx2 - cx1) * (cy2 - cy1) < 0.6 * area:
+            continue
+        out.append(GroundTruth(g.cls, round(cx1, 2), round(cy1, 2), round(cx2, 2), round(cy2, 2)))
+    return img, out
 
 
 def label_lines(truths: list[GroundTruth], width: int, height: int) -> str:
@@ -70,15 +118,24 @@ def read_labels(path: Path, width: int, height: int) -> list[GroundTruth]:
             continue
         c, cx, cy, bw, bh = line.split()
         x, y, w, h = float(cx) * width, float(cy) * height, float(bw) * width, float(bh) * height
-        out.append(GroundTruth(CLASSES[int(c)], x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        out.append(GroundTruth(ALL_CLASSES[int(c)], x - w / 2, y - h / 2, x + w / 2, y + h / 2))
     return out
 
 
 def export_dataset(
-    out: Path, n: int, seed: int, width: int = 320, height: int = 240
+    out: Path,
+    n: int,
+    seed: int,
+    width: int = 320,
+    height: int = 240,
+    *,
+    styles: tuple[str, ...] = ("classic",),
+    heldout_style: str | None = None,
+    label_heads: bool = False,
+    randomise: bool = False,
 ) -> dict[str, Any]:
     """Render and write the data set; return (and write) the report."""
-    plan = DatasetPlan(n=n, seed=seed, width=width, height=height)
+    plan = DatasetPlan(n, seed, width, height, styles, heldout_style, label_heads, randomise)
     balance: dict[str, Counter[str]] = {}
     hashes: dict[str, set[str]] = {}
     frames: dict[str, int] = {}
@@ -89,8 +146,7 @@ def export_dataset(
         hashes[split] = set()
         frames[split] = count
         for i in range(count):
-            spec, rng = frame_spec(plan, split, i)
-            img, truths = render_scene(spec, rng)
+            img, truths = render_frame(plan, split, i)
             ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
             if not ok:
                 raise RuntimeError("JPEG encoding failed")
@@ -102,21 +158,26 @@ def export_dataset(
                 balance[split]["(empty frame)"] += 1
     shared = {
         f"{a}&{b}": len(hashes[a] & hashes[b])
-        for a in SPLITS
-        for b in SPLITS
+        for a in frames
+        for b in frames
         if SPLITS[a] < SPLITS[b]
     }
-    report = {
+    report: dict[str, Any] = {
         "seed": seed,
         "size": [width, height],
-        "classes": list(CLASSES),
+        "classes": list(plan.classes),
         "frames": frames,
         "objects": {split: dict(sorted(c.items())) for split, c in balance.items()},
         "identical_frames_across_splits": shared,
-        "duplicate_frames_within_split": {s: frames[s] - len(hashes[s]) for s in SPLITS},
+        "duplicate_frames_within_split": {s: frames[s] - len(hashes[s]) for s in frames},
     }
+    if plan.heldout_style is not None or plan.styles != ("classic",) or plan.label_heads:
+        report["styles"] = list(plan.styles)
+        report["heldout_style"] = plan.heldout_style
+        report["label_heads"] = plan.label_heads
+        report["randomise"] = plan.randomise
     (out / "report.json").write_text(json.dumps(report, indent=2))
-    names = "\n".join(f"  {i}: {c}" for i, c in enumerate(CLASSES))
+    names = "\n".join(f"  {i}: {c}" for i, c in enumerate(plan.classes))
     (out / "data.yaml").write_text(
         f"# bk sim dataset --n {n} --seed {seed}\npath: {out.resolve()}\n"
         f"train: images/train\nval: images/val\ntest: images/heavy\n"
@@ -132,14 +193,24 @@ def verify_sample(out: Path, seed: int, n: int, k: int = 20, split: str = "val")
     Returns a list of problems (empty when all match). Also writes the re-rendered frames
     with their label boxes drawn to `OUT/check/` for a look by eye.
     """
-    plan = DatasetPlan(n=n, seed=seed)
+    rep = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}
+    plan = DatasetPlan(
+        n=n,
+        seed=seed,
+        width=rep.get("size", [320, 240])[0],
+        height=rep.get("size", [320, 240])[1],
+        styles=tuple(rep.get("styles", ["classic"])),
+        heldout_style=rep.get("heldout_style"),
+        label_heads=bool(rep.get("label_heads", False)),
+        randomise=bool(rep.get("randomise", False)),
+    )
     count = plan.counts()[split]
     problems: list[str] = []
     check = out / "check"
     check.mkdir(exist_ok=True)
     for i in np.linspace(0, count - 1, min(k, count)).astype(int):
-        spec, rng = frame_spec(plan, split, int(i))
-        img, truths = render_scene(spec, rng)
+        spec, _rng = frame_spec(plan, split, int(i))
+        img, truths = render_frame(plan, split, int(i))
         stored = read_labels(out / "labels" / split / f"{i:06d}.txt", spec.width, spec.height)
         if len(stored) != len(truths):
             problems.append(f"{split}/{i}: {len(stored)} labels stored, {len(truths)} drawn")

@@ -58,14 +58,52 @@ def train(
     epochs: Annotated[int, typer.Option()] = 6,
     threads: Annotated[int, typer.Option()] = 2,
     version: Annotated[str, typer.Option()] = "1",
+    name: Annotated[str, typer.Option(help="Model name (ONNX, card, checkpoint)")] = (
+        "hygiene-tinygrid"
+    ),
+    width: Annotated[int, typer.Option(help="TinyGrid width (channels)")] = 16,
+    styles: Annotated[str, typer.Option(help="Training scene styles, comma-separated")] = (
+        "classic"
+    ),
+    heldout_style: Annotated[
+        str | None, typer.Option(help="Scene style kept out of training and tuning")
+    ] = None,
+    heads: Annotated[bool, typer.Option(help="Label every worker's head too")] = False,
+    randomise: Annotated[bool, typer.Option(help="Domain-randomise training frames")] = False,
+    scale_jitter: Annotated[bool, typer.Option(help="Zoom 0.5-1.5x while training")] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Resume from / save every epoch to (default vision/train/checkpoints)"),
+    ] = None,
+    budget_minutes: Annotated[
+        float | None, typer.Option(help="Stop after a checkpointed epoch past this")
+    ] = None,
 ) -> None:
-    """Render the data set (if needed), train, export ONNX, evaluate, write the card."""
+    """Render the data set (if needed), train (resuming), export ONNX, evaluate, write
+    the card."""
     from vision.train.loop import TrainConfig
     from vision.train.run import run as run_training
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    cfg = TrainConfig(data=data, out_dir=out, seed=train_seed, epochs=epochs, threads=threads)
-    card = run_training(cfg, n, seed, version)
+    cfg = TrainConfig(
+        data=data,
+        out_dir=out,
+        name=name,
+        seed=train_seed,
+        epochs=epochs,
+        threads=threads,
+        width=width,
+        checkpoint=checkpoint,
+        time_budget_s=None if budget_minutes is None else budget_minutes * 60,
+        scale_jitter=(0.5, 1.5) if scale_jitter else None,
+    )
+    options = {
+        "styles": tuple(styles.split(",")),
+        "heldout_style": heldout_style,
+        "label_heads": heads,
+        "randomise": randomise,
+    }
+    card = run_training(cfg, n, seed, version, options)
     typer.echo(json.dumps(card.metrics, indent=2))
 
 
@@ -75,12 +113,21 @@ def evaluate(
     split: Annotated[str, typer.Option()] = "val",
     card: Annotated[Path, typer.Option()] = DEFAULT_CARD,
     limit: Annotated[int | None, typer.Option()] = None,
+    perturb: Annotated[
+        list[str] | None,
+        typer.Option(help="Also under these: half_scale, haze, low_light, blur, jpeg30"),
+    ] = None,
 ) -> None:
-    """mAP@0.5 per class of a model on a data set split."""
+    """Per class AP@0.5, precision and recall at the card's thresholds, for each set
+    (comma-separated splits, each clean and under each --perturb). Synthetic scenes."""
     from vision.detector import Detector
-    from vision.evaluate import evaluate as run_eval
+    from vision.evaluate import report
 
-    typer.echo(json.dumps(run_eval(Detector(card), data, split, limit)))
+    det = Detector(card)
+    for sp in split.split(","):
+        for pert in [None, *(perturb or [])]:
+            result = report(det, data, sp, limit, pert)
+            typer.echo(json.dumps({"set": sp if pert is None else f"{sp}+{pert}", **result}))
 
 
 @app.command("false-positive")

@@ -1,13 +1,20 @@
-"""Measure a model's mAP@0.5 per class on a split of a YOLO-format data set."""
+"""Measure a model's mAP@0.5 per class on a split of a YOLO-format data set.
 
+`report` gives, for each set (a split, optionally under a named perturbation such as
+half scale or haze), per class AP@0.5 plus precision and recall at the card's own
+thresholds: the figures a model card must state honestly.
+"""
+
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from vision.card import Thresholds
 from vision.detector import Detector
-from vision.metrics import average_precision, best_f1_threshold
+from vision.metrics import average_precision, best_f1_threshold, match
 
 
 def read_truth(label: Path, width: int, height: int) -> np.ndarray:
@@ -20,11 +27,20 @@ Preds = dict[int, list[tuple[np.ndarray, np.ndarray]]]
 Truths = dict[int, list[np.ndarray]]
 
 
+Perturb = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
 def collect(
-    detector: Detector, root: Path, split: str, limit: int | None = None, score: float = 0.01
+    detector: Detector,
+    root: Path,
+    split: str,
+    limit: int | None = None,
+    score: float = 0.01,
+    perturb: Perturb | None = None,
 ) -> tuple[Preds, Truths]:
     """Run the detector over a split keeping scores down to `score` (AP needs the whole
-    precision/recall curve); the card's thresholds are restored afterwards."""
+    precision/recall curve); the card's thresholds are restored afterwards. `perturb`
+    changes each picture (and moves its boxes) before detection."""
     files = sorted((root / "images" / split).glob("*.jpg"))[:limit]
     classes = detector.classes
     preds: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in range(len(classes))}
@@ -40,6 +56,9 @@ def collect(
                 raise ValueError(f"unreadable image {f}")
             h, w = img.shape[:2]
             gt = read_truth(root / "labels" / split / (f.stem + ".txt"), w, h)
+            if perturb is not None:
+                img, moved = perturb(img, gt[:, 1:])
+                gt = np.concatenate([gt[:, :1], moved.reshape(-1, 4)], 1)
             found = detector.detect(img)
             for c, name in enumerate(classes):
                 sel = [d for d in found if d.cls == name]
@@ -74,3 +93,48 @@ def tune_thresholds(preds: Preds, truths: Truths, classes: list[str]) -> dict[st
     return {
         name: round(best_f1_threshold(preds[c], truths[c])[0], 3) for c, name in enumerate(classes)
     }
+
+
+def at_threshold(
+    preds: list[tuple[np.ndarray, np.ndarray]], truths: list[np.ndarray], thr: float
+) -> tuple[float, float]:
+    """(precision, recall) of one class keeping detections scored >= thr."""
+    scores, tps, n_gt = match(preds, truths)
+    keep = scores >= thr
+    tp = float(tps[keep].sum())
+    n = int(keep.sum())
+    precision = tp / n if n else float("nan")
+    recall = tp / n_gt if n_gt else float("nan")
+    return round(precision, 4), round(recall, 4)
+
+
+def report(
+    detector: Detector,
+    root: Path,
+    split: str,
+    limit: int | None = None,
+    perturbation: str | None = None,
+) -> dict[str, Any]:
+    """Per class AP@0.5, and precision/recall at the card's thresholds, on one set."""
+    fn: Perturb | None = None
+    if perturbation is not None:
+        from simulators.scenes.perturb import PERTURBATIONS  # offline tooling only
+
+        if perturbation not in PERTURBATIONS:
+            raise ValueError(f"unknown perturbation {perturbation!r}: {sorted(PERTURBATIONS)}")
+        fn = PERTURBATIONS[perturbation]
+    preds, truths = collect(detector, root, split, limit, perturb=fn)
+    classes = detector.classes
+    out: dict[str, Any] = {}
+    for c, name in enumerate(classes):
+        if not any(len(t) for t in truths[c]):
+            continue
+        thr = detector.card.thresholds.for_class(name)
+        p, r = at_threshold(preds[c], truths[c], thr)
+        out[name] = {
+            "ap50": round(average_precision(preds[c], truths[c]), 4),
+            "precision": p,
+            "recall": r,
+            "threshold": thr,
+        }
+    return out

@@ -112,6 +112,10 @@ def _light(img: np.ndarray, rng: np.random.Generator, night: bool, ir: bool) -> 
 
 def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray, list[GroundTruth]]:
     """Draw one frame (BGR uint8, spec.height x spec.width) and its ground truth."""
+    if spec.style != "classic":
+        from simulators.scenes.styles import render_styled
+
+        return render_styled(spec, rng)
     w, h = spec.width, spec.height
     s = h / 240.0
     # Independent streams per part of the picture: removing a worker from a spec leaves the
@@ -165,6 +169,8 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
             ws, g, arng = payload
             box = draw_worker(img, ws, g, arng)
             labels = [c for c, ok in (("no_hat", not ws.hat), ("no_mask", not ws.mask)) if ok]
+            if spec.label_heads:
+                labels.append("head")
         else:
             rg, arng = payload
             box = draw_rodent(img, rg, arng)

@@ -13,6 +13,14 @@ CLASSES: tuple[str, ...] = ("no_hat", "no_mask", "rodent")
 chin, ear to ear) when the chef hat / the mask is missing; `rodent` boxes the body and
 head of a rat or mouse (not its thin tail). Compliant heads carry no label."""
 
+ALL_CLASSES: tuple[str, ...] = (*CLASSES, "head")
+"""With `SceneSpec.label_heads`, every visible worker's head is also labelled `head`
+(class index 3), compliant or not, so a detector can learn to find every worker."""
+
+STYLES: tuple[str, ...] = ("classic", "flat", "shaded", "outline")
+"""Scene styles, each drawn by its own code. `outline` is the held-out style: never used
+for training or threshold tuning, only to measure how a detector generalises."""
+
 
 @dataclass(frozen=True)
 class WorkerSpec:
@@ -62,6 +70,10 @@ class SceneSpec:
     """A foreground counter hides the lower bodies."""
     jpeg_noise: bool = True
     extra: dict[str, float] = field(default_factory=dict)
+    style: str = "classic"
+    """Which drawing style renders the scene (see STYLES)."""
+    label_heads: bool = False
+    """Also label every visible worker head as `head` (see ALL_CLASSES)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ class GroundTruth:
     def yolo(self, width: int, height: int) -> tuple[int, float, float, float, float]:
         """(class index, cx, cy, w, h) normalised, as in a YOLO label line."""
         return (
-            CLASSES.index(self.cls),
+            ALL_CLASSES.index(self.cls),
             (self.x1 + self.x2) / 2 / width,
             (self.y1 + self.y2) / 2 / height,
             (self.x2 - self.x1) / width,

@@ -2,7 +2,12 @@
 
 CenterNet-style targets: a Gaussian peak per object on its class's heat map (focal
 loss), the sub-cell offset and log size regressed at the peak cell (L1). Deterministic
-under a seed (torch, numpy and the batch order are seeded; two CPU threads).
+under a seed (torch, numpy and the batch order are seeded).
+
+Training on two shared CPU cores spans sessions, so it checkpoints after every epoch
+(model, optimizer, schedule, random states, seconds spent so far) to
+`cfg.checkpoint`, written atomically, and resumes from it: a run killed by `timeout`
+loses at most the epoch in progress, and the total training time adds up across runs.
 """
 
 import logging
@@ -10,7 +15,9 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import cv2
 import numpy as np
 import torch
 
@@ -35,6 +42,14 @@ class TrainConfig:
     threads: int = 2
     limit: int | None = None
     num_classes: int = 3
+    checkpoint: Path | None = None
+    """Resume from here when it exists; written after every epoch."""
+    time_budget_s: float | None = None
+    """Stop after the first checkpointed epoch that ends past this many seconds."""
+    scale_jitter: tuple[float, float] | None = None
+    """Zoom each training picture by a factor drawn from this range (None: off)."""
+    splits: tuple[str, ...] = ("train",)
+    """Data set splits to train on (several scene styles may live in several splits)."""
 
 
 def build_targets(targets: list[np.ndarray], nc: int, gh: int, gw: int) -> tuple[np.ndarray, ...]:
@@ -76,30 +91,112 @@ def loss_fn(
     return focal + off_l + 0.5 * size_l
 
 
+def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
+    """What must match for a checkpoint to be resumed by this configuration."""
+    return {
+        "name": cfg.name,
+        "width": cfg.width,
+        "num_classes": cfg.num_classes,
+        "in": [cfg.in_w, cfg.in_h],
+        "epochs": cfg.epochs,
+        "batch": cfg.batch,
+        "lr": cfg.lr,
+        "seed": cfg.seed,
+        "steps_per_epoch": steps_per_epoch,
+    }
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write atomically: a kill during the write leaves the previous checkpoint whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def scale_jitter(
+    img: np.ndarray, tgt: np.ndarray, rng: np.random.Generator, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zoom a CHW uint8 picture by s in [lo, hi] about a random point (pad 114 when
+    shrinking, crop when enlarging); boxes follow, those left mostly outside are dropped.
+    Teaches the detector small and large workers (the card's half-scale figure)."""
+    _c, h, w = img.shape
+    s = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    nw, nh = max(8, int(w * s)), max(8, int(h * s))
+    hwc = cv2.resize(img.transpose(1, 2, 0), (nw, nh), interpolation=cv2.INTER_AREA)
+    ox = int(rng.integers(min(0, w - nw), max(0, w - nw) + 1))
+    oy = int(rng.integers(min(0, h - nh), max(0, h - nh) + 1))
+    canvas = np.full((h, w, 3), 114, np.uint8)
+    x0, y0 = max(0, ox), max(0, oy)
+    x1, y1 = min(w, ox + nw), min(h, oy + nh)
+    canvas[y0:y1, x0:x1] = hwc[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+    out = tgt.copy()
+    if len(out):
+        out[:, 1:] = out[:, 1:] * s + np.array([ox, oy, ox, oy], np.float64)
+        area = (out[:, 3] - out[:, 1]) * (out[:, 4] - out[:, 2])
+        out[:, [1, 3]] = out[:, [1, 3]].clip(0, w)
+        out[:, [2, 4]] = out[:, [2, 4]].clip(0, h)
+        kept = (out[:, 3] - out[:, 1]) * (out[:, 4] - out[:, 2])
+        ok = (kept >= 0.6 * np.maximum(area, 1e-6)) & (out[:, 3] - out[:, 1] >= 2)
+        ok &= out[:, 4] - out[:, 2] >= 2
+        out = out[ok]
+    return canvas.transpose(2, 0, 1), out
+
+
 def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
-    """Train, save `<name>.pt` and `<name>.onnx` in out_dir; return onnx path and stats."""
+    """Train (resuming from cfg.checkpoint), save `<name>.onnx` in out_dir; return the
+    ONNX path and stats (`train_seconds` counts every session's training time)."""
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     rng = np.random.default_rng(cfg.seed)
     t0 = time.monotonic()
-    imgs, targets, _orig, _sizes = load_split(cfg.data, "train", cfg.in_w, cfg.in_h, cfg.limit)
+    parts = [load_split(cfg.data, sp, cfg.in_w, cfg.in_h, cfg.limit) for sp in cfg.splits]
+    imgs = np.concatenate([p[0] for p in parts])
+    targets = [t for p in parts for t in p[1]]
     log.info("loaded %d training frames in %.1f s", len(imgs), time.monotonic() - t0)
     model = TinyGrid(cfg.num_classes, cfg.width)
-    steps = cfg.epochs * math.ceil(len(imgs) / cfg.batch)
+    steps_per_epoch = math.ceil(len(imgs) / cfg.batch)
+    steps = cfg.epochs * steps_per_epoch
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15
     )
+    identity = _identity(cfg, steps_per_epoch)
+    start_epoch, spent, history = 0, 0.0, []
+    if cfg.checkpoint is not None and cfg.checkpoint.exists():
+        state = torch.load(cfg.checkpoint, weights_only=False)
+        if state["identity"] != identity:
+            raise ValueError(
+                f"checkpoint {cfg.checkpoint} was made for {state['identity']}, "
+                f"not {identity}: delete it or train with its settings"
+            )
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        start_epoch, spent, history = state["epoch"], state["seconds"], state["history"]
+        log.info(
+            "resumed %s at epoch %d (%.0f s trained before)", cfg.checkpoint, start_epoch, spent
+        )
     gh, gw = cfg.in_h // STRIDE, cfg.in_w // STRIDE
-    step = 0
-    for epoch in range(cfg.epochs):
+    session = time.monotonic()
+    for epoch in range(start_epoch, cfg.epochs):
+        e0 = time.monotonic()
         model.train()
         order = rng.permutation(len(imgs))
         total = 0.0
         for k in range(0, len(order), cfg.batch):
             idx = order[k : k + cfg.batch]
-            x = imgs[idx].astype(np.float32)
             tgts = [targets[i].copy() for i in idx]
+            if cfg.scale_jitter is not None:
+                batch = imgs[idx].copy()
+                for j in range(len(idx)):
+                    if rng.random() < 0.6:
+                        batch[j], tgts[j] = scale_jitter(batch[j], tgts[j], rng, *cfg.scale_jitter)
+                x = batch.astype(np.float32)
+            else:
+                x = imgs[idx].astype(np.float32)
             flip = rng.random(len(idx)) < 0.5
             for j in np.where(flip)[0]:
                 x[j] = x[j, :, :, ::-1]
@@ -119,24 +216,43 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
             sched.step()
-            step += 1
             total += float(loss)
-        log.info(
-            "epoch %d/%d loss %.4f (%.0f s)",
-            epoch + 1,
-            cfg.epochs,
-            total / max(1, len(order) / cfg.batch),
-            time.monotonic() - t0,
+        spent += time.monotonic() - e0
+        mean_loss = total / max(1, len(order) / cfg.batch)
+        history.append(
+            {"epoch": epoch + 1, "loss": round(mean_loss, 4), "seconds": round(spent, 1)}
         )
+        log.info(
+            "epoch %d/%d loss %.4f (%.0f s trained in all)", epoch + 1, cfg.epochs, mean_loss, spent
+        )
+        if cfg.checkpoint is not None:
+            save_checkpoint(
+                cfg.checkpoint,
+                {
+                    "identity": identity,
+                    "model": model.state_dict(),
+                    "opt": opt.state_dict(),
+                    "sched": sched.state_dict(),
+                    "rng": rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(),
+                    "epoch": epoch + 1,
+                    "seconds": spent,
+                    "history": history,
+                },
+            )
+        if cfg.time_budget_s is not None and time.monotonic() - session >= cfg.time_budget_s:
+            log.info("time budget spent: stopping after epoch %d (checkpointed)", epoch + 1)
+            break
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
-    pt = cfg.out_dir / f"{cfg.name}.pt"
-    torch.save(model.state_dict(), pt)
+    done = len(history) and history[-1]["epoch"] == cfg.epochs
     onnx_path = export_onnx(model, cfg, cfg.out_dir / f"{cfg.name}.onnx")
     params = sum(p.numel() for p in model.parameters())
     return onnx_path, {
-        "train_seconds": round(time.monotonic() - t0, 1),
+        "train_seconds": round(spent, 1),
         "params": float(params),
         "train_frames": float(len(imgs)),
+        "epochs_done": float(history[-1]["epoch"] if history else 0),
+        "complete": float(bool(done)),
     }
 
 
