@@ -226,6 +226,9 @@ def demo(
                 p.wait(15)
             except subprocess.TimeoutExpired:
                 p.kill()
+        readings = _count(store_settings, "SELECT count(value) FROM reading")
+        detections = _count(store_settings, "SELECT count(score) FROM detection")
+        typer.echo(f"stored in the end: {readings} readings, {detections} detections")
         by_rule = _alerts_by_rule(store_settings)
         typer.echo("alerts fired (site/rule: count):")
         for key, n in sorted(by_rule.items()):
