@@ -27,6 +27,7 @@ import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -135,6 +136,10 @@ def import_registry(session: Session, reg: CentreRegistry) -> dict[str, int]:
             if session.get(District, district_id) is None:
                 session.add(District(id=district_id, name=district_id))
                 session.flush()
+        try:
+            ZoneInfo(info.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"kitchen {site}: unknown time zone {info.timezone!r}") from exc
         kitchen = session.get(Kitchen, site)
         if kitchen is None:
             kitchen = Kitchen(id=site, created_at=now, public_id=extra.public_id or new_public_id())

@@ -48,6 +48,11 @@ def check_signature(
     return hmac.compare_digest(_mac(key, path, expires), signature)
 
 
+def evidence_api_path(sha256: str) -> str:
+    """The API path of one evidence picture for signed-in people (vision puts it in events)."""
+    return f"/evidence/{sha256}/image"
+
+
 def evidence_path(sha256: str) -> str:
     """The API path that serves one evidence picture to a signed link."""
     return f"/signed/evidence/{sha256}"

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.evidence_chain import ChainLock
 from core.schemas import Evidence
+from core.signing import evidence_api_path
 
 COLORS = {"no_hat": (0, 0, 255), "no_mask": (0, 165, 255), "rodent": (255, 0, 255)}
 
@@ -57,7 +58,9 @@ class EvidenceStore:
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(jpeg)
             tmp.replace(path)
-        return Evidence(sha256=digest, uri=path.resolve().as_uri(), content_type="image/jpeg")
+        # The API's address of the picture, not a path on this host (no file:// links):
+        # notifications turn it into a signed link (core.signing.evidence_link).
+        return Evidence(sha256=digest, uri=evidence_api_path(digest), content_type="image/jpeg")
 
     def put_violation(
         self, frame: np.ndarray, boxes: list[dict[str, Any]], meta: dict[str, Any]

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse
 from api.deps import ResourcesDep
 from api.schemas import EvidenceBox, EvidencePublic, SignedLink
 from api.scoping import Access, rule
-from core.signing import evidence_path, sign_path
+from core.signing import evidence_api_path, evidence_path, sign_path
 
 router = APIRouter(tags=["evidence"])
 
@@ -51,7 +51,7 @@ def get_evidence(sha256: Sha, res: ResourcesDep) -> EvidencePublic:
         model=rec.get("model"),
         frame_sha256=rec.get("frame_sha256"),
         boxes=boxes,
-        image_url=f"/evidence/{sha256}/image",
+        image_url=evidence_api_path(sha256),
     )
 
 

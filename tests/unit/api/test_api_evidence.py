@@ -14,7 +14,13 @@ from typer.testing import CliRunner
 
 from api.cli import evidence_app
 from core.evidence_chain import CHAIN_FILE, verify_chain
-from core.signing import check_signature, evidence_link, evidence_path, sign_path
+from core.signing import (
+    check_signature,
+    evidence_api_path,
+    evidence_link,
+    evidence_path,
+    sign_path,
+)
 from vision.evidence import EvidenceStore
 
 KEY = b"test-signing-key-0123456789"
@@ -31,6 +37,7 @@ def test_manager_gets_own_evidence_with_boxes(seeded: Any, shared_client: TestCl
     body = meta.json()
     assert body["site"] == "a" and body["camera"] == "cam1"
     assert body["boxes"][0]["cls"] == "rodent" and body["boxes"][0]["zone"] == "prep"
+    assert body["image_url"] == evidence_api_path(sha)  # the address vision puts in events
     img = shared_client.get(body["image_url"], headers=auth(seeded, "mgr_a"))
     assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
     assert hashlib.sha256(img.content).hexdigest() == sha

@@ -107,6 +107,11 @@ def test_bad_registry_is_refused_with_the_reason(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     with Session(engine) as s, pytest.raises(ConfigError, match="no grid nowhere"):
         import_registry(s, load_file(src))
+    src.write_text(
+        CENTRE_YAML.replace("district: haidian", "district: haidian\n    timezone: Mars/Base")
+    )
+    with Session(engine) as s, pytest.raises(ConfigError, match="unknown time zone 'Mars/Base'"):
+        import_registry(s, load_file(src))
     src.write_text(CENTRE_YAML.replace("home-001:\n    grid", "ghost:\n    grid"))
     with pytest.raises(ConfigError, match="kitchens without a site entry: ghost"):
         load_file(src)
