@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from core.errors import ConfigError
+from core.errors import BkError, ConfigError
 from core.logging_setup import setup_logging
 from core.settings import load_settings
 from vision.card import DEFAULT_CARD
@@ -37,7 +37,11 @@ def run(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    service.start()
+    try:
+        service.start()
+    except BkError as exc:  # broker unreachable or refusing: a line, not a traceback
+        logging.getLogger(__name__).error("vision worker could not start: %s", exc)
+        raise typer.Exit(1) from exc
     try:
         stop.wait()
     finally:
