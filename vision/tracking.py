@@ -170,6 +170,9 @@ class Tracker:
 
     rules: CameraRules = field(default_factory=CameraRules)
     tracks: list[Track] = field(default_factory=list)
+    lost: list[Track] = field(default_factory=list)
+    """Tracks ended lately: a detector that misses a worker for a few seconds must not
+    turn them into a new track and a second alarm."""
     next_id: int = 1
     center_gate: float = 0.9
     """Match by centre distance too when it is below this many box sizes (fast rodents)."""
@@ -190,7 +193,14 @@ class Tracker:
         assigned = self._match(obs, now)
         for oi, ob in enumerate(obs):
             ti = assigned.get(oi)
-            if ti is None:
+            back = self._relink(ob, now) if ti is None else None
+            if back is not None:
+                back.box, back.missed, back.last_ts, back.kind = ob.box, 0, now, ob.kind
+                back.velocity = (0.0, 0.0)
+                self.tracks.append(back)
+                ti = len(self.tracks) - 1
+                tr = back
+            elif ti is None:
                 tr = Track(
                     self.next_id,
                     ob.subject,
@@ -225,11 +235,37 @@ class Tracker:
             if j not in matched_tracks:
                 tr.missed += 1
                 tr.history.append(Seen(now, frozenset()))
+        self.lost += [t for t in self.tracks if t.missed > self.rules.max_missed]
+        self.lost = [t for t in self.lost if now - t.last_ts <= self.rules.relink_s]
         self.tracks = [t for t in self.tracks if t.missed <= self.rules.max_missed]
         declared: list[Declared] = []
         for tr in self.tracks:
             declared += self._decide(tr, now)
         return ids, declared
+
+    def _relink(self, ob: Observation, now: float) -> Track | None:
+        """The lost track this new observation most likely is, taken out of `lost`.
+
+        Gate: the centre within (1 + 0.3 x seconds lost, at most 4) box sizes of where
+        the track was last seen, boxes of similar size, same subject."""
+        best: tuple[float, int] | None = None
+        oc = ((ob.box[0] + ob.box[2]) / 2, (ob.box[1] + ob.box[3]) / 2)
+        ow, oh = ob.box[2] - ob.box[0], ob.box[3] - ob.box[1]
+        for k, tr in enumerate(self.lost):
+            gap = now - tr.last_ts
+            if tr.subject != ob.subject or gap > self.rules.relink_s:
+                continue
+            tw, th = tr.box[2] - tr.box[0], tr.box[3] - tr.box[1]
+            size = max(1.0, tw, th)
+            ratio = math.sqrt(max(ow * oh, 1.0) / max(tw * th, 1.0))
+            tc = ((tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2)
+            dist = math.hypot(oc[0] - tc[0], oc[1] - tc[1]) / size
+            near = 0.5 <= ratio <= 2.0 and dist <= min(4.0, 1.0 + 0.3 * gap)
+            if near and (best is None or dist < best[0]):
+                best = (dist, k)
+        if best is None:
+            return None
+        return self.lost.pop(best[1])
 
     def _match(self, obs: list[Observation], now: float) -> dict[int, int]:
         """Greedy assignment, best first: IoU with the predicted box, or a close centre."""

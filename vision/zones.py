@@ -67,6 +67,13 @@ class CameraRules(BaseModel):
         description="Seconds before the same track may raise the same violation again "
         "(still violating, or violating again after being compliant)",
     )
+    relink_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="A new track that starts near where a lost track of the same kind "
+        "was, within this many seconds, is that track back (same id, no new alarm)",
+    )
     head_heights: float = Field(
         default=6.5,
         gt=0,

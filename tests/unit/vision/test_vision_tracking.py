@@ -82,12 +82,21 @@ def test_short_gap_keeps_the_track_long_absence_ends_it() -> None:
     declared, ids, _ = run(frames)
     assert [d.cls for _t, d in declared] == ["no_hat"]
     assert len({i for f in ids for i in f}) == 1
-    # gone for longer than max_missed frames: the track ends, a new one starts
+    # missed for 8 s (longer than max_missed): the track ends but comes back with the
+    # same id and no second alarm when the worker is found again where it was lost
     rules = CameraRules(max_missed=6)
-    frames = present * 20 + [[]] * 10 + present * 20
+    frames = present * 20 + [[]] * 16 + present * 20
     declared, ids, tracker = run(frames, rules)
-    assert len({i for f in ids for i in f}) == 2
-    assert len(tracker.tracks) == 1
+    assert [d.cls for _t, d in declared] == ["no_hat"]
+    assert len({i for f in ids for i in f}) == 1 and len(tracker.tracks) == 1
+    # gone longer than relink_s, or back far away from where it was lost: a new track
+    for frames in (
+        present * 20 + [[]] * 70 + present * 20,
+        present * 20 + [[]] * 16 + [[("no_hat", head(250), 0.7)]] * 20,
+    ):
+        declared, ids, _ = run(frames, rules)
+        assert len({i for f in ids for i in f}) == 2
+        assert [d.cls for _t, d in declared] == ["no_hat", "no_hat"]
 
 
 def test_compliant_again_then_violating_realarms_only_after_interval() -> None:
