@@ -16,14 +16,36 @@ from api.db import make_engine
 from api.deps import Resources
 from api.evidence import EvidenceReader
 from api.migrate import ALERTS, CENTRE, upgrade
-from api.routers import auth, districts, evidence, grids, health, kitchens, public, streets, users
+from api.routers import (
+    auth,
+    districts,
+    evidence,
+    grids,
+    health,
+    kitchens,
+    provisioning,
+    public,
+    streets,
+    users,
+)
 from api.scoping import check_routes
 from api.settings import ApiSettings
 from core.store import open_store
 
 logger = logging.getLogger(__name__)
 
-ROUTERS = (health, auth, users, districts, streets, grids, kitchens, evidence, public)
+ROUTERS = (
+    health,
+    auth,
+    users,
+    districts,
+    streets,
+    grids,
+    kitchens,
+    provisioning,
+    evidence,
+    public,
+)
 
 
 def open_resources(settings: ApiSettings) -> Resources:

@@ -38,7 +38,7 @@ from api.models import Device, District, Grid, Kitchen, KitchenCategory, Street
 from api.schemas import Contact, WorkingHours
 from core.errors import ConfigError, PayloadError
 from core.ids import Id, validate_id
-from core.registry import SiteCategory, SiteRegistry
+from core.registry import SiteCategory, SiteInfo, SiteRegistry
 from core.settings import format_validation_error, read_yaml_mapping
 
 
@@ -158,24 +158,41 @@ def import_registry(session: Session, reg: CentreRegistry) -> dict[str, int]:
         kitchen.timezone = info.timezone
         kitchen.spec = {k: v for k, v in spec.items() if k not in _SITE_COLUMNS}
         session.flush()
-        old = {d.id: d for d in session.scalars(select(Device).where(Device.site == site))}
-        for dev_id, dev in info.devices.items():
-            devspec = dev.model_dump(mode="json")
-            row = old.pop(dev_id, None) or Device(site=site, id=dev_id)
-            row.kind = str(devspec.get("kind", "sensor"))
-            row.name = str(devspec.get("name", ""))
-            row.zone = devspec.get("zone")
-            row.spec = devspec
-            session.add(row)
-            counts["devices"] += 1
-        for gone in old.values():
-            session.delete(gone)
+        counts["devices"] += sync_devices(session, site, info)
         counts["kitchens"] += 1
     session.commit()
     return counts
 
 
 _SITE_COLUMNS = ("name", "category", "district", "timezone")
+
+
+def sync_devices(session: Session, site: str, info: SiteInfo) -> int:
+    """Make the kitchen's device rows those of `info` (a core registry entry); flushes."""
+    old = {d.id: d for d in session.scalars(select(Device).where(Device.site == site))}
+    for dev_id, dev in info.devices.items():
+        devspec = dev.model_dump(mode="json")
+        row = old.pop(dev_id, None) or Device(site=site, id=dev_id)
+        row.kind = str(devspec.get("kind", "sensor"))
+        row.name = str(devspec.get("name", ""))
+        row.zone = devspec.get("zone")
+        row.spec = devspec
+        session.add(row)
+    for gone in old.values():
+        session.delete(gone)
+    session.flush()
+    return len(info.devices)
+
+
+def site_info(kitchen: Kitchen) -> SiteInfo:
+    """The core registry entry of a kitchen as the centre database has it."""
+    core_categories = {c.value for c in SiteCategory}
+    data: dict[str, Any] = dict(kitchen.spec or {})
+    data.update(name=kitchen.name, district=kitchen.district_id or "", timezone=kitchen.timezone)
+    if kitchen.category in core_categories:
+        data["category"] = kitchen.category
+    data["devices"] = {d.id: dict(d.spec or {"kind": d.kind}) for d in kitchen.devices}
+    return SiteInfo.model_validate(data)
 
 
 def _upsert(session: Session, model: Any, key: str, **values: Any) -> None:

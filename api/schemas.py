@@ -163,6 +163,21 @@ class DevicePublic(_Out):
     spec: dict[str, Any]
 
 
+class DeviceEnrol(_In):
+    id: Id = Field(description="Device id within the kitchen")
+    kind: Literal["agent", "sensor", "camera"] = Field(default="sensor")
+    name: Text = Field(default="", max_length=200, description="Human name (冷库1)")
+    zone: Id | None = Field(default=None, description="Zone the device watches")
+    agent: Id | None = Field(default=None, description="Agent that publishes for it")
+
+
+class EnrolResult(_Out):
+    site: str
+    device: str
+    username: str | None = Field(description="Broker account (agents and stand-alone devices)")
+    password: str | None = Field(description="Its password, shown this once")
+
+
 # -- people -----------------------------------------------------------------------------
 
 

@@ -47,6 +47,18 @@ class ApiSection(_Section):
     signed_link_ttl_s: int = Field(
         default=3 * 24 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of signed links"
     )
+    registry_file: Path | None = Field(
+        default=None,
+        description="The site registry YAML ingest and `bk provision` read; device "
+        "enrolment through the API writes it (absent: enrolment is off)",
+    )
+    broker_dir: Path | None = Field(
+        default=None,
+        description="`bk provision --out` folder (password files, ACL, account env files)",
+    )
+    broker_pid_file: Path | None = Field(
+        default=None, description="Mosquitto's pid file: told to reload (SIGHUP) after a change"
+    )
     state_lookback_s: int = Field(
         default=7 * 24 * 3600,
         ge=60,

@@ -34,7 +34,8 @@ class Seeded:
     evidence: dict[str, str]  # kitchen → SHA-256 of its evidence picture
 
     def settings(self, db: Path | None = None) -> ApiSettings:
-        url = f"sqlite:///{db or self.db}"
+        db = db or self.db
+        url = f"sqlite:///{db}"
         return ApiSettings(
             api=ApiSection(
                 database_url=url,
@@ -43,6 +44,9 @@ class Seeded:
                 signing_key=SIGNING_KEY,
                 token_ttl_s=24 * 3600,
                 public_base_url="https://centre.example",
+                # Each database copy has its own site registry and broker folder.
+                registry_file=db.with_suffix(".sites.yaml"),
+                broker_dir=db.with_suffix(".broker"),
             ),
             influx=InfluxSettings(url="http://127.0.0.1:9", timeout_s=0.5),
         )

@@ -46,6 +46,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/grids"): {"id": "gz", "street_id": "sx"},
     ("POST", "/kitchens"): {"id": "k-new", "grid_id": "g", "name": "新厨房"},
     ("PATCH", "/kitchens/{site}"): {"address": "新地址 1 号"},
+    ("POST", "/kitchens/{site}/devices"): {"id": "cam9", "kind": "camera", "agent": "agent"},
 }
 
 
@@ -89,6 +90,7 @@ def fill(path: str, target: str, seeded: Any) -> str:
         "sha256": seeded.evidence[t],
         "public_id": world.public_ids[t],
         "user_id": str(world.user_ids["staff_a" if t == "a" else "viewer"]),
+        "device": "agent",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
