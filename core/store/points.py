@@ -67,16 +67,21 @@ def detection_points(msg: DetectionEvent) -> list[Point]:
 
 
 def alert_point(msg: AlertEvent) -> Point:
-    """Measurement `alert`: one point per transition, for Grafana annotations."""
+    """Measurement `alert`: one point per transition, for Grafana annotations.
+
+    `subject` is a tag, so the series tells alerts apart: two alerts of one rule in one
+    kitchen at the same instant (two cameras seeing the same rodent) were one point and
+    the second overwrote the first.
+    """
     p = (
         Point("alert")
         .tag("site", msg.site)
         .tag("rule", msg.rule)
+        .tag("subject", msg.subject)
         .tag("severity", msg.severity.value)
         .tag("state", msg.state.value)
         .field("id", msg.id)
         .field("fingerprint", msg.fingerprint)
-        .field("subject", msg.subject)
         .field("summary", msg.summary)
         .time(ns(msg.ts), WritePrecision.NS)
     )
