@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from core.servers import LocalInfluxDB, LocalMosquitto, find_binary  # noqa: E402
 from core.settings import InfluxSettings  # noqa: E402
 from core.store import open_store  # noqa: E402
-from core.topics import subscription  # noqa: E402
+from core.topics import service_status_subscription, subscription  # noqa: E402
 from ingest.loadgen import publish_all  # noqa: E402
 
 SITES = 100
@@ -139,7 +139,7 @@ class Watcher:
         self.c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         self.c.on_message = self._on
         self.c.connect("127.0.0.1", port)
-        self.c.subscribe("bk/v1/_services/ingest/+/status", qos=0)
+        self.c.subscribe(service_status_subscription("ingest"), qos=0)
         self.c.loop_start()
 
     def _on(self, c: mqtt.Client, u: object, m: mqtt.MQTTMessage) -> None:

@@ -28,7 +28,7 @@ from core.mqtt import MqttClient
 from core.servers import LocalInfluxDB, LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store
-from core.topics import PREFIX
+from core.topics import service_status_subscription
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def _wait_online(port: int, services: set[str], timeout_s: float) -> set[str]:
     client = MqttClient(
         MqttSettings(host="127.0.0.1", port=port), persistent=False, on_message=on_message
     )
-    client.subscribe(f"{PREFIX}/_services/+/+/status", qos=1)
+    client.subscribe(service_status_subscription(), qos=1)
     client.connect(timeout=10)
     try:
         deadline = time.monotonic() + timeout_s

@@ -129,6 +129,13 @@ def service_status_topic(service: str, instance: str) -> str:
     return f"{PREFIX}/_services/{svc}/{inst}/status"
 
 
+def service_status_subscription(service: str = "+", instance: str = "+") -> str:
+    """Filter for services' retained status: one service's instances, or every service."""
+    svc = service if service == "+" else validate_id(service, "service")
+    inst = instance if instance == "+" else validate_id(instance, "instance")
+    return f"{PREFIX}/_services/{svc}/{inst}/status"
+
+
 def parse(topic: str) -> DeviceTopic | AlertsTopic:
     """Parse a topic of the scheme; raise PayloadError('bad_topic', ...) for anything else."""
     if not isinstance(topic, str) or len(topic) > 256:

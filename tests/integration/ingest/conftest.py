@@ -17,6 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from core.settings import InfluxSettings
 from core.store import open_store
+from core.topics import service_status_subscription
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -71,7 +72,7 @@ class StatusWatcher:
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", port)
-        self.client.subscribe("bk/v1/_services/ingest/+/status", qos=1)
+        self.client.subscribe(service_status_subscription("ingest"), qos=1)
         self.client.loop_start()
 
     def _on_message(self, c: mqtt.Client, u: object, msg: mqtt.MQTTMessage) -> None:

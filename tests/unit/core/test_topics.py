@@ -115,3 +115,13 @@ def test_internal_topics_cannot_collide_with_sites() -> None:
     assert topics.dead_letter_topic("ingest") == "bk/v1/_dlq/ingest"
     with pytest.raises(PayloadError):
         validate_id("_dlq")
+
+
+def test_service_status_subscription() -> None:
+    from core.topics import service_status_subscription, service_status_topic
+
+    assert service_status_subscription() == "bk/v1/_services/+/+/status"
+    assert service_status_subscription("ingest") == "bk/v1/_services/ingest/+/status"
+    assert service_status_topic("ingest", "i1").startswith("bk/v1/_services/ingest/")
+    with pytest.raises(PayloadError):
+        service_status_subscription("in/gest")
