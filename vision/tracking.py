@@ -78,6 +78,9 @@ class Track:
     """Violations currently held (declared and not yet compliant again)."""
     last_alarm: dict[str, float] = field(default_factory=dict)
     since: dict[str, datetime] = field(default_factory=dict)
+    seen_since: float | None = None
+    """Start of the current unbroken stretch of the track (creation or relink): a
+    violation must hold for hold_s within one stretch."""
 
     @property
     def cls(self) -> str:
@@ -196,7 +199,8 @@ class Tracker:
             back = self._relink(ob, now) if ti is None else None
             if back is not None:
                 back.box, back.missed, back.last_ts, back.kind = ob.box, 0, now, ob.kind
-                back.velocity = (0.0, 0.0)
+                back.velocity, back.seen_since = (0.0, 0.0), now
+                back.history.clear()
                 self.tracks.append(back)
                 ti = len(self.tracks) - 1
                 tr = back
@@ -305,7 +309,8 @@ class Tracker:
         window = [s for s in tr.history if s.ts >= now - r.hold_s - 1e-6]
         if not window:
             return []
-        old_enough = now - tr.first_seen.timestamp() >= r.hold_s - 1e-6
+        since = tr.first_seen.timestamp() if tr.seen_since is None else tr.seen_since
+        old_enough = now - since >= r.hold_s - 1e-6
         out = []
         for name, (subject, _attr) in VIOLATIONS.items():
             if subject != tr.subject:

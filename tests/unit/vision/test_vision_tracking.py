@@ -89,6 +89,11 @@ def test_short_gap_keeps_the_track_long_absence_ends_it() -> None:
     declared, ids, tracker = run(frames, rules)
     assert [d.cls for _t, d in declared] == ["no_hat"]
     assert len({i for f in ids for i in f}) == 1 and len(tracker.tracks) == 1
+    # a flickering false box that keeps coming back where it was lost is relinked, but
+    # each stretch must hold for hold_s again: 1.5 s on, 10 s off, never an alarm
+    flicker = ([[("rodent", (100.0, 200.0, 130.0, 215.0), 0.5)]] * 3 + [[]] * 20) * 8
+    declared, ids, _ = run(flicker, rules)
+    assert declared == [] and len({i for f in ids for i in f}) == 1
     # gone longer than relink_s, or back far away from where it was lost: a new track
     for frames in (
         present * 20 + [[]] * 70 + present * 20,
