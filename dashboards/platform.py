@@ -46,7 +46,16 @@ VISION_METRICS = (
     "bk_vision_rejected_total",
     "bk_vision_cameras",
 )
-PROMETHEUS_METRICS = INGEST_METRICS + VISION_METRICS
+RULES_METRICS = (
+    "bk_rules_messages_total",
+    "bk_rules_alerts_total",
+    "bk_rules_bad_input_total",
+    "bk_rules_lag_s",
+    "bk_rules_queue",
+    "bk_rules_unacked",
+    "bk_rules_open_alerts",
+)
+PROMETHEUS_METRICS = INGEST_METRICS + VISION_METRICS + RULES_METRICS
 """Every Prometheus series the dashboard reads (a test checks the services expose them)."""
 
 
@@ -57,7 +66,7 @@ def platform_health(opts: Options) -> db.Dashboard:
         UID,
         "平台健康",
         "Platform health: what reaches InfluxDB (source time), ingest's Prometheus metrics,"
-        " edge agents' buffers; rules and vision are not instrumented yet.",
+        " the services' Prometheus metrics, edge agents' buffers.",
         ["platform"],
     ).time("now-6h", "now")
     sections: list[tuple[str, list[PanelBuilder]]] = [
@@ -72,6 +81,10 @@ def platform_health(opts: Options) -> db.Dashboard:
         (
             "视频识别服务 Vision workers (Prometheus)",
             [vision_rate_panel(), vision_rejected_panel()],
+        ),
+        (
+            "规则服务 Rules workers (Prometheus)",
+            [rules_rate_panel(), rules_lag_panel()],
         ),
         ("边缘 Edge agents (InfluxDB)", [edge_buffers_panel()]),
         ("未接入 Not instrumented", [not_instrumented_panel()]),
@@ -214,6 +227,39 @@ def vision_rejected_panel() -> PanelBuilder:
     ).min(0)
 
 
+def rules_rate_panel() -> PanelBuilder:
+    return timeseries_panel(
+        "规则评估 Rules messages and alerts",
+        "Prometheus data source. Messages evaluated and alert transitions per second, all"
+        " rules workers; messages refused as bad input.",
+        [
+            prom("sum(rate(bk_rules_messages_total[$__rate_interval]))", "messages/s", "A"),
+            prom("sum(rate(bk_rules_alerts_total[$__rate_interval]))", "alerts/s", "B"),
+            prom("sum(rate(bk_rules_bad_input_total[$__rate_interval]))", "bad input/s", "C"),
+        ],
+        "suffix:/s",
+        decimals=2,
+    ).min(0)
+
+
+def rules_lag_panel() -> PanelBuilder:
+    return timeseries_panel(
+        "规则延迟 Rules evaluation lag and backlog",
+        "Prometheus data source. Lag: wall clock minus the newest source time a worker has"
+        " evaluated (grows when a worker falls behind, or when the whole fleet is quiet)."
+        " Queue: messages received, not yet evaluated; un-acked: evaluated, waiting for the"
+        " checkpoint that lets the broker forget them; open alerts per worker.",
+        [
+            prom("max(bk_rules_lag_s)", "lag (s)", "A"),
+            prom("sum(bk_rules_queue)", "queue", "B"),
+            prom("sum(bk_rules_unacked)", "un-acked", "C"),
+            prom("sum(bk_rules_open_alerts)", "open alerts", "D"),
+        ],
+        "short",
+        decimals=1,
+    ).min(0)
+
+
 def edge_buffers_panel() -> PanelBuilder:
     q = select(
         [
@@ -241,8 +287,6 @@ def not_instrumented_panel() -> PanelBuilder:
     return text_panel(
         "尚未接入的指标 Not instrumented yet",
         "| 指标 Figure | 状态 Status |\n|---|---|\n"
-        "| 规则评估延迟 Rules evaluation lag | `bk rules run` writes no metric to InfluxDB"
-        " and exposes no Prometheus endpoint |\n"
         "| 视频识别队列 Vision queue | `bk vision run` counts frames, not the frames"
         " waiting for it (the broker holds them: up to 32 in flight per worker) |\n"
         "| 摄像头健康 Camera health | cameras publish no status; only agents do |\n",

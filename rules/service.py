@@ -109,7 +109,7 @@ class RulesService:
             "rules",
             self.instance,
             self.figures,
-            gauges={"queue", "unacked", "open_alerts", "clock_lag_s"},
+            gauges={"queue", "unacked", "open_alerts", "clock_lag_s", "lag_s"},
             labels={"dispatch": "outcome"},
         )
         self.mqtt = MqttClient(
@@ -193,6 +193,8 @@ class RulesService:
             "open_alerts": len(self.engine.alerts),
             # How far the rules clock runs ahead of the newest source time (quiet stream).
             "clock_lag_s": round(max(0.0, self.clock(time.monotonic()) - self.engine.watermark), 3),
+            # Evaluation lag: wall clock minus the newest source time evaluated (0 before any).
+            "lag_s": round(max(0.0, time.time() - wm), 3) if (wm := self.engine.watermark) else 0.0,
         }
 
     def _on_message(self, msg: mqtt.MQTTMessage) -> None:

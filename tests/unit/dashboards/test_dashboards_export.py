@@ -11,7 +11,7 @@ from dashboards.cli import DEFAULT_REGISTRY, DEFAULT_RULES, app
 from dashboards.common import INFLUX_UID, PROMETHEUS_UID, Options
 from dashboards.export import DEPLOY_DIR, Inputs, render
 from dashboards.influxql import InfluxQL, InfluxQLQuery, number, select, tag_var
-from dashboards.platform import INGEST_METRICS, VISION_METRICS
+from dashboards.platform import INGEST_METRICS, RULES_METRICS, VISION_METRICS
 from rules.config import load_rules
 
 EXPECTED = {
@@ -175,7 +175,7 @@ def _exposed(registry: Any) -> set[str]:
     }
 
 
-def test_platform_prometheus_metrics_exist_in_the_services() -> None:
+def test_platform_prometheus_metrics_exist_in_the_services(tmp_path: Path) -> None:
     """Every series the platform dashboard reads is one the services' /metrics expose."""
     from ingest.health import metrics_registry
     from ingest.stats import Stats
@@ -192,6 +192,18 @@ def test_platform_prometheus_metrics_exist_in_the_services() -> None:
     vision.stats.rejected["not_jpeg"] += 1
     assert [m for m in VISION_METRICS if m not in _exposed(vision.health.registry)] == []
 
+    from rules.service import RulesSection, RulesService, RulesSettings
+
+    rules = RulesService(
+        RulesSettings(
+            rules=RulesSection(store_url=f"sqlite:///{tmp_path}/alerts.db", write_influx=False)
+        )
+    )
+    try:
+        assert [m for m in RULES_METRICS if m not in _exposed(rules.health.registry)] == []
+    finally:
+        rules.store.close()
+
     exported = render(Inputs(load_rules(DEFAULT_RULES)))["dashboards/bk-platform-health.json"]
-    for metric in INGEST_METRICS + VISION_METRICS:
+    for metric in INGEST_METRICS + VISION_METRICS + RULES_METRICS:
         assert metric in exported
