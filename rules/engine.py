@@ -567,7 +567,11 @@ class Engine:
         if prev is not None and ts <= prev.ts:
             self.counters["ignored_old"] += 1
             return
-        self.seen[skey] = _Seen(ts, "detections", "camera", None)
+        gap = 0.0
+        if prev is not None:  # learn the camera's interval, as a sensor's (see _telemetry)
+            g = prev.gap
+            gap = ts - prev.ts if not g else g + 0.25 * (min(ts - prev.ts, 2 * g) - g)
+        self.seen[skey] = _Seen(ts, "detections", "camera", None, gap)
         if ts > self.watermark:
             self.watermark = ts
         self._site_clock(site, ts)
@@ -851,6 +855,15 @@ class Engine:
                 key = f"{rule.id}|{site}|{subject}"
                 if key in self.alerts:
                     continue
+                if rule.schedule is not None:
+                    # Only in service (a camera switched off at night is normal): silent
+                    # for the whole limit inside the schedule, on the kitchen's clock.
+                    local = t - lags.get(site, 0.0)
+                    if not (
+                        self.rs.in_schedule(rule, site, _dt(local))
+                        and self.rs.in_schedule(rule, site, _dt(local - rule.limit_s(seen.gap)))
+                    ):
+                        continue
                 summary = f"{subject} silent for {silent_s / 60:.0f} min: state unknown"
                 self._fire(rule, key, site, device, subject, t, None, None, summary, seen.ts)
 

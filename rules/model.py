@@ -473,7 +473,12 @@ class RuleFile(_Strict):
         if dupes:
             raise ValueError(f"rule ids used twice: {', '.join(dupes)}")
         for rule in self.rules:
-            if rule.schedule is not None and rule.schedule not in self.schedules:
+            # A pack's schedules (service_hours…) are checked once packs are merged.
+            if (
+                rule.schedule is not None
+                and rule.schedule not in self.schedules
+                and not self.include
+            ):
                 raise ValueError(f"rule {rule.id}: unknown schedule {rule.schedule!r}")
         for name, site in self.sites.items():
             for sched in site.schedules.values():

@@ -273,6 +273,7 @@ class SimDevice:
                 )
                 if not self.switched_on:
                     self.model.temp_c = room.ambient_c
+                    self.powered = False
         elif p is None:
             self.model = None
             self._schedule = []

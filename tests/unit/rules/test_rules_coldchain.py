@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from core.registry import SiteCategory
-from core.schemas import AlertEvent, AlertState, Telemetry
+from core.schemas import AlertEvent, AlertState, DetectionEvent, Telemetry
 from rules.config import explain, load_packs, parse_rule_file, resolve
 from rules.engine import Engine
 from rules.testing import T0, reading
@@ -212,3 +212,34 @@ def test_rules_check_explains_defrost_probes_and_service_in_words() -> None:
     assert "service_hours" in hot and "switched on" in hot
     nodata = next(ln for ln in lines if ln.startswith("no-data"))
     assert "own reporting interval" in nodata
+
+
+def test_a_camera_off_at_night_is_normal_and_off_in_service_is_an_alert() -> None:
+    """A no-data rule with a schedule (the pack's service hours, 10:30–13:00 and
+    17:00–19:00 Shanghai) judges silence only in service: the camera switched off
+    from 09:00 to 10:25 raises nothing, switched off at 11:00 it does, 5 min later."""
+    camera_off = {
+        "id": "camera-off",
+        "kind": "no_data",
+        "source": "detections",
+        "silent_s": 300,
+        "schedule": "service_hours",
+    }
+    eng = Engine(resolve(parse_rule_file({**FILE, "rules": [camera_off]})))
+    local = timedelta(hours=8)  # T0 is Monday 00:00 UTC = 08:00 in Shanghai
+    on = [
+        (T0, T0 + timedelta(hours=1)),
+        (T0 + timedelta(hours=2, minutes=25), T0 + timedelta(hours=3)),
+    ]
+    events: list[AlertEvent] = []
+    for minute in range(5 * 60):
+        ts = T0 + timedelta(minutes=minute)
+        if any(a <= ts < b for a, b in on):
+            frame = DetectionEvent.model_validate(
+                {"site": "k1", "camera": "cam1", "ts": ts, "seq": minute, "width": 640,
+                 "height": 480, "model": "m", "detections": []}
+            )  # fmt: skip
+            events += eng.process(frame)
+        events += eng.tick(ts)
+    off = [(e.subject, e.ts + local - T0) for e in fired(events) if e.rule == "camera-off"]
+    assert off == [("cam1", timedelta(hours=11, minutes=5))]  # 11:05 local, not 10:30

@@ -34,10 +34,10 @@ The fleet is partitioned by site over two processes, as rules workers partition 
 production: sites never share engine state, each half is deterministic, and the two
 halves together are exactly the fleet.
 
-Cost: about 12 million readings; measured ~2 min of wall time on two idle cores (see
-the README). It is CPU-bound and does not wait on anything, so a busy machine makes it
-slower, never wrong; the timeout below is a guard against a hang, set far above any
-load this suite runs under (issue 17: a 300 s timeout once failed it under load).
+Cost: 11,785,536 readings (the README gives the wall time measured). It is CPU-bound
+and waits on nothing, so a busy machine makes it slower, never wrong; the timeout below
+only guards against a hang, set far above what any load here makes of it (issue 17: the
+global 300 s once failed it under load).
 """
 
 import gc
@@ -293,9 +293,10 @@ def test_a_week_of_normal_operation_across_100_kitchens_raises_nothing() -> None
         assert batches[site] == 2 * DAYS, (site, batches[site])
         # The cold room's thermostat cycles all week.
         assert cycles[site] >= 15 * DAYS, (site, cycles[site])
-        # Four defrosts a day take the freezer's air above −10 °C; on nearly every one
-        # a plain air rule (15 min above −18 °C) would have fired: issue 20's alerts.
-        assert defrosts[site] >= 4 * DAYS, (site, defrosts[site])
+        # Four defrosts a day take the freezer's air above −10 °C (one may run into the
+        # morning delivery and count as one); on nearly every one a plain air rule
+        # (15 min above −18 °C) would have fired: issue 20's alerts.
+        assert defrosts[site] >= 4 * DAYS - 2, (site, defrosts[site])
         assert air_alerts[site] >= 3 * DAYS, (site, air_alerts[site])
         # The product-simulating probes stay frozen and cold all week.
         if number % 2 == 0:
