@@ -82,8 +82,8 @@ def fleet(freezers: int, days: float, failure_h: float | None) -> Scenario:
     )
 
 
-def run(scn: Scenario, file: dict[str, Any]) -> list[tuple[str, datetime, str]]:
-    """Every firing of `frozen-high`: (site, time, subject)."""
+def run(scn: Scenario, file: dict[str, Any]) -> list[tuple[str, datetime, datetime | None]]:
+    """Every `frozen-high` alert of a freezer: (site, fired at, resolved at or None)."""
     data = {**file}
     if file is BEFORE:
         # Before: the air probe only (a product probe did not exist for the rule).
@@ -92,15 +92,21 @@ def run(scn: Scenario, file: dict[str, Any]) -> list[tuple[str, datetime, str]]:
             {"rule": RULE, "set": {"match": {"kind": "temperature", **BEFORE_AIR_ONLY}}},
         ]
     eng = Engine(resolve(parse_rule_file(data)))
-    out = []
+    alerts: dict[str, tuple[str, datetime, datetime | None]] = {}
     last = 0.0
     for msg in simulate(scn, step_s=60.0, dt_s=60.0):
         events = eng.process(msg)
         if eng.watermark - last >= 60.0:
             events += eng.tick(eng.watermark)
             last = eng.watermark
-        out += [(e.site, e.ts, e.subject) for e in events if e.state is AlertState.FIRING]
-    return [a for a in out if a[2].startswith("freezer1/")]
+        for e in events:
+            if e.rule != RULE or not e.subject.startswith("freezer1/"):
+                continue
+            if e.state is AlertState.FIRING:
+                alerts[e.id] = (e.site, e.ts, None)
+            elif e.state is AlertState.RESOLVED and e.id in alerts:
+                alerts[e.id] = (alerts[e.id][0], alerts[e.id][1], e.ts)
+    return list(alerts.values())
 
 
 def main() -> None:
@@ -124,11 +130,18 @@ def main() -> None:
             for inc in failing.incidents:
                 if int(inc.site[1:]) % 2 != parity:
                     continue
-                # The first alert at or after the failure (an alert still open from a
-                # defrost would stand for it: counted from the failure's start then).
-                mine = [ts for site, ts, _ in fired if site == inc.site and ts >= inc.at]
-                if mine:
-                    delays.append((mine[0] - inc.at).total_seconds() / 60)
+                # An alert still open from a defrost when the freezer fails stands for
+                # the failure (delay 0, by luck); else the first alert after it.
+                standing = [
+                    1
+                    for site, at, end in fired
+                    if site == inc.site and at <= inc.at and (end is None or end > inc.at)
+                ]
+                mine = [at for site, at, _ in fired if site == inc.site and at >= inc.at]
+                if standing:
+                    delays.append(0.0)
+                elif mine:
+                    delays.append((min(mine) - inc.at).total_seconds() / 60)
                 else:
                     missed += 1
             if delays:
