@@ -133,13 +133,17 @@ def export_dataset(
     heldout_style: str | None = None,
     label_heads: bool = False,
     randomise: bool = False,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """Render and write the data set; return (and write) the report."""
+    """Render and write the data set (or `only` some of its splits, e.g. evaluation
+    sets without the training split); return (and write) the report."""
     plan = DatasetPlan(n, seed, width, height, styles, heldout_style, label_heads, randomise)
     balance: dict[str, Counter[str]] = {}
     hashes: dict[str, set[str]] = {}
     frames: dict[str, int] = {}
     for split, count in plan.counts().items():
+        if only is not None and split not in only:
+            continue
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
         balance[split] = Counter()

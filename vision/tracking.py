@@ -156,6 +156,20 @@ def observations(
     return subjects
 
 
+def feet(ob: Observation, obs: list[Observation], head_heights: float = 6.5) -> bool:
+    """Whether a rodent-sized box sits at a worker's feet in this frame (a shoe, the
+    commonest false rodent), judged from the worker's head box projected down."""
+    cx, by = (ob.box[0] + ob.box[2]) / 2, ob.box[3]
+    for w in obs:
+        if w.subject != "worker" or w.kind != "head":
+            continue
+        hw, hh = w.box[2] - w.box[0], w.box[3] - w.box[1]
+        fx, fy = (w.box[0] + w.box[2]) / 2, w.box[1] + head_heights * hh
+        if abs(cx - fx) <= 1.2 * hw and abs(by - fy) <= 0.8 * hh:
+            return True
+    return False
+
+
 def showing(ob: Observation) -> frozenset[str]:
     """Violations an observation shows on its own (before zones)."""
     out = set()
@@ -231,7 +245,12 @@ class Tracker:
                 tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
             matched_tracks.add(ti)
             tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
-            shown = frozenset(v for v in showing(ob) if self.rules.counts(v, tr.zone))
+            shown = frozenset(
+                v
+                for v in showing(ob)
+                if self.rules.counts(v, tr.zone)
+                and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
+            )
             tr.history.append(Seen(now, shown))
             for m in ob.members:
                 ids[m] = tr.id

@@ -216,7 +216,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
             sched.step()
-            total += float(loss)
+            total += float(loss.detach())
         spent += time.monotonic() - e0
         mean_loss = total / max(1, len(order) / cfg.batch)
         history.append(

@@ -171,3 +171,15 @@ def test_card_maps_a_customer_helmet_model_without_code() -> None:
         ModelCard.model_validate({**card.model_dump(), "roles": {"cap": {"subject": "worker"}}})
     with pytest.raises(ValueError, match="part"):
         ClassRole(subject="rodent", box="part", sets={"hat": True})
+
+
+def test_a_rodent_box_at_a_workers_feet_is_a_shoe() -> None:
+    # a head at y 40..60 stands at y 170: a "rodent" box there is the worker's shoe
+    shoe = ("rodent", (98.0, 160.0, 112.0, 171.0), 0.6)
+    declared, _ids, _ = run([[("head", head(100), 0.9), shoe]] * 20)
+    assert declared == []
+    # the same box with no worker above it, or far from the feet, is a rodent
+    declared, _ids, _ = run([[shoe]] * 20)
+    assert [d.cls for _t, d in declared] == ["rodent"]
+    declared, _ids, _ = run([[("head", head(200), 0.9), shoe]] * 20)
+    assert [d.cls for _t, d in declared] == ["rodent"]
