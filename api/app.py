@@ -29,6 +29,7 @@ from api.routers import (
     users,
 )
 from api.scoping import check_routes
+from api.security import FailureWindow
 from api.settings import ApiSettings
 from core.store import open_store
 
@@ -62,6 +63,7 @@ def open_resources(settings: ApiSettings) -> Resources:
         alerts_engine=alerts_engine,
         store=open_store(settings.influx),
         evidence=EvidenceReader(cfg.evidence_dir),
+        login_failures=FailureWindow(cfg.login_max_failures_per_client, cfg.lockout_s),
     )
 
 

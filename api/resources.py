@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.evidence import EvidenceReader
+from api.security import FailureWindow
 from api.settings import ApiSection
 from core.store import TimeSeriesStore
 
@@ -26,6 +27,7 @@ class Resources:
     alerts_engine: Engine
     store: TimeSeriesStore
     evidence: EvidenceReader
+    login_failures: FailureWindow
 
 
 def resources(request: Request) -> Resources:

@@ -11,6 +11,8 @@ a handful of tries per lockout across every API copy.
 
 import hashlib
 import secrets
+import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +57,44 @@ class LoginRefused(Exception):
 class IssuedToken:
     token: str
     expires_at: datetime
+
+
+class FailureWindow:
+    """Failed logins per client address in a sliding window (this process only).
+
+    The per-username lockout stops guessing one password; this stops one address from
+    trying a few passwords on every username (password spraying). It lives in memory:
+    each API copy counts its own share, which still bounds the rate per copy.
+    """
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and q[0] <= now - self.window_s:
+            q.popleft()
+        return q
+
+    def blocked_for(self, key: str, now: float) -> int:
+        """Seconds until `key` may try again (0: now)."""
+        with self._lock:
+            q = self._trim(key, now)
+            if len(q) < self.limit:
+                if not q:
+                    self._fails.pop(key, None)
+                return 0
+            return int(q[0] + self.window_s - now) + 1
+
+    def failed(self, key: str, now: float) -> None:
+        with self._lock:
+            self._trim(key, now).append(now)
+            if len(self._fails) > 100_000:  # bounded memory under a flood of addresses
+                oldest = min(self._fails, key=lambda k: self._fails[k][-1] if self._fails[k] else 0)
+                self._fails.pop(oldest, None)
 
 
 def login(

@@ -44,6 +44,12 @@ class ApiSection(_Section):
     lockout_s: int = Field(
         default=900, ge=1, le=24 * 3600, description="How long an account stays locked"
     )
+    login_max_failures_per_client: int = Field(
+        default=30,
+        ge=1,
+        le=100_000,
+        description="Failed logins from one address within `lockout_s` before it must wait",
+    )
     signed_link_ttl_s: int = Field(
         default=3 * 24 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of signed links"
     )

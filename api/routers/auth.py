@@ -1,10 +1,11 @@
 """Sign in and out: short-lived bearer tokens (see api.security)."""
 
+import time
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from api.deps import CallerDep, SessionDep, SettingsDep
+from api.deps import CallerDep, ResourcesDep, SessionDep
 from api.models import User
 from api.routers.users import user_public
 from api.schemas import LoginRequest, TokenPublic, UserPublic
@@ -21,11 +22,23 @@ router = APIRouter(prefix="/auth", tags=["auth"])
         Access.PUBLIC, {401: {"description": "Wrong credentials"}, 429: {"description": "Locked"}}
     ),
 )
-def sign_in(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPublic:
+def sign_in(
+    body: LoginRequest, session: SessionDep, res: ResourcesDep, request: Request
+) -> TokenPublic:
     """Exchange username and password for an access token (locked after repeated failures)."""
+    client = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    wait = res.login_failures.blocked_for(client, now)
+    if wait:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "尝试过多，请稍后再试 (too many failed logins from this address)",
+            headers={"Retry-After": str(wait)},
+        )
     try:
-        issued = login(session, settings, body.username, body.password, datetime.now(UTC))
+        issued = login(session, res.settings, body.username, body.password, datetime.now(UTC))
     except LoginRefused as exc:
+        res.login_failures.failed(client, now)
         if exc.locked_for_s:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.models import AccessToken, User
+from api.security import FailureWindow
 from api.testing import PASSWORD
 
 
@@ -136,3 +137,16 @@ def test_user_scope_must_fit_the_role(shared_client: TestClient, seeded: Any) ->
         "grids": ["nope"],
     }
     assert shared_client.post("/users", json=unknown, headers=admin).status_code == 409
+
+
+def test_one_address_spraying_usernames_is_held_back(
+    make_client: Callable[[], TestClient],
+) -> None:
+    """A few guesses on many accounts (no account reaches its own lockout) still stop."""
+    client = make_client()
+    res = client.app.state.resources  # type: ignore[attr-defined]
+    res.login_failures = FailureWindow(limit=3, window_s=600)
+    for user in ("admin", "viewer", "sup_x"):
+        assert login(client, user, "Winter2026!").status_code == 401
+    refused = login(client, "mgr_a")  # even the right password, from this address
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
