@@ -183,3 +183,23 @@ def test_alerts_revision_adopts_a_store_made_by_the_rules_service(tmp_path: Path
     engine = make_engine(url)
     upgrade(engine, ALERTS)
     assert current(engine) == ["0001_alerts"]
+
+
+def test_migrate_and_add_user_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.cli import app
+
+    env = {
+        "BK_API__DATABASE_URL": f"sqlite:///{tmp_path}/centre.db",
+        "BK_API__ALERTS_URL": f"sqlite:///{tmp_path}/alerts.db",
+    }
+    runner = CliRunner()
+    res = runner.invoke(app, ["migrate"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "centre database: 0002_centre" in res.output and "alert store: 0001_alerts" in res.output
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "a long enough password")
+    res = runner.invoke(app, ["add-user", "root", "--role", "admin"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "created root (admin)" in res.output
+    res = runner.invoke(app, ["add-user", "m1", "--role", "canteen_manager"], env=env)
+    assert res.exit_code == 2  # a manager without a kitchen is refused with the reason
+    assert "name their kitchen" in res.output
