@@ -7,16 +7,19 @@ kitchen, so an id from another kitchen, or a guessed one, reveals nothing. Robot
 whose HMAC covers that very path and an expiry (core/signing.py).
 """
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import FileResponse
+from pydantic import ValidationError
 
 from api.deps import ResourcesDep
 from api.schemas import EvidenceBox, EvidencePublic, SignedLink
 from api.scoping import Access, rule
 from core.signing import evidence_api_path, evidence_path, sign_path
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["evidence"])
 
 Sha = Annotated[str, Path(description="SHA-256 of the picture", min_length=1, max_length=64)]
@@ -42,7 +45,12 @@ def get_evidence(sha256: Sha, res: ResourcesDep) -> EvidencePublic:
     rec = res.evidence.record(sha256)
     if rec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "未找到 (not found)")
-    boxes = [EvidenceBox.model_validate(b) for b in rec.get("boxes", []) if isinstance(b, dict)]
+    boxes = []
+    for b in rec.get("boxes", []):
+        try:
+            boxes.append(EvidenceBox.model_validate(b))
+        except ValidationError:
+            logger.warning("evidence %s: unreadable box %r left out", sha256[:12], b)
     return EvidencePublic(
         sha256=sha256,
         site=str(rec.get("site", "")),
