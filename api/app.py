@@ -31,6 +31,7 @@ from api.routers import (
 from api.scoping import check_routes
 from api.security import FailureWindow
 from api.settings import ApiSettings
+from core.settings import load_settings
 from core.store import open_store
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ def close_resources(res: Resources) -> None:
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
-    settings = settings if settings is not None else ApiSettings()
+    """The app; without settings, from `BK_CONFIG` and the environment (uvicorn workers)."""
+    settings = settings if settings is not None else load_settings(cls=ApiSettings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 import getpass
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -51,7 +52,24 @@ def run(
         typer.echo("settings OK")
         return
     setup_logging(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port)
+    if settings.api.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port)
+        return
+    # Worker processes build their own app from the same file and environment; the
+    # schema is brought up to date once here, so that they do not race to create it.
+    if settings.api.auto_migrate:
+        from api.app import close_resources, open_resources
+
+        close_resources(open_resources(settings))
+    if config is not None:
+        os.environ["BK_CONFIG"] = str(config.resolve())
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=settings.api.host,
+        port=settings.api.port,
+        workers=settings.api.workers,
+    )
 
 
 @app.command()

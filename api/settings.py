@@ -11,6 +11,9 @@ from core.settings import Settings, _Section
 class ApiSection(_Section):
     host: str = Field(default="127.0.0.1", description="Address `bk api run` listens on")
     port: int = Field(default=8080, ge=1, le=65535, description="Port `bk api run` listens on")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="uvicorn worker processes (one per core is typical)"
+    )
     database_url: str = Field(
         default="sqlite:///var/api/centre.db",
         description="Registry, people and tokens: SQLite file, or postgresql+psycopg://...",
