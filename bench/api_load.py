@@ -166,7 +166,10 @@ def serve(target: str, env: dict[str, str], factory: bool, log: Path) -> Iterato
     """Run `uvicorn target` in its own process on a free port; yield its base URL."""
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--no-access-log", "--log-level", "warning"] + (["--factory"] if factory else [])
+    # Keep-alive longer than any queueing delay here: a connection the server closes while
+    # a client reuses it would count as a failure of the API rather than of the bench.
+    cmd += ["--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "120"]
+    cmd += ["--factory"] if factory else []
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
@@ -209,7 +212,12 @@ async def _load(
                 remaining -= 1
                 path = rnd.choice(paths)
                 t0 = time.perf_counter()
-                resp = await c.get(path)
+                try:
+                    resp = await c.get(path)
+                except httpx.HTTPError:
+                    errors += 1  # counted, and the latency still recorded
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    continue
                 body = resp.content
                 latencies.append((time.perf_counter() - t0) * 1000)
                 if resp.status_code != 200:
