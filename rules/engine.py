@@ -68,6 +68,8 @@ class AlertPersistence(Protocol):
 
 
 _BY_TS = attrgetter("ts")
+PRODUCT_FRESH_S = 900.0
+"""A product probe silent longer than this no longer stands for its device's food."""
 
 
 def _dt(ts: float) -> datetime:
@@ -393,7 +395,17 @@ class Engine:
         fail = self.cold.get(dkey)
         forced = None if fail is None else fail[0]
         note = "" if fail is None else self._why(fail, v, rule)
-        prod = next((p for p in probes if (site, device, p) in self.seen), None)
+        # The product probe counts while it reports (a silent one has its own no-data
+        # alert; meanwhile the air's estimate is judged again, not nothing).
+        seen = self.seen
+        prod = next(
+            (
+                p
+                for p in probes
+                if (s := seen.get((site, device, p))) and ts - s.ts <= PRODUCT_FRESH_S
+            ),
+            None,
+        )
         if prod is not None:
             if fail is None:
                 return None  # the product probe is judged; the air only tells failures

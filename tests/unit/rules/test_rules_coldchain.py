@@ -243,3 +243,27 @@ def test_a_camera_off_at_night_is_normal_and_off_in_service_is_an_alert() -> Non
         events += eng.tick(ts)
     off = [(e.subject, e.ts + local - T0) for e in fired(events) if e.rule == "camera-off"]
     assert off == [("cam1", timedelta(hours=11, minutes=5))]  # 11:05 local, not 10:30
+
+
+def test_a_silent_product_probe_hands_the_freezer_back_to_the_air_estimate() -> None:
+    """p1 drops out (its own no-data alert); a compressor failure two hours later is
+    still caught, on the air probe's product estimate."""
+    drop = START + timedelta(hours=10)
+    fail = START + timedelta(hours=12)
+    scn = scenario(
+        2,
+        [
+            {"device": "freezer1", "sensor": "p1", "kind": "sensor_dropout", "at": drop,
+             "duration": "8h"},
+            {"device": "freezer1", "kind": "compressor_failure", "at": fail, "duration": "4h",
+             "expect_rule": None},
+        ],
+        hours=17,  # (when p1 is back, at 18:00, the food's own reading is judged again)
+    )  # fmt: skip
+    events = fired(drive(scn))
+    assert [(e.rule, e.subject) for e in events] == [
+        ("no-data", "freezer1/p1"),
+        ("frozen-high", "freezer1/t1"),
+    ]
+    assert events[0].ts - drop <= timedelta(minutes=20)
+    assert timedelta(0) < events[1].ts - fail <= timedelta(hours=1)
