@@ -357,20 +357,24 @@ class Engine:
         key = f"{rule.id}|{site}|{subject}"
         c = self.cold.get(key)
         if c is None:
-            # [estimate, last ts, last value, excursion start (-1: none), 1 = defrost]
-            c = self.cold[key] = [v, ts, v, -1.0, 0.0]
-        est, last_ts, last_v, start, state = c
+            # [estimate, last ts, last value, excursion start (-1: none), 1 = defrost,
+            #  estimate when the excursion began]
+            c = self.cold[key] = [v, ts, v, -1.0, 0.0, v]
+        est, last_ts, last_v, start, state, est0 = c
         dt = ts - last_ts
         if v > rule.above:
+            rate = (v - last_v) / dt * 60 if dt > 0 else 0.0
+            fast = d is not None and d.auto and rate >= d.rise_per_min
             if start < 0:
-                start = ts
-                rate = (v - last_v) / dt * 60 if dt > 0 else 0.0
-                fast = d is not None and d.auto and rate >= d.rise_per_min
-                state = (
-                    1.0
-                    if fast or (d is not None and self._defrost_window(site, device, ts))
-                    else 0.0
-                )
+                start, est0 = ts, est
+                window = d is not None and self._defrost_window(site, device, ts)
+                state = 1.0 if fast or window else 0.0
+            elif fast and not state:
+                # The heater came on late (ice melting first): a defrost after all. The
+                # estimate goes back to where it was, and what it started is dropped.
+                state, est = 1.0, est0
+                if key not in self.alerts:
+                    self.conds.pop(key, None)
             if d is not None and dkey not in self.cold:  # bounds hold for every excursion
                 why = 0.0
                 if v > d.peak_c:
@@ -391,7 +395,7 @@ class Engine:
             est = v if spec.tau_s <= 0 else v + (est - v) * math.exp(-dt / spec.tau_s)
         elif spec is None:
             est = v
-        c[0], c[1], c[2], c[3], c[4] = est, ts, v, start, state
+        c[0], c[1], c[2], c[3], c[4], c[5] = est, ts, v, start, state, est0
         fail = self.cold.get(dkey)
         forced = None if fail is None else fail[0]
         note = "" if fail is None else self._why(fail, v, rule)
@@ -1002,6 +1006,9 @@ class Engine:
         self._telemetry_devices = {(s, d) for s, d in state.get("telemetry_devices", [])}
         self.cool = dict(state.get("cool", {}))
         self.cold = {k: list(v) for k, v in state.get("cold", {}).items()}
+        for row in self.cold.values():
+            if len(row) == 5:  # a checkpoint from before the estimate-at-start column
+                row.append(row[0])
         self.power = {(r[0], r[1]): float(r[2]) for r in state.get("power", [])}
         self.door_since = {(r[0], r[1]): float(r[2]) for r in state.get("door_since", [])}
         self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}

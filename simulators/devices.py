@@ -250,6 +250,7 @@ class SimDevice:
         self._events: list[tuple[float, int, str, float]] = []
         """Planned (epoch s, order, action, argument): defrosts, deliveries, switching."""
         self._planned_to = math.floor(start_abs / DAY_S) - 1
+        self._start_abs = start_abs
         self._plan_rng: np.random.Generator | None = None
         self._deliveries: list[float] = []
         """Epoch s of recent deliveries (their stock still releases heat)."""
@@ -324,7 +325,8 @@ class SimDevice:
         while self._events and self._events[0][0] <= now_abs:
             at, _, action, arg = self._events.pop(0)
             if action == "defrost" and isinstance(self.model, Refrigerator):
-                self.model.start_defrost()
+                days = math.floor((at - self._start_abs) / DAY_S)
+                self.model.start_defrost(melt_s=days * self.model.params.defrost_ice_s_per_day)
             elif action == "delivery":
                 self._openings.append((at, at + arg))
                 self._deliveries.append(at)

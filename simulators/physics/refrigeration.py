@@ -62,6 +62,13 @@ class RefrigerationParams(BaseModel):
     )
     defrost_heater_w: float = Field(default=1500.0, gt=0, description="Defrost heater power")
     drip_s: float = Field(default=300.0, ge=0, description="Everything off after the heater")
+    defrost_ice_s_per_day: float = Field(
+        default=0.0,
+        ge=0,
+        le=7200,
+        description="Ice building up (failing drain, worn door seal): each day's defrosts "
+        "spend this much longer melting it before the air warms (defrosts grow longer)",
+    )
     deliveries_utc: tuple[str, ...] = Field(
         default=(), description="Daily deliveries (door held open, stock put in), HH:MM UTC"
     )
@@ -101,6 +108,8 @@ FREEZER = RefrigerationParams(
 class Phase(StrEnum):
     COOLING = "cooling"
     """The thermostat runs the compressor."""
+    MELT = "melt"
+    """Heater on, its heat going into ice on the evaporator (the air warms unheld)."""
     DEFROST = "defrost"
     DRIP = "drip"
 
@@ -121,12 +130,16 @@ class Refrigerator:
         self.defrosts = 0
         """Defrosts started so far (for checks on a run)."""
 
-    def start_defrost(self) -> None:
-        """Stop the compressor and heat the evaporator (a scheduled defrost)."""
-        self.phase = Phase.DEFROST
+    def start_defrost(self, melt_s: float = 0.0) -> None:
+        """Stop the compressor and heat the evaporator (a scheduled defrost).
+
+        `melt_s`: ice built up on the evaporator takes the heater this long to melt
+        first, while the air, no longer cooled, warms by itself: a longer defrost.
+        """
+        self.phase = Phase.MELT if melt_s > 0 else Phase.DEFROST
         self.heater_on = True
         self.compressor_on = False
-        self._phase_left_s = self.params.defrost_max_s
+        self._phase_left_s = melt_s if melt_s > 0 else self.params.defrost_max_s
         self.defrosts += 1
 
     def step(
@@ -198,7 +211,7 @@ class Refrigerator:
             if self.phase is Phase.COOLING or left <= 0:
                 break
             heating = self.phase is Phase.DEFROST and powered
-            self.heater_on = heating
+            self.heater_on = heating or (self.phase is Phase.MELT and powered)
             eq = ambient_c + (p.defrost_heater_w / ua if heating else 0.0)
             seg = min(left, self._phase_left_s)
             if heating:
@@ -214,6 +227,8 @@ class Refrigerator:
                 self._phase_left_s <= 0 or (heating and self.temp_c >= p.defrost_peak_c - 1e-9)
             ):
                 self.phase, self.heater_on, self._phase_left_s = Phase.DRIP, False, p.drip_s
+            elif self.phase is Phase.MELT and self._phase_left_s <= 0:
+                self.phase, self._phase_left_s = Phase.DEFROST, p.defrost_max_s
             elif self.phase is Phase.DRIP and self._phase_left_s <= 0:
                 self.phase = Phase.COOLING
                 self.compressor_on = True  # warm after a defrost: the thermostat calls

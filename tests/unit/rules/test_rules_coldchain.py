@@ -267,3 +267,29 @@ def test_a_silent_product_probe_hands_the_freezer_back_to_the_air_estimate() -> 
     ]
     assert events[0].ts - drop <= timedelta(minutes=20)
     assert timedelta(0) < events[1].ts - fail <= timedelta(hours=1)
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_defrosts_that_grow_longer_day_by_day_fire_once_each_past_the_bound(number: int) -> None:
+    """Ice builds up: each day's defrosts take 12 min longer. The early ones are normal;
+    each one that keeps the air above −18 °C longer than the pack's 40 min is a failure,
+    one alert per such cycle, as its 40th minute passes (and none before)."""
+    scn = scenario(number, [], hours=4 * 24, freezer1={"defrost_ice_s_per_day": 720.0})
+    t1 = air(scn, "freezer1")
+    excursions, since = [], None
+    for ts, v in t1:
+        if v > -18.0 and since is None:
+            since = ts
+        elif v <= -18.0 and since is not None:
+            excursions.append((since, ts))
+            since = None
+    long = [(a, b) for a, b in excursions if b - a > timedelta(minutes=41)]
+    assert long and all(a >= START + timedelta(days=1) for a, _ in long)  # day 0 is fine
+    assert any(b - a <= timedelta(minutes=38) for a, b in excursions[4:8])  # day 1 still
+    events = fired(drive(scn))
+    probe = "p1" if number % 2 == 0 else "t1"
+    assert {(e.rule, e.subject) for e in events} == {("frozen-high", f"freezer1/{probe}")}
+    assert len(events) == len(long)
+    for e, (a, _) in zip(events, long, strict=True):
+        assert timedelta(minutes=40) < e.ts - a <= timedelta(minutes=42), (e.ts, a)
+        assert "longer than a defrost" in e.summary
