@@ -52,6 +52,37 @@ def ensure_dataset(data: Path, n: int, seed: int, **options: Any) -> dict[str, A
     return loaded
 
 
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def training_command(
+    cfg: TrainConfig, data: Path, ds: dict[str, Any], n_frames: int, version: str
+) -> str:
+    """The `bk vision train` line that reproduces this model (and resumes it)."""
+    cmd = (
+        f"bk vision train --data {data} --n {n_frames} --seed {ds['seed']} "
+        f"--train-seed {cfg.seed} --epochs {cfg.epochs} --threads {cfg.threads} "
+        f"--version {version}"
+    )
+    if cfg.name != "hygiene-tinygrid" or cfg.width != 16:
+        cmd += f" --name {cfg.name} --width {cfg.width}"
+    if ds.get("styles", ["classic"]) != ["classic"]:
+        cmd += f" --styles {','.join(ds['styles'])}"
+    if ds.get("heldout_style"):
+        cmd += f" --heldout-style {ds['heldout_style']}"
+    if ds.get("label_heads"):
+        cmd += " --heads"
+    if ds.get("randomise"):
+        cmd += " --randomise"
+    if cfg.scale_jitter is not None:
+        cmd += " --scale-jitter"
+    return cmd
+
+
 def write_model_card(
     onnx_path: Path,
     cfg: TrainConfig,
@@ -103,13 +134,7 @@ def write_model_card(
             "thresholds": Thresholds(score=0.3, per_class=per_class, nms_iou=0.45),
             "experimental": not complete or card.name != "hygiene-tinygrid",
             "training": {
-                "command": f"bk vision train --data {data} --n {n_frames} "
-                f"--seed {ds_report['seed']} --train-seed {cfg.seed} --epochs {cfg.epochs}"
-                + (
-                    f" --name {cfg.name} --width {cfg.width}"
-                    if cfg.name != "hygiene-tinygrid"
-                    else ""
-                ),
+                "command": training_command(cfg, data, ds_report, n_frames, version),
                 "data": f"synthetic kitchen scenes (bk sim dataset), YOLO format, "
                 f"{ds_report['size'][0]}x{ds_report['size'][1]}, styles {styles}"
                 + (", domain randomised" if ds_report.get("randomise") else ""),
@@ -124,7 +149,7 @@ def write_model_card(
                 "seconds": stats.get("train_seconds"),
                 "seconds_note": "total training time over every session (resumed from "
                 "the checkpoint), not counting data rendering or evaluation",
-                "checkpoint": str(cfg.checkpoint) if cfg.checkpoint else None,
+                "checkpoint": _relative(cfg.checkpoint) if cfg.checkpoint else None,
                 "machine": machine,
                 "parameters_onnx": params,
             },

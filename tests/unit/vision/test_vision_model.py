@@ -144,3 +144,18 @@ def test_false_positive_files_frame_for_retraining(tmp_path: Path) -> None:
     label = tmp_path / "rt" / "labels" / (images[0].stem + ".txt")
     assert label.read_text() == ""  # every box was false: a hard negative
     assert (tmp_path / "rt" / "false_positives" / (images[0].stem + ".json")).is_file()
+
+
+def test_every_committed_card_loads_and_only_the_default_is_not_experimental() -> None:
+    cards = sorted(DEFAULT_CARD.parent.glob("*.yaml"))
+    assert DEFAULT_CARD in cards
+    for path in cards:
+        card, onnx_path = load_card(path)  # checks the ONNX file's SHA-256
+        assert card.experimental == (path != DEFAULT_CARD), path
+        assert all(card.role_of(c) is not None for c in card.classes), path
+        assert card.training.get("seconds", 0) > 0, path
+        if path != DEFAULT_CARD:  # newer cards state their figures per set
+            assert {"val", "heldout", "val+half_scale", "val+haze"} <= set(card.metrics["sets"])
+            ckpt = DEFAULT_CARD.parent.parent / card.training["checkpoint"].removeprefix("vision/")
+            assert ckpt.is_file() and ckpt.stat().st_size < 20_000_000
+        assert onnx_path.stat().st_size < 5_000_000
