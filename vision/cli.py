@@ -75,6 +75,9 @@ def train(
     heads: Annotated[bool, typer.Option(help="Label every worker's head too")] = False,
     randomise: Annotated[bool, typer.Option(help="Domain-randomise training frames")] = False,
     scale_jitter: Annotated[bool, typer.Option(help="Zoom 0.5-1.5x while training")] = False,
+    stylise: Annotated[
+        float, typer.Option(help="Share of training pictures redrawn in a random look")
+    ] = 0.0,
     checkpoint: Annotated[
         Path | None,
         typer.Option(help="Resume from / save every epoch to (default vision/train/checkpoints)"),
@@ -100,6 +103,7 @@ def train(
         checkpoint=checkpoint,
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
         scale_jitter=(0.5, 1.5) if scale_jitter else None,
+        stylise=stylise,
     )
     options = {
         "styles": tuple(styles.split(",")),

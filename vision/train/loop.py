@@ -48,6 +48,8 @@ class TrainConfig:
     """Stop after the first checkpointed epoch that ends past this many seconds."""
     scale_jitter: tuple[float, float] | None = None
     """Zoom each training picture by a factor drawn from this range (None: off)."""
+    stylise: float = 0.0
+    """Share of training pictures redrawn in a random look (see `stylise`)."""
     splits: tuple[str, ...] = ("train",)
     """Data set splits to train on (several scene styles may live in several splits)."""
 
@@ -143,6 +145,36 @@ def scale_jitter(
     return canvas.transpose(2, 0, 1), out
 
 
+def stylise(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Redraw a CHW uint8 picture in a random look: remapped channel curves (palette),
+    posterised flat colours, dark outlines along its edges, or grey. Teaches shapes
+    rather than one renderer's colours, so a detector has a chance on scene styles it
+    never saw (the held-out style is never used here)."""
+    hwc = np.ascontiguousarray(img.transpose(1, 2, 0))
+    if rng.random() < 0.6:
+        knots = np.sort(rng.uniform(0, 255, size=(3, 3)), axis=1)
+        lut = np.stack(
+            [
+                np.interp(np.arange(256), [0, *k, 255], [0, *np.sort(rng.uniform(0, 255, 3)), 255])
+                for k in knots
+            ],
+            1,
+        ).astype(np.uint8)
+        hwc = np.stack([lut[:, c][hwc[:, :, c]] for c in range(3)], 2)
+    if rng.random() < 0.25:
+        levels = int(rng.integers(3, 7))
+        step = 256 // levels
+        hwc = (hwc // step * step + step // 2).astype(np.uint8)
+    if rng.random() < 0.3:
+        grey = cv2.cvtColor(hwc, cv2.COLOR_BGR2GRAY)
+        edges = cv2.Canny(grey, 40, 120) > 0
+        hwc = hwc.copy()
+        hwc[edges] = rng.integers(0, 80, size=3).astype(np.uint8)
+    if rng.random() < 0.15:
+        hwc = np.repeat(cv2.cvtColor(hwc, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(hwc.transpose(2, 0, 1))
+
+
 def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     """Train (resuming from cfg.checkpoint), save `<name>.onnx` in out_dir; return the
     ONNX path and stats (`train_seconds` counts every session's training time)."""
@@ -189,11 +221,13 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         for k in range(0, len(order), cfg.batch):
             idx = order[k : k + cfg.batch]
             tgts = [targets[i].copy() for i in idx]
-            if cfg.scale_jitter is not None:
+            if cfg.scale_jitter is not None or cfg.stylise > 0:
                 batch = imgs[idx].copy()
                 for j in range(len(idx)):
-                    if rng.random() < 0.6:
+                    if cfg.scale_jitter is not None and rng.random() < 0.6:
                         batch[j], tgts[j] = scale_jitter(batch[j], tgts[j], rng, *cfg.scale_jitter)
+                    if rng.random() < cfg.stylise:
+                        batch[j] = stylise(batch[j], rng)
                 x = batch.astype(np.float32)
             else:
                 x = imgs[idx].astype(np.float32)

@@ -80,6 +80,8 @@ def training_command(
         cmd += " --randomise"
     if cfg.scale_jitter is not None:
         cmd += " --scale-jitter"
+    if cfg.stylise > 0:
+        cmd += f" --stylise {cfg.stylise:g}"
     return cmd
 
 
