@@ -107,35 +107,46 @@ class Declared:
 def observations(
     found: list[tuple[str, BoxT, float]],
     role_of: Callable[[str], ClassRole | None],
-    merge_iou: float = 0.8,
+    merge_iou: float = 0.6,
 ) -> list[Observation]:
-    """Group one frame's detections (class, box, score) into subject observations."""
+    """Group one frame's detections (class, box, score) into subject observations.
+
+    Boxes that only locate a subject (`head`, `person`) come first, each its own
+    observation; a box that also asserts attributes (`no_mask`) joins the observation of
+    the same kind it overlaps most (IoU >= merge_iou) that holds no box of its class yet,
+    so one head's `head` and `no_mask` boxes are one worker while two overlapping heads
+    stay two."""
     subjects: list[Observation] = []
+    classes: list[set[str]] = []
     parts: list[tuple[int, ClassRole, BoxT, float]] = []
-    for i, (cls, box, score) in enumerate(found):
-        role = role_of(cls)
-        if role is None:
-            continue
+    roles = [(i, role_of(cls)) for i, (cls, _b, _s) in enumerate(found)]
+    order = sorted(
+        ((i, r) for i, r in roles if r is not None), key=lambda ir: (bool(ir[1].sets), ir[0])
+    )
+    for i, role in order:
+        cls, box, score = found[i]
         if role.box == "part":
             parts.append((i, role, box, score))
             continue
         attrs: dict[str, tuple[bool, float]] = {a: (v, score) for a, v in role.sets.items()}
-        same = None
-        for ob in subjects:
-            if ob.subject == role.subject and ob.kind == role.box:
+        same, best = -1, merge_iou
+        for k, ob in enumerate(subjects):
+            if ob.subject == role.subject and ob.kind == role.box and cls not in classes[k]:
                 iou = float(iou_matrix(np.array([box]), np.array([ob.box]))[0, 0])
-                if iou >= merge_iou:
-                    same = ob
-                    break
-        if same is None:
+                if iou >= best:
+                    same, best = k, iou
+        if same < 0:
             subjects.append(Observation(role.subject, role.box, box, score, attrs, [i]))
+            classes.append({cls})
             continue
-        same.members.append(i)
-        if score > same.score:
-            same.box, same.score = box, score
+        ob = subjects[same]
+        classes[same].add(cls)
+        ob.members.append(i)
+        if score > ob.score and not ob.attrs and not attrs:
+            ob.box, ob.score = box, score
         for a, (v, s) in attrs.items():
-            if a not in same.attrs or s > same.attrs[a][1]:
-                same.attrs[a] = (v, s)
+            if a not in ob.attrs or s > ob.attrs[a][1]:
+                ob.attrs[a] = (v, s)
     for i, role, box, score in parts:
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         # a hat sits on top of a head box, so a part may reach one head height above it

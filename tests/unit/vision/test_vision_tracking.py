@@ -62,11 +62,11 @@ def test_no_hat_and_no_mask_boxes_of_one_head_are_one_track() -> None:
 
 def test_overlapping_workers_crossing_keep_their_tracks() -> None:
     # worker A (no hat) walks right, worker B (compliant head, attribute model) walks
-    # left; they overlap in the middle for several frames
+    # left, a little nearer the camera; they overlap in the middle for several frames
     frames = []
     for i in range(40):
         a = ("no_hat", head(40 + 4 * i), 0.7)
-        b = ("with_mask", head(200 - 4 * i, y=44), 0.8)
+        b = ("with_mask", head(200 - 4 * i, y=50), 0.8)
         frames.append([a, b])
     declared, ids, _ = run(frames)
     assert [d.cls for _t, d in declared] == ["no_hat"]
@@ -183,3 +183,16 @@ def test_a_rodent_box_at_a_workers_feet_is_a_shoe() -> None:
     assert [d.cls for _t, d in declared] == ["rodent"]
     declared, _ids, _ = run([[("head", head(200), 0.9), shoe]] * 20)
     assert [d.cls for _t, d in declared] == ["rodent"]
+
+
+def test_head_and_violation_boxes_of_one_worker_merge_two_heads_do_not() -> None:
+    # an attribute model boxes every head and, apart, the violation: slightly different
+    # boxes of one head are one worker; two heads overlapping as much are two workers
+    one = [("head", head(100), 0.9), ("no_mask", head(103), 0.7)]
+    declared, ids, tracker = run([one] * 12)
+    assert ids[0][0] == ids[0][1] and len(tracker.tracks) == 1
+    assert [d.cls for _t, d in declared] == ["no_mask"]
+    two = [("head", head(100), 0.9), ("head", head(103), 0.8), ("no_mask", head(103), 0.7)]
+    declared, ids, tracker = run([two] * 12)
+    assert ids[0][0] != ids[0][1] and ids[0][2] == ids[0][1]
+    assert [d.cls for _t, d in declared] == ["no_mask"]
