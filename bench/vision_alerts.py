@@ -12,9 +12,11 @@ Runs the full pipeline the vision worker runs (`VisionPipeline.process_jpeg`, de
   violation raised there is false; the figure is false violations per camera-hour.
 - scripted incidents: a worker takes the hat off for 30 s, a worker takes the mask off
   for 30 s, a rodent runs across the floor. Each is one episode on a fresh camera; the
-  figures are the share alerted exactly once (one violation of that class from the
-  incident's start to 10 s after its end), the share alerted within 10 s, and the
-  delay from the incident's start to its first violation.
+  figures are the share alerted exactly once (one violation of that class on the
+  offender's track, judged by overlap with the offender's labelled box, from the
+  incident's start to 10 s after its end), the share alerted within 10 s, and the delay
+  from the incident's start to its first violation; violations on anyone else during
+  an incident are counted as `other violations` (false).
 
 Targets (issue 11): <= 0.05 false violations per camera-hour on every normal style,
 100 % of scripted incidents alerted exactly once within 10 s. `--minutes` bounds the
@@ -43,8 +45,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
+from simulators.scenes import GroundTruth, RodentSpec, SceneSpec, WorkerSpec, render_scene
 from vision.card import DEFAULT_CARD
+from vision.metrics import iou_matrix
 from vision.pipeline import VisionPipeline
 
 FPS = 2.0
@@ -127,15 +130,19 @@ class Camera:
         )
 
     def jpeg(self, spec: SceneSpec, frame_no: int) -> bytes:
+        return self.frame(spec, frame_no)[0]
+
+    def frame(self, spec: SceneSpec, frame_no: int) -> tuple[bytes, list[GroundTruth]]:
+        """The JPEG the camera sends and the ground truth drawn in it."""
         # The same generator each frame keeps the kitchen, its distractors and its light
         # still (a fixed camera); per-frame sensor noise is added on top.
-        img, _truth = render_scene(spec, np.random.default_rng([self.seed, 99]))
+        img, truth = render_scene(spec, np.random.default_rng([self.seed, 99]))
         noise = np.random.default_rng([self.seed, frame_no]).normal(0, 2.0, img.shape)
         img = np.clip(img + noise, 0, 255).astype(np.uint8)
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         if not ok:
             raise RuntimeError("JPEG encoding failed")
-        return buf.tobytes()
+        return buf.tobytes(), truth
 
 
 def compliant_camera(style: str, scene: str, seed: int) -> Camera:
@@ -214,10 +221,10 @@ def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
     alerts: list[float] = []
     others = 0
     offender = cam.walkers[0]
-    frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent)
-    for t, classes in frames:
-        for c in classes:
-            if c == cls and start <= t <= start + length + 10:
+    frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent, cls)
+    for t, found in frames:
+        for c, on_offender in found:
+            if c == cls and on_offender and start <= t <= start + length + 10:
                 alerts.append(t - start)
             else:
                 others += 1
@@ -233,7 +240,12 @@ def _episode_frames(
     kind: str,
     offender: Walker,
     rodent: RodentSpec,
-) -> Iterator[tuple[float, list[str]]]:
+    cls: str,
+) -> Iterator[tuple[float, list[tuple[str, bool]]]]:
+    """Yield (t, [(violation class, raised on the offender?)]) per frame. The offender
+    is the one object labelled `cls` in the picture (the others comply); a violation is
+    the offender's when its track's box overlaps the offender's last labelled box."""
+    last: tuple[float, float, float, float] | None = None
     for i in range(int((start + length + tail) * FPS)):
         t = i / FPS
         active = start <= t < start + length
@@ -243,9 +255,21 @@ def _episode_frames(
         if active and kind == "rodent":
             # the rodent enters at the left edge when the incident starts
             rodents = (replace(rodent, x=-rodent.speed * start),)
-        jpeg = cam.jpeg(cam.spec(t, rodents), i)
+        jpeg, truth = cam.frame(cam.spec(t, rodents), i)
+        for g in truth:
+            if g.cls == cls:
+                last = (g.x1, g.y1, g.x2, g.y2)
         ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
-        yield t, [v.cls for v in ev.violations]
+        out = []
+        for v in ev.violations:
+            boxes = [d.box for d in ev.detections if d.track == v.track]
+            mine = last is not None and any(
+                float(iou_matrix(np.array([[b.x1, b.y1, b.x2, b.y2]]), np.array([last]))[0, 0])
+                >= 0.2
+                for b in boxes
+            )
+            out.append((v.cls, mine))
+        yield t, out
 
 
 def main() -> None:
