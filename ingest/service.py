@@ -128,8 +128,12 @@ class IngestService:
         self.pipeline.stop(flush_timeout)
         if self._status_thread is not None:
             self._status_thread.join(2)
-        self.publish_status("offline")
-        time.sleep(0.1)
+        info = self.publish_status("offline")
+        # Store receipts may still queue ahead of it: wait until the broker has it.
+        try:
+            info.wait_for_publish(timeout=5)
+        except (RuntimeError, ValueError):
+            logger.warning("final offline status not confirmed before shutdown")
         self.mqtt.close()
         self.store.close()
         logger.info(
@@ -150,9 +154,13 @@ class IngestService:
 
     # -- status -----------------------------------------------------------------------------
 
-    def publish_status(self, state: Literal["online", "offline"] = "online") -> None:
+    def publish_status(
+        self, state: Literal["online", "offline"] = "online"
+    ) -> paho.MQTTMessageInfo:
         report = health(self.stats, self.instance, state, self.mqtt.is_connected)
-        self.mqtt.publish(self.status_topic, report.model_dump_json().encode(), qos=1, retain=True)
+        return self.mqtt.publish(
+            self.status_topic, report.model_dump_json().encode(), qos=1, retain=True
+        )
 
     def _status_loop(self) -> None:
         interval = self.settings.ingest.status_interval_s
