@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from api.console import routes as console
 from api.db import make_engine
 from api.deps import Resources
 from api.evidence import EvidenceReader
@@ -47,6 +49,7 @@ ROUTERS = (
     provisioning,
     evidence,
     public,
+    console,
 )
 
 
@@ -97,5 +100,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     for module in ROUTERS:
         app.include_router(module.router)
+    app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
     check_routes(app.routes)
     return app

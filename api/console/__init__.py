@@ -1,0 +1,1 @@
+"""The console: server-rendered pages that use only the centre API's endpoints."""

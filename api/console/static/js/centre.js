@@ -1,0 +1,92 @@
+/* Command centre: kitchens in scope with filters and a summary; live alert feed. */
+"use strict";
+(function () {
+  var FILTERS = ["district", "street", "grid", "category"];
+  var kitchens = [];
+  var names = {};
+  var form = document.getElementById("filters");
+
+  function fillSelect(key, values, label) {
+    var sel = document.getElementById("filter-" + key);
+    var current = sel.value;
+    var have = Array.prototype.map.call(sel.options, function (o) { return o.value; }).join("|");
+    var want = [""].concat(values).join("|");
+    if (have === want) return;
+    sel.innerHTML = '<option value="">' + BK.esc(BK.t("centre.all")) + "</option>" +
+      values.map(function (v) { return '<option value="' + BK.esc(v) + '">' + BK.esc(label(v)) + "</option>"; }).join("");
+    sel.value = values.indexOf(current) >= 0 ? current : "";
+  }
+
+  function field(k, key) { return key === "category" ? k.category : k[key + "_id"]; }
+
+  function alertCount(k) { return Object.keys(k.alerts).reduce(function (n, s) { return n + k.alerts[s]; }, 0); }
+
+  function render() {
+    var chosen = {};
+    FILTERS.forEach(function (f) { chosen[f] = form.elements[f].value; });
+    var shown = kitchens.filter(function (k) {
+      return FILTERS.every(function (f) { return !chosen[f] || field(k, f) === chosen[f]; });
+    });
+    var dev = 0, on = 0, cams = 0, camsOn = 0, open = 0, withAlerts = 0;
+    shown.forEach(function (k) {
+      dev += k.devices; on += k.devices_online; cams += k.cameras; camsOn += k.cameras_online;
+      var n = alertCount(k); open += n; if (n) withAlerts++;
+    });
+    document.getElementById("sum-kitchens").textContent = shown.length;
+    document.getElementById("sum-online").textContent = dev ? Math.round(100 * on / dev) + "%" : "–";
+    document.getElementById("sum-cameras").textContent = camsOn + " / " + cams;
+    document.getElementById("sum-alerts").textContent = open;
+    document.getElementById("sum-with-alerts").textContent = withAlerts;
+    var ul = document.getElementById("tiles");
+    if (!shown.length) { ul.innerHTML = '<li class="muted">' + BK.esc(BK.t("centre.none")) + "</li>"; return; }
+    ul.innerHTML = shown.map(function (k) {
+      var n = alertCount(k);
+      var sev = Object.keys(k.alerts).sort().map(function (s) {
+        return '<span class="pill sev-' + BK.esc(s) + '">' + BK.esc(BK.t("severity." + s)) + " " + k.alerts[s] + "</span>";
+      }).join(" ");
+      var up = k.devices && k.devices_online === k.devices;
+      return '<li class="tile' + (n ? " has-alerts" : "") + '" data-site="' + BK.esc(k.id) + '">' +
+        '<a href="/console/kitchens/' + encodeURIComponent(k.id) + '"><strong>' + BK.esc(k.name || k.id) + "</strong></a>" +
+        '<span class="muted">' + BK.esc(BK.t("category." + k.category)) + " · " + BK.esc(k.grid_id || "") + "</span>" +
+        '<span class="' + (up ? "ok" : "bad") + '">' + BK.esc(BK.t("tile.devices")) + " " + k.devices_online + "/" + k.devices +
+        " · " + BK.esc(BK.t("tile.cameras")) + " " + k.cameras_online + "/" + k.cameras + "</span>" +
+        "<span>" + (n ? sev : '<span class="muted">' + BK.esc(BK.t("tile.no_alerts")) + "</span>") + "</span></li>";
+    }).join("");
+  }
+
+  function loadOverview() {
+    return BK.api("/console/api/overview").then(function (o) {
+      kitchens = o.kitchens;
+      kitchens.forEach(function (k) { names[k.id] = k.name || k.id; });
+      FILTERS.forEach(function (f) {
+        var vals = kitchens.map(function (k) { return field(k, f); }).filter(Boolean);
+        vals = vals.filter(function (v, i) { return vals.indexOf(v) === i; }).sort();
+        fillSelect(f, vals, f === "category" ? function (v) { return BK.t("category." + v); } : String);
+      });
+      var notes = [];
+      if (!o.store_available) notes.push(BK.t("error.store"));
+      if (!o.alerts_available) notes.push(BK.t("error.alerts"));
+      document.getElementById("updated").textContent = notes.join(" ") || (BK.t("centre.updated") + " " + BK.time(o.generated_at));
+      render();
+    });
+  }
+
+  function loadFeed() {
+    return BK.api("/console/api/feed?limit=30").then(function (alerts) {
+      var ol = document.getElementById("feed");
+      if (!alerts.length) { ol.innerHTML = '<li class="muted">' + BK.esc(BK.t("centre.feed_empty")) + "</li>"; return; }
+      ol.innerHTML = alerts.map(function (a) {
+        return '<li class="alert sev-' + BK.esc(a.severity) + '" data-alert="' + BK.esc(a.id) + '">' +
+          '<span class="when">' + BK.esc(BK.time(a.fired_at || a.started_at)) + "</span> " +
+          '<a href="/console/kitchens/' + encodeURIComponent(a.site) + '">' + BK.esc(names[a.site] || a.site) + "</a> " +
+          '<span class="pill sev-' + BK.esc(a.severity) + '">' + BK.esc(BK.t("severity." + a.severity)) + "</span> " +
+          '<span class="pill">' + BK.esc(BK.t("alert.state." + a.state)) + "</span>" +
+          '<div class="summary-text">' + BK.esc(a.summary) + "</div></li>";
+      }).join("");
+    });
+  }
+
+  form.addEventListener("change", render);
+  BK.poll(loadOverview, 10000, 60000);
+  BK.poll(loadFeed, 2000, 30000);
+})();
