@@ -141,7 +141,7 @@ def overview(caller: CallerDep, session: SessionDep, res: ResourcesDep) -> Overv
     """Every kitchen in the caller's scope with devices online and open alerts by severity."""
     kitchens = _scope_sites(session, caller)
     ids = [k.id for k in kitchens]
-    streets = dict(((g, s) for g, s in session.execute(select(Grid.id, Grid.street_id))))
+    streets: dict[str, str] = dict(session.execute(select(Grid.id, Grid.street_id)).all())
     devices = session.execute(
         select(Device.site, Device.id, Device.kind).where(Device.site.in_(ids))
     ).all()
