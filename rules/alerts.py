@@ -55,6 +55,10 @@ class Alert:
     """Last evidence of the condition (event alerts clear after a quiet period from it)."""
     silenced: bool = False
     evidence: list[dict[str, str]] = field(default_factory=list)
+    tier: Literal[1, 2, 3] | None = None
+    """Supervision tier of its rule where it fired (see rules.model.RuleBase.tier)."""
+    deadline: datetime | None = None
+    """Tier 2: rectification due by (kept by its Workflow, copied here for events)."""
 
     @property
     def is_open(self) -> bool:
@@ -80,6 +84,8 @@ class Alert:
                 "evidence": self.evidence[:20],
                 "actor": actor,
                 "comment": comment,
+                "tier": self.tier,
+                "deadline": self.deadline,
             }
         )
 
@@ -95,3 +101,80 @@ class Notice:
     event: AlertEvent
     roles: tuple[str, ...]
     level: int = 0
+
+
+# -- the supervision loop (预警 → 整改 → 复核) ------------------------------------------------
+
+WfState = Literal["open", "rectifying", "submitted", "closed", "false_positive"]
+"""Where an alert's rectification stands: fired, taken on (being rectified), submitted for
+review, accepted (closed), or marked a false positive (closed, not counted)."""
+WF_CLOSED: tuple[WfState, ...] = ("closed", "false_positive")
+WF_ACTIONS = (
+    "ack",
+    "rectify",
+    "review_accept",
+    "review_reject",
+    "false_positive",
+    "comment",
+    "reassign",
+)
+
+
+@dataclass
+class Workflow:
+    """The rectification task of one alert; outlives the condition (a cleared alert must
+    still be rectified and reviewed). The rules worker is its one owner."""
+
+    alert_id: str
+    site: str
+    rule: str
+    tier: Literal[1, 2, 3]
+    state: WfState
+    opened_at: datetime
+    updated_at: datetime
+    deadline: datetime | None = None
+    assignee: str | None = None
+    acked_at: datetime | None = None
+    submitted_at: datetime | None = None
+    rectified_at: datetime | None = None
+    """Time of the submission the inspector accepted."""
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    overdue_at: datetime | None = None
+    """When the deadline passed unrectified (escalated then); None if never."""
+    rejections: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in WF_CLOSED
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of the audit trail: who, in which role, when, what, with which photos."""
+
+    alert_id: str
+    ts: datetime
+    action: str
+    state: WfState
+    actor: str | None = None
+    role: str | None = None
+    comment: str | None = None
+    photos: tuple[str, ...] = ()
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowRequest:
+    """A person's action queued for the owning rules worker (rules.store.AlertStore)."""
+
+    seq: int
+    request_id: str
+    ref: str
+    action: str
+    actor: str
+    role: str
+    at: datetime
+    comment: str | None = None
+    photos: tuple[str, ...] = ()
+    assignee: str | None = None

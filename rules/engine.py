@@ -21,7 +21,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -33,7 +33,16 @@ from core.schemas import (
     DeviceStatus,
     Telemetry,
 )
-from rules.alerts import Alert, Notice, alert_id, fingerprint
+from rules.alerts import (
+    Alert,
+    Notice,
+    Step,
+    WfState,
+    Workflow,
+    WorkflowRequest,
+    alert_id,
+    fingerprint,
+)
 from rules.config import RuleSet
 from rules.model import (
     DETECTION_RULES,
@@ -66,8 +75,18 @@ class AlertPersistence(Protocol):
 
     def save_state(self, state: dict[str, Any]) -> None: ...
 
+    def record_step(
+        self, wf: Workflow, step: Step | None, request_seq: int | None = None
+    ) -> None: ...
+
+    def load_workflows(self) -> list[tuple[Workflow, Alert]]: ...
+
+    def finish_request(self, seq: int) -> None: ...
+
 
 _BY_TS = attrgetter("ts")
+TIER1_ROLES = ("grid_inspector",)
+"""Told of a tier-1 alert at once, beside the first escalation level (and of overdue tier 2)."""
 PRODUCT_FRESH_S = 900.0
 """A product probe silent longer than this no longer stands for its device's food."""
 
@@ -130,9 +149,16 @@ class Engine:
         self.counters: dict[str, int] = {"messages": 0, "readings": 0, "ignored_old": 0}
         self._pending_detail: dict[str, tuple[Rule, str, str, str, float | None, str]] = {}
         """Offline conditions waiting for their grace; promoted by tick()."""
+        self.workflows: dict[str, tuple[Workflow, Alert]] = {}
+        """Open rectification tasks by alert id, each with its alert (open or not)."""
         if store is not None:
             for alert in store.load_open():
                 self.alerts[f"{alert.rule}|{alert.site}|{alert.subject}"] = alert
+            live = {a.id: a for a in self.alerts.values()}
+            for wf, alert in store.load_workflows():
+                alert = live.get(wf.alert_id, alert)
+                alert.tier, alert.deadline = wf.tier, wf.deadline
+                self.workflows[wf.alert_id] = (wf, alert)
             state = store.load_state()
             if state:
                 self.restore(state)
@@ -159,6 +185,7 @@ class Engine:
         self._tick_quiet(t)
         self._tick_silences(t)
         self._tick_escalation(t)
+        self._tick_deadlines(t)
         return self._take()
 
     def _take(self) -> list[AlertEvent]:
@@ -744,10 +771,28 @@ class Engine:
             evidence=list(evidence or [])[:20],
         )
         alert.silenced = any(s.covers(site, rule.id, subject, now) for s in self.rs.file.silences)
+        tier = rule.effective_tier
+        alert.tier = tier
+        if tier == 2:
+            alert.deadline = _dt(ts + rule.rectify_within_s)
         self.alerts[key] = alert
         event = self._transition(alert, now, note="fired")
+        wf = Workflow(
+            alert_id=alert.id,
+            site=site,
+            rule=rule.id,
+            tier=tier,
+            state="open",
+            opened_at=now,
+            updated_at=now,
+            deadline=alert.deadline,
+        )
+        self.workflows[alert.id] = (wf, alert)
+        self._step(wf, Step(alert.id, now, "fired", "open", comment=f"tier {tier}"))
         if not alert.silenced:
             roles = tuple(self.rs.file.escalation.levels[0].notify)
+            if tier == 1:  # at once to the canteen and its grid inspector
+                roles = (*roles, *(r for r in TIER1_ROLES if r not in roles))
             self.outbox.append(Notice("firing", event, roles, 0))
 
     def _resolve(
@@ -836,6 +881,126 @@ class Engine:
             if c is not None:
                 c["done"] = 1
         return self._take()
+
+    # -- the supervision loop (预警 → 整改 → 复核) -------------------------------------------
+
+    def _step(self, wf: Workflow, step: Step | None, request_seq: int | None = None) -> None:
+        if self.store is not None:
+            self.store.record_step(wf, step, request_seq)
+        if step is not None:
+            logger.info(
+                "workflow %s %s -> %s by %s", wf.alert_id[:8], step.action, wf.state, step.actor
+            )
+
+    def find_workflow(self, ref: str) -> tuple[Workflow, Alert] | None:
+        """The open rectification task of the alert with this id (or fingerprint: newest)."""
+        if ref in self.workflows:
+            return self.workflows[ref]
+        found = [v for v in self.workflows.values() if v[1].fingerprint == ref]
+        return max(found, key=lambda v: v[0].opened_at) if found else None
+
+    def _rectify_within(self, wf: Workflow, alert: Alert) -> float:
+        base = self.rules_by_id.get(wf.rule)
+        rule = self.rs.for_device(base, wf.site, alert.device) if base is not None else None
+        return rule.rectify_within_s if rule is not None else 24 * 3600.0
+
+    def apply(self, req: WorkflowRequest) -> list[AlertEvent]:
+        """Apply one person's workflow action (the API queued it); once, in order.
+
+        Actions that do not fit the task's state (a review of nothing submitted, any
+        action on a closed task) change nothing and are recorded as refused, so whoever
+        sent them can see why. Roles are checked by the API before queueing.
+        """
+        found = self.find_workflow(req.ref)
+        if found is None:
+            logger.info("workflow request %s: no open task for %s", req.request_id, req.ref)
+            if self.store is not None:
+                self.store.finish_request(req.seq)
+            return self._take()
+        wf, alert = found
+        at = max(req.at, wf.updated_at)
+        before = wf.state
+        allowed: dict[str, tuple[WfState, ...]] = {
+            "ack": ("open",),
+            "rectify": ("open", "rectifying"),
+            "review_accept": ("submitted",),
+            "review_reject": ("submitted",),
+            "false_positive": ("open", "rectifying", "submitted"),
+            "comment": ("open", "rectifying", "submitted"),
+            "reassign": ("open", "rectifying", "submitted"),
+        }
+        if before not in allowed.get(req.action, ()):
+            why = f"{req.action} refused in state {before}"
+            step = Step(
+                wf.alert_id, at, "refused", before, req.actor, req.role, why, (), req.request_id
+            )
+            self._step(wf, step, req.seq)
+            return self._take()
+        events: list[AlertEvent] = []
+        if req.action in ("ack", "rectify") and before == "open":
+            wf.acked_at = at
+            events += self.acknowledge(
+                alert.id, req.actor, req.comment if req.action == "ack" else None, at
+            )
+        if req.action == "ack":
+            wf.state = "rectifying"
+        elif req.action == "rectify":
+            wf.state, wf.submitted_at = "submitted", at
+        elif req.action == "review_accept":
+            wf.state, wf.rectified_at = "closed", wf.submitted_at
+            wf.closed_at, wf.closed_by = at, req.actor
+            events += self.resolve(
+                alert.id, req.actor, req.comment or "整改已验收 (rectification accepted)", at
+            )
+        elif req.action == "review_reject":
+            wf.state, wf.rejections = "rectifying", wf.rejections + 1
+            if wf.tier == 2:
+                wf.deadline = at + timedelta(seconds=self._rectify_within(wf, alert))
+                alert.deadline = wf.deadline
+        elif req.action == "false_positive":
+            wf.state, wf.closed_at, wf.closed_by = "false_positive", at, req.actor
+            events += self.resolve(alert.id, req.actor, req.comment or "误报 (false positive)", at)
+        elif req.action == "reassign":
+            wf.assignee = req.assignee
+        wf.updated_at = at
+        comment = req.comment
+        if req.action == "reassign":
+            comment = f"→ {req.assignee}" + (f": {req.comment}" if req.comment else "")
+        step = Step(
+            wf.alert_id,
+            at,
+            req.action,
+            wf.state,
+            req.actor,
+            req.role,
+            comment,
+            req.photos,
+            req.request_id,
+        )
+        self._step(wf, step, req.seq)
+        if not wf.is_open:
+            self.workflows.pop(wf.alert_id, None)
+        return events + self._take()
+
+    def _tick_deadlines(self, t: float) -> None:
+        """Tier 2: a deadline passed unrectified escalates, once per deadline."""
+        for wf, alert in list(self.workflows.values()):
+            if wf.tier != 2 or wf.deadline is None or wf.state not in ("open", "rectifying"):
+                continue
+            if wf.overdue_at is not None and wf.overdue_at >= wf.deadline:
+                continue
+            if t - self.site_lag.get(wf.site, 0.0) < wf.deadline.timestamp():
+                continue
+            now = _dt(t)
+            wf.overdue_at, wf.updated_at = now, max(now, wf.updated_at)
+            note = "整改逾期 (rectification overdue)"
+            self._step(wf, Step(wf.alert_id, now, "overdue", wf.state, comment=note))
+            event = alert.event(now, comment=note)
+            if self.store is not None:
+                self.store.record(alert, event, "rectification overdue: escalated")
+            roles = self._roles_upto(len(self.rs.file.escalation.levels) - 1)
+            roles = (*roles, *(r for r in TIER1_ROLES if r not in roles))
+            self.outbox.append(Notice("escalation", event, roles, alert.level))
 
     # -- time ---------------------------------------------------------------------------
 

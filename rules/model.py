@@ -51,6 +51,28 @@ class RuleBase(_Strict):
     clear_for_s: float = Field(
         default=0.0, ge=0, description="Condition must stay clear this long to resolve (damping)"
     )
+    tier: Literal[1, 2, 3] | None = Field(
+        default=None,
+        description="Supervision tier (1: notify canteen and inspector at once; 2: rectify "
+        "by a deadline; 3: daily digest). Absent: from severity (critical 1, warning 2, info 3)",
+    )
+    rectify_within_s: float = Field(
+        default=24 * 3600.0, gt=0, description="Tier 2: rectification deadline after firing"
+    )
+
+    @property
+    def effective_tier(self) -> Literal[1, 2, 3]:
+        """The tier this rule's alerts get: its own, else its severity's."""
+        if self.tier is not None:
+            return self.tier
+        return TIER_OF_SEVERITY[self.severity]
+
+
+TIER_OF_SEVERITY: dict[Severity, Literal[1, 2, 3]] = {
+    Severity.CRITICAL: 1,
+    Severity.WARNING: 2,
+    Severity.INFO: 3,
+}
 
 
 class ProductSpec(_Strict):

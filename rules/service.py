@@ -289,6 +289,8 @@ class RulesService:
                 self._emit(self.engine.acknowledge(ref, actor, comment, at))
             else:
                 self._emit(self.engine.resolve(ref, actor, comment or "", at))
+        for req in self.store.take_workflow_requests():  # the supervision loop (API)
+            self._emit(self.engine.apply(req))
         now = self.clock(mono_now)
         if now > 0:
             self._emit(self.engine.tick(now))

@@ -37,12 +37,12 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from core.schemas import AlertEvent, AlertState, Severity
-from rules.alerts import OPEN_STATES, Alert
+from rules.alerts import OPEN_STATES, WF_ACTIONS, WF_CLOSED, Alert, Step, Workflow, WorkflowRequest
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,90 @@ class ActionRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     done: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+class WorkflowRow(Base):
+    """The rectification task of one alert (rules.alerts.Workflow), written by its worker."""
+
+    __tablename__ = "alert_workflow"
+
+    alert_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rectified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rejections: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StepRow(Base):
+    """The supervision audit trail: every workflow step with its actor, role and photos."""
+
+    __tablename__ = "alert_steps"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(64), index=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class RequestRow(Base):
+    """A workflow action from a person (API), applied by the worker owning the alert.
+
+    `request_id` is the client's: a retried POST inserts nothing new (idempotent).
+    `done` is set in the same transaction that records the step it caused, so a worker
+    killed mid-way applies it again after restart, and never twice.
+    """
+
+    __tablename__ = "alert_requests"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+_WF_FIELDS = [
+    "alert_id",
+    "site",
+    "rule",
+    "tier",
+    "state",
+    "opened_at",
+    "updated_at",
+    "deadline",
+    "assignee",
+    "acked_at",
+    "submitted_at",
+    "rectified_at",
+    "closed_at",
+    "closed_by",
+    "overdue_at",
+    "rejections",
+]
+_SHA = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
 _FIELDS = [
@@ -329,6 +413,180 @@ class AlertStore:
                 if claimed.rowcount == 1:
                     out.append((ref, action, actor, comment, at))
         return out
+
+    # -- the supervision loop -------------------------------------------------------------
+
+    def request_action(
+        self,
+        request_id: str,
+        ref: str,
+        action: str,
+        actor: str,
+        role: str,
+        at: datetime,
+        comment: str | None = None,
+        photos: tuple[str, ...] = (),
+        assignee: str | None = None,
+    ) -> tuple[int, bool]:
+        """Queue a workflow action; (its seq, True if this request id was already queued).
+
+        Checked here, as `request` does, is what would fail later in the worker.
+        """
+        if action not in WF_ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        for name, value, most in (
+            ("request id", request_id, MAX_REF),
+            ("alert reference", ref, MAX_REF),
+            ("actor", actor, MAX_ACTOR),
+            ("role", role, 32),
+        ):
+            if not 0 < len(value) <= most or _CONTROL.search(value):
+                raise ValueError(f"{name} must be 1-{most} printable characters")
+        if comment is not None and (len(comment) > MAX_COMMENT or _CONTROL.search(comment)):
+            raise ValueError(f"comment must be at most {MAX_COMMENT} characters, no control codes")
+        if assignee is not None and (
+            not 0 < len(assignee) <= MAX_ACTOR or _CONTROL.search(assignee)
+        ):
+            raise ValueError(f"assignee must be 1-{MAX_ACTOR} printable characters")
+        if len(photos) > 20 or not all(_SHA.match(p) for p in photos):
+            raise ValueError("photos must be at most 20 SHA-256 ids")
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("request time must be timezone-aware")
+        with Session(self.engine) as s:
+            old = s.scalar(select(RequestRow.seq).where(RequestRow.request_id == request_id))
+            if old is not None:
+                return old, True
+            row = RequestRow(
+                request_id=request_id,
+                ref=ref,
+                action=action,
+                actor=actor,
+                role=role,
+                comment=comment,
+                photos=list(photos),
+                assignee=assignee,
+                at=at,
+                done=0,
+            )
+            s.add(row)
+            try:
+                s.commit()
+            except IntegrityError:  # the same id from a concurrent retry won the race
+                s.rollback()
+                seq = s.scalar(select(RequestRow.seq).where(RequestRow.request_id == request_id))
+                return int(seq or 0), True
+            return row.seq, False
+
+    def request_done(self, request_id: str) -> bool | None:
+        """Whether the worker has applied this request (None: no such request)."""
+        with Session(self.engine) as s:
+            done = s.scalar(select(RequestRow.done).where(RequestRow.request_id == request_id))
+            return None if done is None else bool(done)
+
+    def take_workflow_requests(self) -> list[WorkflowRequest]:
+        """Pending workflow actions for this store's sites, oldest first (not claimed:
+        `record_step` marks each done together with its effect)."""
+        with Session(self.engine) as s:
+            pending = s.scalars(
+                select(RequestRow).where(RequestRow.done == 0).order_by(RequestRow.seq)
+            ).all()
+            if not pending:
+                return []
+            if self.owns is not None:
+                refs = {r.ref for r in pending}
+                site_of: dict[str, str] = {}
+                for aid, fp, site in s.execute(
+                    select(AlertRow.id, AlertRow.fingerprint, AlertRow.site).where(
+                        AlertRow.id.in_(refs) | AlertRow.fingerprint.in_(refs)
+                    )
+                ):
+                    site_of[aid] = site
+                    site_of[fp] = site
+                pending = [r for r in pending if r.ref not in site_of or self.owns(site_of[r.ref])]
+            return [
+                WorkflowRequest(
+                    seq=r.seq,
+                    request_id=r.request_id,
+                    ref=r.ref,
+                    action=r.action,
+                    actor=r.actor,
+                    role=r.role,
+                    at=r.at,
+                    comment=r.comment,
+                    photos=tuple(r.photos or ()),
+                    assignee=r.assignee,
+                )
+                for r in pending
+            ]
+
+    def finish_request(self, seq: int) -> None:
+        """Mark a request done that changed nothing (unknown alert, action not allowed)."""
+        with Session(self.engine) as s, s.begin():
+            s.execute(update(RequestRow).where(RequestRow.seq == seq).values(done=1))
+
+    def record_step(self, wf: Workflow, step: Step | None, request_seq: int | None = None) -> None:
+        """Write the workflow's state, its step, and the request it answers, atomically."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(WorkflowRow, wf.alert_id)
+            if row is None:
+                row = WorkflowRow(alert_id=wf.alert_id)
+                s.add(row)
+            for f in _WF_FIELDS:
+                setattr(row, f, getattr(wf, f))
+            if step is not None:
+                s.add(
+                    StepRow(
+                        alert_id=step.alert_id,
+                        ts=step.ts,
+                        action=step.action,
+                        state=step.state,
+                        actor=step.actor,
+                        role=step.role,
+                        comment=step.comment,
+                        photos=list(step.photos),
+                        request_id=step.request_id,
+                    )
+                )
+            if request_seq is not None:
+                s.execute(update(RequestRow).where(RequestRow.seq == request_seq).values(done=1))
+
+    def load_workflows(self) -> list[tuple[Workflow, Alert]]:
+        """Open workflows of this store's sites, each with its alert as last recorded."""
+        out = []
+        with Session(self.engine) as s:
+            rows = s.execute(
+                select(WorkflowRow, AlertRow)
+                .join(AlertRow, AlertRow.id == WorkflowRow.alert_id)
+                .where(WorkflowRow.state.not_in(WF_CLOSED))
+                .order_by(WorkflowRow.opened_at, WorkflowRow.alert_id)
+            ).all()
+            for wrow, arow in rows:
+                if self.owns is not None and not self.owns(wrow.site):
+                    continue
+                wf = Workflow(**{f: getattr(wrow, f) for f in _WF_FIELDS})
+                kw = {f: getattr(arow, f) for f in _FIELDS}
+                kw["state"] = AlertState(arow.state)
+                kw["evidence"] = list(arow.evidence or [])
+                alert = Alert(severity=Severity(arow.severity), silenced=bool(arow.silenced), **kw)
+                alert.tier, alert.deadline = wf.tier, wf.deadline
+                out.append((wf, alert))
+        return out
+
+    def workflows(self, site: str | None = None) -> list[WorkflowRow]:
+        with Session(self.engine) as s:
+            q = select(WorkflowRow).order_by(WorkflowRow.opened_at, WorkflowRow.alert_id)
+            if site is not None:
+                q = q.where(WorkflowRow.site == site)
+            rows = list(s.scalars(q).all())
+            s.expunge_all()
+            return rows
+
+    def steps(self, alert_id: str) -> list[StepRow]:
+        with Session(self.engine) as s:
+            q = select(StepRow).where(StepRow.alert_id == alert_id).order_by(StepRow.seq)
+            rows = list(s.scalars(q).all())
+            s.expunge_all()
+            return rows
 
     def alerts(self, site: str | None = None) -> list[AlertRow]:
         with Session(self.engine) as s:

@@ -65,3 +65,10 @@ class AlertEvent(Message):
     evidence: list[Evidence] = Field(default_factory=list, max_length=20)
     actor: Text | None = Field(default=None, max_length=128, description="Who acted, if a person")
     comment: Text | None = Field(default=None, max_length=2000)
+    # Added for the supervision loop; optional so that events of older senders still parse.
+    tier: Literal[1, 2, 3] | None = Field(
+        default=None, description="Supervision tier: 1 at once, 2 rectify by deadline, 3 digest"
+    )
+    deadline: SourceTime | None = Field(
+        default=None, description="Tier 2: rectification due by (escalates when passed)"
+    )

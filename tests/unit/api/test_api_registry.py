@@ -165,7 +165,7 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/m.db")
     upgrade(engine, CENTRE)
     upgrade(engine, ALERTS)
-    assert current(engine) == ["0001_alerts", "0002_centre"]
+    assert current(engine) == ["0002_centre", "0003_workflow"]
     insp = inspect(engine)
     for meta in (Base.metadata, AlertsBase.metadata):
         for table in meta.sorted_tables:
@@ -182,7 +182,7 @@ def test_alerts_revision_adopts_a_store_made_by_the_rules_service(tmp_path: Path
     AlertStore(url).close()  # created the tables the old way (create_all)
     engine = make_engine(url)
     upgrade(engine, ALERTS)
-    assert current(engine) == ["0001_alerts"]
+    assert current(engine) == ["0003_workflow"]
 
 
 def test_migrate_and_add_user_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,7 +195,7 @@ def test_migrate_and_add_user_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     runner = CliRunner()
     res = runner.invoke(app, ["migrate"], env=env)
     assert res.exit_code == 0, res.output
-    assert "centre database: 0002_centre" in res.output and "alert store: 0001_alerts" in res.output
+    assert "centre database: 0002_centre" in res.output and "alert store: 0003_workflow" in res.output
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "a long enough password")
     res = runner.invoke(app, ["add-user", "root", "--role", "admin"], env=env)
     assert res.exit_code == 0, res.output

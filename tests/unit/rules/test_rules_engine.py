@@ -115,7 +115,8 @@ def test_escalation_at_the_right_minute_and_reminders_stop_on_ack() -> None:
     fired = firing(ev)[0]
     notices = list(eng.outbox)
     assert [n.kind for n in notices] == ["firing"]
-    assert notices[0].roles == ("canteen_manager",)
+    # cold-holding-high is tier 1: the grid inspector hears of it at once too (issue 13).
+    assert notices[0].roles == ("canteen_manager", "grid_inspector")
     eng.outbox.clear()
     minute = None
     for m in range(1, 30):
