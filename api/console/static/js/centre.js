@@ -87,6 +87,13 @@
   }
 
   form.addEventListener("change", render);
-  BK.poll(loadOverview, 10000, 60000);
-  BK.poll(loadFeed, 2000, 30000);
+  /* The feed names kitchens from the overview, so it starts once the overview is in.
+     1.5 s while visible keeps a new alert on screen within 2 s (interval + request);
+     a hidden tab asks every 30 s. */
+  var feedStarted = false;
+  BK.poll(function () {
+    return loadOverview().then(function () {
+      if (!feedStarted) { feedStarted = true; BK.poll(loadFeed, 1500, 30000); }
+    });
+  }, 10000, 60000);
 })();

@@ -13,7 +13,7 @@
     lic.className = k.licence_valid ? "ok" : "bad";
     document.getElementById("pub-grade").textContent = k.grade || BK.t("public.grade_pending");
     var qr = document.getElementById("pub-qr");
-    qr.src = k.qr_svg_url;
+    qr.src = k.qr_png_url;  /* the SVG answer lacks xmlns, so an <img> cannot show it */
     qr.hidden = false;
   }, function () {
     root.innerHTML = '<p class="error">' + BK.esc(BK.t("public.not_found")) + "</p>";
