@@ -175,3 +175,38 @@ def test_public_page_without_login(
         page.wait_for_selector("#main p.error", timeout=WAIT_MS)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["/console", "/console/kitchens/a", "/console/login"])
+def test_no_serious_accessibility_violation(supervisor: Page, console_api: Any, path: str) -> None:
+    axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+    page = supervisor
+    page.goto(f"{console_api.url}{path}")
+    page.wait_for_load_state("networkidle")
+    results = axe_sync.Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_public_page_has_no_serious_accessibility_violation(
+    browser: Browser, console_api: Any
+) -> None:
+    axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{console_api.url}/console/public/{console_api.world.public_ids['a']}")
+        page.wait_for_load_state("networkidle")
+        results = axe_sync.Axe().run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, "\n".join(bad)
+    finally:
+        context.close()
