@@ -19,6 +19,7 @@ from api.deps import Resources
 from api.evidence import EvidenceReader
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.routers import (
+    alerts,
     auth,
     districts,
     evidence,
@@ -48,6 +49,7 @@ ROUTERS = (
     kitchens,
     provisioning,
     evidence,
+    alerts,
     public,
     console,
 )

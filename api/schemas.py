@@ -315,3 +315,75 @@ class PublicKitchen(_Out):
 class Health(_Out):
     status: Literal["ok"] = "ok"
     database: bool
+
+
+# -- the supervision loop (预警 → 整改 → 复核), api/routers/alerts.py ----------------------
+
+WorkflowAction = Literal[
+    "ack", "rectify", "review_accept", "review_reject", "false_positive", "comment", "reassign"
+]
+_Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class StepPublic(_Out):
+    """One step of an alert's audit trail: who, in which role, when, what, with which photos."""
+
+    ts: datetime
+    action: str = Field(description="fired, ack, rectify, review_accept, ..., overdue, refused")
+    state: str = Field(description="The task's state after the step")
+    actor: str | None
+    role: str | None
+    comment: str | None
+    photos: list[str] = Field(description="SHA-256 ids of photos (GET /evidence/{sha256})")
+    request_id: str | None
+
+
+class AlertCase(AlertPublic):
+    """An alert with its rectification task (absent for alerts older than the loop)."""
+
+    tier: int | None = Field(description="1 at once, 2 rectify by deadline, 3 daily digest")
+    task_state: str | None = Field(
+        description="open, rectifying, submitted, closed, false_positive"
+    )
+    deadline: datetime | None
+    overdue: bool = Field(description="The deadline passed before a rectification was submitted")
+    assignee: str | None
+    rejections: int = 0
+
+
+class AlertDetail(AlertCase):
+    steps: list[StepPublic]
+
+
+class ActionIn(_In):
+    """A workflow step; `request_id` (the client's) makes a retried POST harmless."""
+
+    request_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{8,64}$")]
+    action: WorkflowAction
+    comment: str | None = Field(default=None, max_length=2000)
+    photos: list[_Sha256] = Field(default_factory=list, max_length=20)
+    assignee: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ActionIn":
+        if self.action == "rectify" and not self.photos:
+            raise ValueError("整改须附照片 (a rectification needs at least one photo)")
+        if self.action == "review_reject" and not self.comment:
+            raise ValueError("退回须说明原因 (a rejection needs a reason)")
+        if self.action == "reassign" and not self.assignee:
+            raise ValueError("转派须指定人员 (reassign needs an assignee)")
+        return self
+
+
+class ActionQueued(_Out):
+    request_id: str
+    duplicate: bool = Field(description="This request id was queued before: nothing new queued")
+    applied: bool = Field(description="The rules worker has already applied it")
+
+
+class PhotoIn(_In):
+    jpeg_base64: str = Field(max_length=12_000_000, description="The photo, JPEG, base64")
+
+
+class PhotoStored(_Out):
+    sha256: str

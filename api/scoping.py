@@ -52,6 +52,9 @@ class Access(StrEnum):
     KITCHEN_READ = "kitchen_read"  # path {site}: whoever may see that kitchen
     KITCHEN_MANAGE = "kitchen_manage"  # path {site}: admin, its district's supervisor, its manager
     EVIDENCE_READ = "evidence_read"  # path {sha256}: whoever may see the picture's kitchen
+    # path {site}: whoever may see the kitchen, viewers excepted; the step's own roles
+    # are checked by the endpoint (api/workflow.py ACTION_ROLES)
+    ALERT_ACT = "alert_act"
 
 
 # Roles allowed to change a kitchen they can see (inspectors, staff and viewers read only).
@@ -207,6 +210,8 @@ class Guard:
             raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
         if self.access == Access.KITCHEN_MANAGE and caller.role not in MANAGE_ROLES:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "只读角色 (read-only role)")
+        if self.access == Access.ALERT_ACT and caller.role == Role.VIEWER:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "只读角色 (read-only role)")
         return caller
 
     def _site(self, request: Request) -> str | None:
@@ -248,6 +253,11 @@ _RESPONSES: dict[Access, dict[int | str, dict[str, Any]]] = {
     Access.EVIDENCE_READ: {
         401: {"description": "Not signed in"},
         404: {"description": "No such evidence within your scope"},
+    },
+    Access.ALERT_ACT: {
+        401: {"description": "Not signed in"},
+        403: {"description": "Your role may not take this step"},
+        404: {"description": "No such kitchen or alert within your scope"},
     },
 }
 

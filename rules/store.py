@@ -268,6 +268,13 @@ class AlertStore:
         self.owns = owns
         self._create_schema()
 
+    @classmethod
+    def on(cls, engine: Any, name: str = "reader") -> "AlertStore":
+        """A store over an engine someone else owns (the API's); creates no tables."""
+        store = cls.__new__(cls)
+        store.engine, store.name, store.owns = engine, name, None
+        return store
+
     def _create_schema(self) -> None:
         """Create missing tables; safe when several workers start at the same moment."""
         if self.engine.dialect.name == "postgresql":

@@ -9,6 +9,7 @@ not know, fails the test, so a new route cannot slip in unscoped.
 """
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -31,6 +32,17 @@ SEES = {
     "staff_a": {"a"},
 }
 MAY_CHANGE_KITCHEN = {"admin", "sup_x", "mgr_a"}
+# Issue 13: everyone who sees a kitchen may take part in its alerts' rectification,
+# except viewers (read only); which step each role may take is tested in
+# tests/integration/api/test_api_workflow.py. The example body is a comment.
+MAY_ACT_ON_ALERTS = {"admin", "sup_x", "insp_g", "mgr_a", "staff_a"}
+# One alert per kitchen, put in the template database for this module (see `_alerts`).
+ALERT_IDS = {
+    "a": "aaaaaaaa-0000-0000-0000-000000000001",
+    "b": "bbbbbbbb-0000-0000-0000-000000000002",
+}
+# The smallest JPEG a decoder accepts: SOI, EOI.
+_JPEG_B64 = "/9j/2wBDAP//2Q=="
 
 # A body that succeeds for an admin, for every route that takes one.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -47,7 +59,54 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/kitchens"): {"id": "k-new", "grid_id": "g", "name": "新厨房"},
     ("PATCH", "/kitchens/{site}"): {"address": "新地址 1 号"},
     ("POST", "/kitchens/{site}/devices"): {"id": "cam9", "kind": "camera", "agent": "agent"},
+    ("POST", "/kitchens/{site}/alerts/{alert_id}/actions"): {
+        "request_id": "matrix-0001",
+        "action": "comment",
+        "comment": "已通知厨师长",
+    },
+    ("POST", "/kitchens/{site}/alerts/{alert_id}/photos"): {"jpeg_base64": _JPEG_B64},
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _alerts(seeded: Any) -> Iterator[None]:
+    """An alert of kitchen a and one of b in the template (removed after this module)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from api.db import make_engine
+    from rules.store import AlertRow
+
+    engine = make_engine(f"sqlite:///{seeded.db}")
+    t = datetime(2026, 11, 2, tzinfo=UTC)
+    with Session(engine) as s, s.begin():
+        for site, aid in ALERT_IDS.items():
+            s.add(
+                AlertRow(
+                    id=aid,
+                    fingerprint=aid[:8] * 2,
+                    site=site,
+                    rule="no-hat",
+                    subject="cam1",
+                    device="cam1",
+                    severity="warning",
+                    state="firing",
+                    started_at=t,
+                    updated_at=t,
+                    fired_at=t,
+                    summary="no hat",
+                    level=0,
+                    silenced=0,
+                    evidence=[],
+                )
+            )
+    engine.dispose()  # the last connection closing checkpoints the WAL: copies see the rows
+    yield
+    with Session(engine) as s, s.begin():
+        s.execute(delete(AlertRow).where(AlertRow.id.in_(list(ALERT_IDS.values()))))
+    engine.dispose()
 
 
 def routes() -> list[tuple[str, RouteInfo]]:
@@ -57,7 +116,7 @@ def routes() -> list[tuple[str, RouteInfo]]:
 
 def expected(access: Access, caller: str, target: str) -> set[int]:
     """The oracle: allowed status codes for `caller` on a route of rule `access`."""
-    ok = {200, 201, 204}
+    ok = {200, 201, 202, 204}
     if access == Access.PUBLIC:
         return ok
     if access == Access.SIGNED:
@@ -74,6 +133,10 @@ def expected(access: Access, caller: str, target: str) -> set[int]:
         if target not in SEES[caller]:
             return {404}
         return ok if caller in MAY_CHANGE_KITCHEN else {403}
+    if access == Access.ALERT_ACT:
+        if target not in SEES[caller]:
+            return {404}
+        return ok if caller in MAY_ACT_ON_ALERTS else {403}
     raise AssertionError(f"the oracle knows no rule {access}: add it here first")
 
 
@@ -91,6 +154,7 @@ def fill(path: str, target: str, seeded: Any) -> str:
         "public_id": world.public_ids[t],
         "user_id": str(world.user_ids["staff_a" if t == "a" else "viewer"]),
         "device": "agent",
+        "alert_id": ALERT_IDS[t],
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
