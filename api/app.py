@@ -23,6 +23,7 @@ from api.routers import (
     auth,
     districts,
     evidence,
+    figures,
     grids,
     health,
     kitchens,
@@ -50,6 +51,7 @@ ROUTERS = (
     provisioning,
     evidence,
     alerts,
+    figures,
     public,
     console,
 )

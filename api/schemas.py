@@ -387,3 +387,27 @@ class PhotoIn(_In):
 
 class PhotoStored(_Out):
     sha256: str
+
+
+class FiguresPublic(_Out):
+    """Supervision figures of a set of kitchens over a period (see api/figures.py)."""
+
+    start: datetime
+    end: datetime
+    kitchens: int
+    connected: int | None = Field(description="Kitchens that sent a device status in the period")
+    coverage: float | None = Field(description="接入率: connected / registered")
+    online_rate: float | None = Field(
+        description="在线率 during working hours (null: not measured by this endpoint yet)"
+    )
+    alerts_by_tier: dict[int, int]
+    alerts_by_rule: dict[str, int]
+    ack_mean_s: float | None
+    rectify_due: int
+    rectify_on_time: int
+    rectify_on_time_rate: float | None = Field(description="整改及时率")
+    rectify_mean_s: float | None
+    overdue: int
+    vision_alerts: int
+    false_positives: int
+    false_positive_rate: float | None
