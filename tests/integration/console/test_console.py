@@ -210,3 +210,53 @@ def test_public_page_has_no_serious_accessibility_violation(
         assert not bad, "\n".join(bad)
     finally:
         context.close()
+
+
+def test_wall_screen(
+    browser: Browser, console_api: Any, screenshot: Callable[[Page, str], None]
+) -> None:
+    context = browser.new_context(viewport={"width": 2560, "height": 1440})
+    page = context.new_page()
+    try:
+        sign_in(page, console_api, "admin")
+        page.wait_for_selector("#feed li.alert", timeout=WAIT_MS)
+        assert tile_sites(page) == {"a", "b", "k00000", "k00001", "k00002"}
+        assert page.evaluate("document.documentElement.scrollWidth") <= 2560
+        # The feed sits beside the tiles, not below them.
+        tiles = page.locator("#tiles").bounding_box()
+        feed = page.locator("#feed").bounding_box()
+        assert tiles is not None and feed is not None and feed["x"] > tiles["x"] + tiles["width"]
+        screenshot(page, "wall-command-centre")
+    finally:
+        context.close()
+
+
+def test_expired_session_goes_back_to_sign_in_with_a_sentence(
+    browser: Browser, console_api: Any
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{console_api.url}/console/login")
+        page.evaluate("sessionStorage.setItem('bk_token', 'no-such-token')")
+        page.goto(f"{console_api.url}/console/kitchens/a")
+        page.wait_for_url("**/console/login?**expired=1**", timeout=WAIT_MS)
+        assert page.text_content("#login-error") == "登录已过期，请重新登录。"
+        # Signing in again returns to the page that was asked for.
+        page.fill("#username", "mgr_a")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{console_api.url}/console/kitchens/a", timeout=WAIT_MS)
+        page.wait_for_selector("#readings li", timeout=WAIT_MS)
+        # A wrong password is a sentence too, not a stack trace.
+        page.click("#logout")
+        page.wait_for_url("**/console/login", timeout=WAIT_MS)
+        page.fill("#username", "mgr_a")
+        page.fill("#password", "wrong password")
+        page.click("button[type=submit]")
+        page.wait_for_function(
+            "document.getElementById('login-error').textContent !== ''", timeout=WAIT_MS
+        )
+        assert page.text_content("#login-error") == "用户名或密码错误。"
+    finally:
+        context.close()
