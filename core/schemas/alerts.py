@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictFloat
+from pydantic import AfterValidator, AwareDatetime, Field, StrictFloat
 
 from core.ids import Id
 from core.schemas.base import Message, SourceTime
@@ -69,6 +69,7 @@ class AlertEvent(Message):
     tier: Literal[1, 2, 3] | None = Field(
         default=None, description="Supervision tier: 1 at once, 2 rectify by deadline, 3 digest"
     )
-    deadline: SourceTime | None = Field(
+    # A future time by nature: not a SourceTime (those refuse clocks running ahead).
+    deadline: AwareDatetime | None = Field(
         default=None, description="Tier 2: rectification due by (escalates when passed)"
     )
