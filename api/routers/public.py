@@ -34,7 +34,8 @@ def _kitchen(session: Any, public_id: str) -> Kitchen:
 
 
 def _page_url(base: str, public_id: str) -> str:
-    return f"{base.rstrip('/')}/public/kitchens/{public_id}"
+    """What the code at the door opens: the console's public page (JSON is for programs)."""
+    return f"{base.rstrip('/')}/console/public/{public_id}"
 
 
 @router.get(
@@ -65,8 +66,14 @@ def public_kitchen(public_id: PublicId, session: SessionDep) -> PublicKitchen:
 def public_qr_svg(public_id: PublicId, session: SessionDep, settings: SettingsDep) -> Response:
     """QR code (SVG) of the kitchen's public page, for printing at the door."""
     k = _kitchen(session, public_id)
-    qr = segno.make(_page_url(settings.public_base_url, k.public_id), error="m")
-    return Response(qr.svg_inline(scale=8), media_type="image/svg+xml")
+    import io
+
+    buf = io.BytesIO()
+    # A standalone SVG document (with its namespace): a browser shows it as an image.
+    segno.make(_page_url(settings.public_base_url, k.public_id), error="m").save(
+        buf, kind="svg", scale=8, xmldecl=False
+    )
+    return Response(buf.getvalue(), media_type="image/svg+xml")
 
 
 @router.get(

@@ -142,8 +142,17 @@ def test_public_page_has_no_personal_data(shared_client: TestClient, seeded: Any
     assert shared_client.get("/public/kitchens/a").status_code == 404  # site ids do not work
     svg = shared_client.get(body["qr_svg_url"])
     assert svg.status_code == 200 and svg.text.startswith("<svg")
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg.text  # an image a browser shows
     png = shared_client.get(body["qr_png_url"])
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    # The code opens the console's public page (for people), not the JSON.
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(png.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert img is not None
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(img)
+    assert text == f"https://centre.example/console/public/{pid}"
 
 
 def test_live_state_degrades_without_influxdb(shared_client: TestClient, seeded: Any) -> None:
