@@ -90,7 +90,7 @@ class Alert:
         )
 
 
-NoticeKind = Literal["firing", "reminder", "escalation", "acknowledged", "resolved"]
+NoticeKind = Literal["firing", "reminder", "escalation", "acknowledged", "resolved", "digest"]
 
 
 @dataclass(frozen=True)

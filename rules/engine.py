@@ -21,9 +21,10 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from core.schemas import (
     AlertEvent,
@@ -151,6 +152,9 @@ class Engine:
         """Offline conditions waiting for their grace; promoted by tick()."""
         self.workflows: dict[str, tuple[Workflow, Alert]] = {}
         """Open rectification tasks by alert id, each with its alert (open or not)."""
+        self.digest: dict[str, dict[str, Any]] = {}
+        """Tier 3, per `site|local date`: count, per rule, first event, end of that day."""
+        """Open rectification tasks by alert id, each with its alert (open or not)."""
         if store is not None:
             for alert in store.load_open():
                 self.alerts[f"{alert.rule}|{alert.site}|{alert.subject}"] = alert
@@ -186,6 +190,7 @@ class Engine:
         self._tick_silences(t)
         self._tick_escalation(t)
         self._tick_deadlines(t)
+        self._tick_digest(t)
         return self._take()
 
     def _take(self) -> list[AlertEvent]:
@@ -789,7 +794,9 @@ class Engine:
         )
         self.workflows[alert.id] = (wf, alert)
         self._step(wf, Step(alert.id, now, "fired", "open", comment=f"tier {tier}"))
-        if not alert.silenced:
+        if not alert.silenced and tier == 3:
+            self._collect(alert, event)
+        elif not alert.silenced:
             roles = tuple(self.rs.file.escalation.levels[0].notify)
             if tier == 1:  # at once to the canteen and its grid inspector
                 roles = (*roles, *(r for r in TIER1_ROLES if r not in roles))
@@ -982,6 +989,34 @@ class Engine:
             self.workflows.pop(wf.alert_id, None)
         return events + self._take()
 
+    def _collect(self, alert: Alert, event: AlertEvent) -> None:
+        """Tier 3: count into the kitchen's digest of its local day instead of a notice."""
+        tz = ZoneInfo(self.rs.timezone(alert.site))
+        day = event.ts.astimezone(tz).date()
+        d = self.digest.get(f"{alert.site}|{day.isoformat()}")
+        if d is None:
+            end = datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
+            d = {"n": 0, "rules": {}, "event": event.model_dump(mode="json"), "end": end}
+            self.digest[f"{alert.site}|{day.isoformat()}"] = d
+        d["n"] += 1
+        d["rules"][alert.rule] = d["rules"].get(alert.rule, 0) + 1
+
+    def _tick_digest(self, t: float) -> None:
+        """At the end of a kitchen's day, one notice for all its tier-3 alerts of the day."""
+        for key, d in list(self.digest.items()):
+            site, day = key.split("|", 1)
+            if t - self.site_lag.get(site, 0.0) < d["end"]:
+                continue
+            del self.digest[key]
+            rules = ", ".join(f"{r} × {n}" for r, n in sorted(d["rules"].items()))
+            summary = f"三级预警日汇总 {day}: {d['n']} 条 ({rules}) (daily digest of tier-3 alerts)"
+            event = AlertEvent.model_validate(d["event"]).model_copy(
+                update={"summary": summary[:500], "ts": _dt(min(t, d["end"]))}
+            )
+            roles = tuple(self.rs.file.escalation.levels[0].notify)
+            roles = (*roles, *(r for r in TIER1_ROLES if r not in roles))
+            self.outbox.append(Notice("digest", event, roles, 0))
+
     def _tick_deadlines(self, t: float) -> None:
         """Tier 2: a deadline passed unrectified escalates, once per deadline."""
         for wf, alert in list(self.workflows.values()):
@@ -1141,6 +1176,7 @@ class Engine:
             "disinfect": self.disinfect,
             "pending": sorted(self._pending_detail),
             "site_clock": {k: [v, self.site_lag.get(k, 0.0)] for k, v in self.site_latest.items()},
+            "digest": self.digest,
             # What changes without a transition (so the store's row lags behind): the
             # quiet period of an event alert runs from last_seen_at, reminders from
             # last_notified_at.
@@ -1177,6 +1213,7 @@ class Engine:
         self.power = {(r[0], r[1]): float(r[2]) for r in state.get("power", [])}
         self.door_since = {(r[0], r[1]): float(r[2]) for r in state.get("door_since", [])}
         self.disinfect = {k: list(v) for k, v in state.get("disinfect", {}).items()}
+        self.digest = {k: dict(v) for k, v in state.get("digest", {}).items()}
         for site, (latest, lag) in state.get("site_clock", {}).items():
             self.site_latest[site], self.site_lag[site] = float(latest), float(lag)
         for key, (seen, notified, value) in state.get("live", {}).items():

@@ -52,6 +52,7 @@ _TITLES = {
     "escalation": "ESCALATED (nobody acknowledged)",
     "acknowledged": "Acknowledged",
     "resolved": "Resolved",
+    "digest": "DAILY DIGEST (tier 3)",
 }
 
 

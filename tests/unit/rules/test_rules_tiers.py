@@ -166,3 +166,37 @@ def test_an_overdue_rectification_escalates_once_at_the_deadline(tmp_path: Path)
     assert row.overdue_at == T0 + timedelta(seconds=HOUR)
     assert [s.action for s in store.steps(aid)] == ["fired", "overdue"]
     store.close()
+
+
+def test_a_tier3_storm_makes_one_digest_not_a_hundred_notices() -> None:
+    minor = ThresholdRule.model_validate(
+        {
+            "id": "minor",
+            "kind": "threshold",
+            "match": {"zone": ["cold_room"]},
+            "above": 8.0,
+            "tier": 3,
+        }
+    )
+    eng = Engine(resolve(RuleFile(rules=[minor], default_timezone="Asia/Shanghai")))
+    # T0 is 08:00 in Shanghai: 100 incidents (warm, then back) 5 min apart, all that day.
+    for i in range(100):
+        at = T0 + timedelta(minutes=5 * i)
+        eng.process(reading("k1", "fridge", "t1", "cold_room", 12.0, at, 2 * i))
+        eng.process(
+            reading("k1", "fridge", "t1", "cold_room", 4.0, at + timedelta(minutes=2), 2 * i + 1)
+        )
+    fired = [n for n in eng.outbox if n.kind == "firing"]
+    assert fired == []
+    eng.tick(T0 + timedelta(hours=15, minutes=59))  # 23:59 local: the day is not over
+    assert [n for n in eng.outbox if n.kind == "digest"] == []
+    # A restart keeps what was collected (it is in the checkpoint).
+    state = eng.snapshot()
+    eng = Engine(resolve(RuleFile(rules=[minor])))
+    eng.restore(state)
+    eng.tick(T0 + timedelta(hours=16, minutes=1))  # 00:01 the next day
+    (digest,) = [n for n in eng.outbox if n.kind == "digest"]
+    assert "100 条" in digest.event.summary and "minor × 100" in digest.event.summary
+    assert digest.event.site == "k1" and "grid_inspector" in digest.roles
+    eng.tick(T0 + timedelta(hours=20))
+    assert len([n for n in eng.outbox if n.kind == "digest"]) == 1
