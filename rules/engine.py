@@ -163,6 +163,9 @@ class Engine:
                 alert = live.get(wf.alert_id, alert)
                 alert.tier, alert.deadline = wf.tier, wf.deadline
                 self.workflows[wf.alert_id] = (wf, alert)
+            for alert in live.values():
+                if alert.id not in self.workflows:
+                    self._adopt(alert)
             state = store.load_state()
             if state:
                 self.restore(state)
@@ -898,6 +901,22 @@ class Engine:
             logger.info(
                 "workflow %s %s -> %s by %s", wf.alert_id[:8], step.action, wf.state, step.actor
             )
+
+    def _adopt(self, alert: Alert) -> None:
+        """Give an open alert without a task one (fired before the loop existed, or the
+        worker died between writing the alert and its task)."""
+        base = self.rules_by_id.get(alert.rule)
+        rule = self.rs.for_device(base, alert.site, alert.device) if base is not None else None
+        tier = rule.effective_tier if rule is not None else 2
+        opened = alert.fired_at or alert.started_at
+        if tier == 2 and rule is not None:
+            alert.deadline = opened + timedelta(seconds=rule.rectify_within_s)
+        alert.tier = tier
+        wf = Workflow(
+            alert.id, alert.site, alert.rule, tier, "open", opened, opened, alert.deadline
+        )
+        self.workflows[alert.id] = (wf, alert)
+        self._step(wf, Step(alert.id, opened, "fired", "open", comment=f"tier {tier} (adopted)"))
 
     def find_workflow(self, ref: str) -> tuple[Workflow, Alert] | None:
         """The open rectification task of the alert with this id (or fingerprint: newest)."""

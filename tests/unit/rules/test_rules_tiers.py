@@ -200,3 +200,19 @@ def test_a_tier3_storm_makes_one_digest_not_a_hundred_notices() -> None:
     assert digest.event.site == "k1" and "grid_inspector" in digest.roles
     eng.tick(T0 + timedelta(hours=20))
     assert len([n for n in eng.outbox if n.kind == "digest"]) == 1
+
+
+def test_an_open_alert_without_a_task_gets_one_at_restart(tmp_path: Path) -> None:
+    """Alerts from before the loop (or a crash between alert and task) are not orphaned."""
+    url = f"sqlite:///{tmp_path}/alerts.db"
+    store = AlertStore(url)
+    eng = Engine(resolve(_rules()), store)
+    aid = _fire(eng)
+    with store.engine.begin() as conn:  # as a store written by the previous version
+        conn.exec_driver_sql("DELETE FROM alert_workflow")
+        conn.exec_driver_sql("DELETE FROM alert_steps")
+    eng = Engine(resolve(_rules()), store)
+    (wf, alert) = eng.workflows[aid]
+    assert (wf.state, wf.tier, wf.deadline) == ("open", 2, T0 + timedelta(hours=1))
+    assert [r.alert_id for r in store.workflows("k1")] == [aid]
+    store.close()
