@@ -14,6 +14,7 @@ like any other picture) and an entry in the hash chain.
 
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session
 from api.models import Role
 from core.evidence_chain import ChainLock
 from rules.store import AlertRow, AlertStore, StepRow, WorkflowRow
+
+logger = logging.getLogger(__name__)
 
 # Which roles may take which step (checked before queueing; the engine checks the state).
 ACTION_ROLES: dict[str, frozenset[Role]] = {
@@ -144,3 +147,29 @@ def store_photo(root: Path, jpeg: bytes, site: str, alert_id: str, actor: str) -
             }
         )
     return digest
+
+
+def file_false_positive(
+    evidence_dir: Path, shas: list[str], actor: str, comment: str
+) -> list[Path]:
+    """File the frames of a vision alert marked false into the retraining set, as
+    `bk vision false-positive` does (vision/feedback.py), beside the evidence directory
+    (`var/retrain` for `var/evidence`, vision's default). Pictures without a boxes
+    record (not vision's) are skipped."""
+    from vision.card import DEFAULT_CARD, load_card
+    from vision.evidence import EvidenceStore
+    from vision.feedback import mark_false_positive
+
+    store = EvidenceStore(evidence_dir)
+    classes = load_card(DEFAULT_CARD)[0].classes
+    out = []
+    for sha in shas:
+        try:
+            out.append(
+                mark_false_positive(
+                    store, sha, evidence_dir.parent / "retrain", classes, None, actor, comment
+                )
+            )
+        except (FileNotFoundError, KeyError, ValueError) as exc:
+            logger.warning("false positive %s not filed for retraining: %s", sha[:12], exc)
+    return out

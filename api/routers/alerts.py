@@ -30,7 +30,7 @@ from api.schemas import (
     StepPublic,
 )
 from api.scoping import NOT_FOUND, Access, rule
-from api.workflow import alert_of, may, queue, store_photo, task_of
+from api.workflow import alert_of, file_false_positive, may, queue, store_photo, task_of
 from rules.alerts import OPEN_STATES, WF_CLOSED
 from rules.store import AlertRow, AlertStore, WorkflowRow
 
@@ -120,7 +120,8 @@ def post_action(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"此角色不能执行该操作 (your role may not {body.action})"
         )
-    if alert_of(session, res.alerts_engine, site, alert_id) is None:
+    row = alert_of(session, res.alerts_engine, site, alert_id)
+    if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     for sha in body.photos:
         rec = res.evidence.record(sha)
@@ -142,6 +143,9 @@ def post_action(
         )
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    if body.action == "false_positive" and not duplicate:
+        shas = [str(e.get("sha256")) for e in (row.evidence or []) if e.get("sha256")]
+        file_false_positive(res.settings.evidence_dir, shas, caller.username, body.comment or "")
     applied = AlertStore.on(res.alerts_engine).request_done(body.request_id)
     logger.info("%s queued %s on %s (%s)", caller.username, body.action, alert_id[:8], site)
     return ActionQueued(request_id=body.request_id, duplicate=duplicate, applied=bool(applied))

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from core import topics
 from core.mqtt import MqttClient
@@ -71,10 +72,15 @@ def _wait(check: Callable[[], Any], what: str, limit_s: float = 30.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.fixture(scope="module")
+def api(live_api: Any) -> Any:
+    """One seeded API per database for this module (the world can be seeded once)."""
+    return live_api()
+
+
 def test_tier2_incident_through_the_api_and_the_worker(
-    live_api: Any, mqtt_settings: MqttSettings, influx_settings: InfluxSettings
+    api: Any, mqtt_settings: MqttSettings, influx_settings: InfluxSettings
 ) -> None:
-    api = live_api()
     tokens = api.world.tokens
     settings = RulesSettings(
         mqtt=mqtt_settings,
@@ -190,3 +196,54 @@ def test_tier2_incident_through_the_api_and_the_worker(
     fig = httpx.get(f"{api.url}/kitchens/a/figures", headers=as_("sup_x"), timeout=10).json()
     assert fig["alerts_by_tier"] == {"2": 1}
     assert (fig["rectify_due"], fig["rectify_on_time"], fig["overdue"]) == (1, 1, 0)
+
+
+def test_a_false_positive_files_the_frame_for_retraining(api: Any) -> None:
+    """Marking a vision alert false queues the step and files its evidence frame, as
+    `bk vision false-positive` does; only supervisors, inspectors and admins may."""
+    import json
+
+    from sqlalchemy.orm import Session
+
+    from api.db import make_engine
+    from rules.store import AlertRow
+
+    sha = api.evidence["a"]
+    t = datetime.now(UTC)
+    aid = "fa15e000-0000-0000-0000-000000000001"
+    engine = make_engine(api.settings.api.alerts_url)
+    with Session(engine) as s, s.begin():
+        s.add(
+            AlertRow(
+                id=aid,
+                fingerprint="fa15e000fa15e000",
+                site="a",
+                rule="no-hat",
+                subject="cam1",
+                device="cam1",
+                severity="warning",
+                state="firing",
+                started_at=t,
+                updated_at=t,
+                fired_at=t,
+                summary="no hat",
+                level=0,
+                silenced=0,
+                evidence=[{"sha256": sha, "uri": f"/evidence/{sha}"}],
+            )
+        )
+    engine.dispose()
+    url = f"{api.url}/kitchens/a/alerts/{aid}/actions"
+    body = {"request_id": "req-fp-00001", "action": "false_positive", "comment": "是厨师帽"}
+    as_mgr = {"Authorization": f"Bearer {api.world.tokens['mgr_a']}"}
+    assert httpx.post(url, json=body, headers=as_mgr, timeout=10).status_code == 403
+    as_insp = {"Authorization": f"Bearer {api.world.tokens['insp_g']}"}
+    r = httpx.post(url, json=body, headers=as_insp, timeout=10)
+    assert r.status_code == 202, r.text
+    evidence_dir = api.settings.api.evidence_dir
+    frame = json.loads((evidence_dir / f"{sha}.json").read_text())["frame_sha256"]
+    filed = json.loads(
+        (evidence_dir.parent / "retrain" / "false_positives" / f"{frame}.json").read_text()
+    )
+    assert filed["evidence_sha256"] == sha and filed["actor"] == "insp_g"
+    assert (evidence_dir.parent / "retrain" / "images" / f"{frame}.jpg").is_file()
