@@ -23,12 +23,13 @@ The 食安指数 (0–100) of one kitchen for one month is a weighted mean of co
                  to 0 at 4 × ack_target_s (1 if nothing to acknowledge)
     cold_chain   share of cold-chain time in range (1 if not measured)
 
-    index = 100 × Σ wᵢ·cᵢ / Σ wᵢ, then at most 100 × online rate
+    index = 100 × Σ wᵢ·cᵢ / Σ wᵢ, then at most 100 × the lower of the camera and the
+    sensor online rates
 
 The cap is what keeps a dark kitchen from scoring well: a kitchen whose cameras were
 off half of its working hours shows half the violations and would otherwise gain from
-it; with the cap it cannot score above 50. Grades (dynamic, faces): ≥ 90 优秀 (大笑),
-≥ 75 良好 (微笑), below 一般 (平脸). Annual: A when the mean of the monthly indices is
+it; with the cap it cannot score above 50, whatever its sensors did. Grades (dynamic,
+faces): ≥ 90 优秀 (大笑), ≥ 75 良好 (微笑), below 一般 (平脸). Annual: A when the mean of the monthly indices is
 ≥ 90 and no month is below 75, B when the mean is ≥ 75, else C.
 """
 
@@ -220,7 +221,9 @@ def safety_index(
     total = sum(weights.values())
     index = 100.0 * sum(weights[k] * comps[k] for k in comps) / total if total else 0.0
     if cfg.cap_by_online:
-        index = min(index, 100.0 * fig.online_rate)
+        # The weaker of cameras and sensors: dark cameras are not made up by sensors.
+        rates = [fig.online_rate_cameras, fig.online_rate_sensors, fig.online_rate]
+        index = min(index, 100.0 * min(r for r in rates if r is not None))
     index = round(index, 1)
     grade, face = grade_of(index, cfg)
     return IndexResult(index, comps, grade, face)

@@ -93,3 +93,69 @@ def test_grade_thresholds_annual_grades_and_share() -> None:
     assert annual_grade([]) is None
     assert share_at(["A", "B", "A", None]) == 0.5
     assert coverage([], ["a"]) is None
+
+
+def test_a_simulated_month_of_a_20_kitchen_fleet() -> None:
+    """22 working days of 10 h; 2 cameras and 2 sensors per kitchen. Known outages: k00–k03
+    turn their cameras off half of the working hours, k04 loses one camera for 10 h, k05
+    never connects. Incidents: k06 five tier-2 alerts (4 rectified on time, 1 late), k07
+    one tier-1 alert acknowledged after 30 min. Every other kitchen is clean."""
+    hours = 22 * 10 * 3600.0
+    sites = [f"k{i:02d}" for i in range(20)]
+    devices: list[DeviceTime] = []
+    for s in sites:
+        if s == "k05":
+            continue
+        for cam in ("cam1", "cam2"):
+            online = hours / 2 if s in ("k00", "k01", "k02", "k03") else hours
+            if s == "k04" and cam == "cam1":
+                online = hours - 10 * 3600
+            devices.append(DeviceTime(s, cam, "camera", hours, online))
+        devices += [DeviceTime(s, d, "sensor", hours, hours) for d in ("fridge", "freezer")]
+    cases = [
+        Case(
+            "k06",
+            "no-hat",
+            2,
+            T + i * 24 * H,
+            T + i * 24 * H + 10 * M,
+            T + (i + 1) * 24 * H,
+            T + i * 24 * H + (30 * H if i == 4 else 2 * H),
+            overdue=i == 4,
+            vision=True,
+        )
+        for i in range(5)
+    ]
+    cases.append(Case("k07", "rodent", 1, T, T + 30 * M, vision=True))
+    now = T + 30 * 24 * H
+    connected = {d.site for d in devices}
+    fleet = figures(cases, devices, sites, connected, now)
+    assert fleet.coverage == 0.95  # 19 of 20
+    # camera-hours: 8 cameras at half, one 10 h short, the rest full, of 38 cameras
+    assert fleet.online_rate_cameras == pytest.approx(
+        (38 * hours - 8 * hours / 2 - 36000) / (38 * hours)
+    )
+    assert (fleet.rectify_due, fleet.rectify_on_time, fleet.overdue) == (5, 4, 1)
+    grades = {}
+    for s in sites:
+        fig = figures(
+            [c for c in cases if c.site == s],
+            [d for d in devices if d.site == s],
+            [s],
+            connected,
+            now,
+        )
+        res = safety_index(fig, working_days=22)
+        grades[s] = (res.index, res.grade) if res else None
+    for s in ("k00", "k01", "k02", "k03"):
+        assert grades[s] == (50.0, "一般")  # 92.5 on its components, capped by dark cameras
+    assert grades["k04"] == (97.7, "优秀")  # cap 100 × (430 h / 440 h camera time)
+    assert grades["k05"] is None  # never connected: not scored
+    # k06: 30 + 30·(1 − 5/22) + 20·4/5 + 10 + 10 = 89.2
+    assert grades["k06"] == (89.2, "良好")
+    # k07: 30 + 30·(1 − 3/22) + 20 + 10·(1 − 900/2700) + 10 = 92.6
+    assert grades["k07"] == (92.6, "优秀")
+    clean = [s for s in sites if s not in ("k00", "k01", "k02", "k03", "k04", "k05", "k06", "k07")]
+    assert all(grades[s] == (100.0, "优秀") for s in clean)
+    excellent = [g[1] if g else None for g in grades.values()]
+    assert share_at(["A" if g == "优秀" else None for g in excellent]) == 0.7  # 14 of 20
