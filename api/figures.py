@@ -29,8 +29,9 @@ The 食安指数 (0–100) of one kitchen for one month is a weighted mean of co
 The cap is what keeps a dark kitchen from scoring well: a kitchen whose cameras were
 off half of its working hours shows half the violations and would otherwise gain from
 it; with the cap it cannot score above 50, whatever its sensors did. Grades (dynamic,
-faces): ≥ 90 优秀 (大笑), ≥ 75 良好 (微笑), below 一般 (平脸). Annual: A when the mean of the monthly indices is
-≥ 90 and no month is below 75, B when the mean is ≥ 75, else C.
+faces): ≥ 90 优秀 (大笑), ≥ 75 良好 (微笑), below 一般 (平脸). Annual: A when the
+mean of the monthly indices is ≥ 90 and no month is below 75, B when the mean is ≥ 75,
+else C.
 """
 
 from collections import Counter
