@@ -212,7 +212,7 @@ def test_an_open_alert_without_a_task_gets_one_at_restart(tmp_path: Path) -> Non
         conn.exec_driver_sql("DELETE FROM alert_workflow")
         conn.exec_driver_sql("DELETE FROM alert_steps")
     eng = Engine(resolve(_rules()), store)
-    (wf, alert) = eng.workflows[aid]
+    wf = eng.workflows[aid][0]
     assert (wf.state, wf.tier, wf.deadline) == ("open", 2, T0 + timedelta(hours=1))
     assert [r.alert_id for r in store.workflows("k1")] == [aid]
     store.close()
