@@ -204,7 +204,9 @@ def test_migrate_and_add_user_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     runner = CliRunner()
     res = runner.invoke(app, ["migrate"], env=env)
     assert res.exit_code == 0, res.output
-    assert "centre database: 0002_centre" in res.output and "alert store: 0003_workflow" in res.output
+    assert (
+        "centre database: 0002_centre" in res.output and "alert store: 0003_workflow" in res.output
+    )
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "a long enough password")
     res = runner.invoke(app, ["add-user", "root", "--role", "admin"], env=env)
     assert res.exit_code == 0, res.output
