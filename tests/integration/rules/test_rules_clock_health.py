@@ -8,6 +8,8 @@
   offline status published.
 """
 
+import contextlib
+import json
 import signal
 import subprocess
 import sys
@@ -128,6 +130,7 @@ def test_bk_rules_run_stops_cleanly_on_sigterm(
                     "store_url": store_url,
                     "sites": [site_id],
                     "checkpoint_s": 3600,  # only the final checkpoint can save the state
+                    "status_interval_s": 0.3,
                 },
             }
         )
@@ -150,7 +153,17 @@ def test_bk_rules_run_stops_cleanly_on_sigterm(
             time.sleep(0.1)
         assert any(b'"online"' in s for s in statuses), (tmp_path / "rules.log").read_text()
         _publish(mqtt_settings, topics.telemetry_topic(site_id, "agent"), _reading(site_id, 1))
-        time.sleep(1.5)
+
+        def evaluated() -> bool:
+            for raw in reversed(statuses):
+                with contextlib.suppress(ValueError):
+                    return int(json.loads(raw).get("counters", {}).get("messages", 0)) >= 1
+            return False
+
+        deadline = time.monotonic() + 60
+        while not evaluated() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert evaluated(), "the worker never evaluated the reading"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, (tmp_path / "rules.log").read_text()
     finally:
