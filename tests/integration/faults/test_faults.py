@@ -290,7 +290,9 @@ class FaultStack:
             )
         except BackendUnavailable:
             return []  # InfluxDB is down (one of the faults)
-        return [int(r["seq"]) for r in rows]
+        # A query racing a write can see a point's value before its seq (InfluxDB 1.x
+        # stores fields apart): skip such a row, the next poll sees it whole.
+        return [int(r["seq"]) for r in rows if r.get("seq") is not None]
 
     def edge_buffer(self) -> tuple[int, set[int]]:
         """(readings the agent ever took, seqs still on its disk awaiting a receipt)."""
