@@ -30,13 +30,14 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 
+from core import partition
 from core.errors import PayloadError
 from core.mqtt import MqttClient, content_type, user_properties
 from core.partition import camera_key, owns
-from core.registry import DeviceKind, SiteCategory, load_registry
+from core.registry import SiteCategory, load_registry
 from core.schemas import AlertEvent, AlertState, FrameMeta, decode
 from core.service_health import ServiceHealth
-from core.topics import ALERTS, AlertsTopic, Channel, DeviceTopic, frame_topic, parse, subscription
+from core.topics import ALERTS, AlertsTopic, Channel, DeviceTopic, parse, subscription
 from recorder.camera import CameraRecorder, Limits, RecorderCounters
 from recorder.clips import ClipStore, jpeg_size
 from recorder.index import RecordingIndex
@@ -81,34 +82,15 @@ _GAUGES = {
 
 
 def known_cameras(cfg: RecorderSection) -> list[tuple[str, str]] | None:
-    """(site, camera) of every named camera, or None when the cameras are not named."""
-    if cfg.known_cameras is None and cfg.registry_file is None:
-        return None
-    known: set[tuple[str, str]] = set()
-    for entry in cfg.known_cameras or []:
-        site, _, camera = entry.partition("/")
-        known.add((site, camera))
-    if cfg.registry_file is not None:
-        registry = load_registry(cfg.registry_file)
-        for site, info in registry.sites.items():
-            known.update(
-                (site, dev) for dev, d in info.devices.items() if d.kind is DeviceKind.CAMERA
-            )
-    return sorted(known)
+    """(site, camera) of every camera this service knows by name (None: not named)."""
+    return partition.known_cameras(cfg.known_cameras, cfg.registry_file)
 
 
 def frame_subscriptions(cfg: RecorderSection) -> list[str]:
     """The frame subscriptions of this worker (see the module docstring for why)."""
-    known = known_cameras(cfg)
-    if known is not None:
-        return [
-            frame_topic(site, cam)
-            for site, cam in known
-            if owns(camera_key(site, cam), cfg.worker_index, cfg.workers)
-        ]
-    if cfg.workers > 1:
-        return [subscription(Channel.FRAME)]
-    return [subscription(Channel.FRAME, share_group=cfg.group)]
+    return partition.frame_subscriptions(
+        known_cameras(cfg), cfg.worker_index, cfg.workers, cfg.group
+    )
 
 
 def site_categories(cfg: RecorderSection) -> dict[str, SiteCategory]:

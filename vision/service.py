@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 
 import paho.mqtt.client as paho
 
+from core import partition
 from core.errors import PayloadError
 from core.mqtt import MqttClient, content_type, user_properties
 from core.partition import camera_key, owns
-from core.registry import DeviceKind, load_registry
 from core.schemas import DeadLetter, FrameMeta, encode
 from core.service_health import ServiceHealth
 from core.topics import (
@@ -50,9 +50,7 @@ from core.topics import (
     DeviceTopic,
     dead_letter_topic,
     detections_topic,
-    frame_topic,
     parse,
-    subscription,
 )
 from vision.pipeline import VisionPipeline
 from vision.settings import VisionSection, VisionSettings
@@ -82,37 +80,15 @@ class VisionStats:
 
 
 def known_cameras(cfg: VisionSection) -> list[tuple[str, str]] | None:
-    """(site, camera) of every known camera, or None when the cameras are not named.
-
-    Named by `known_cameras` and/or the camera devices of the registry file.
-    """
-    if cfg.known_cameras is None and cfg.registry_file is None:
-        return None
-    known: set[tuple[str, str]] = set()
-    for entry in cfg.known_cameras or []:
-        site, _, camera = entry.partition("/")
-        known.add((site, camera))
-    if cfg.registry_file is not None:
-        registry = load_registry(cfg.registry_file)
-        for site, info in registry.sites.items():
-            known.update(
-                (site, dev) for dev, d in info.devices.items() if d.kind is DeviceKind.CAMERA
-            )
-    return sorted(known)
+    """(site, camera) of every camera this service knows by name (None: not named)."""
+    return partition.known_cameras(cfg.known_cameras, cfg.registry_file)
 
 
 def frame_subscriptions(cfg: VisionSection) -> list[str]:
     """The frame subscriptions of this worker (see the module docstring for why)."""
-    known = known_cameras(cfg)
-    if known is not None:
-        return [
-            frame_topic(site, cam)
-            for site, cam in known
-            if owns(camera_key(site, cam), cfg.worker_index, cfg.workers)
-        ]
-    if cfg.workers > 1:
-        return [subscription(Channel.FRAME)]
-    return [subscription(Channel.FRAME, share_group=cfg.group)]
+    return partition.frame_subscriptions(
+        known_cameras(cfg), cfg.worker_index, cfg.workers, cfg.group
+    )
 
 
 class VisionService:
