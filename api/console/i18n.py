@@ -1,27 +1,22 @@
-"""Message catalogs of the console: one JSON file per language under `locales/`.
+"""Message catalogs of the console: core's shared terms plus `locales/{lang}/*.json`.
 
 Every string a person reads comes from a catalog (templates through `t()`, scripts
-through the same catalog embedded in the page), so a new language is a new file.
-zh-CN is the default; English is the switch.
+through the same catalog embedded in the page), so a new language is a new folder.
+zh-CN is the default; English is the switch. See core/i18n.py for the layout.
 """
 
-import json
-from functools import cache
 from pathlib import Path
 
+from core.i18n import CORE_LOCALES, DEFAULT, LANGUAGES, load, normalise
+
+__all__ = ["DEFAULT", "LANGUAGES", "catalog", "pick_language"]
+
 LOCALES_DIR = Path(__file__).parent / "locales"
-DEFAULT = "zh-CN"
-LANGUAGES = ("zh-CN", "en")
 
 
-@cache
 def catalog(lang: str) -> dict[str, str]:
     """The messages of `lang` (unknown keys fall back to zh-CN, then to the key)."""
-    base: dict[str, str] = json.loads((LOCALES_DIR / f"{DEFAULT}.json").read_text("utf-8"))
-    if lang == DEFAULT:
-        return base
-    own: dict[str, str] = json.loads((LOCALES_DIR / f"{lang}.json").read_text("utf-8"))
-    return {**base, **own}
+    return load((CORE_LOCALES, LOCALES_DIR), normalise(lang))
 
 
 def pick_language(query: str | None, cookie: str | None) -> str:
