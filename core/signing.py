@@ -65,3 +65,26 @@ def evidence_link(
     path = evidence_path(sha256)
     expires, sig = sign_path(key, path, ttl_s, now)
     return f"{base_url.rstrip('/')}{path}?{urlencode({'expires': expires, 'sig': sig})}"
+
+
+def alert_page_path(site: str, alert_id: str) -> str:
+    """The console path of one alert's page (what a notice links to)."""
+    return f"/console/kitchens/{site}/alerts/{alert_id}"
+
+
+def alert_link(
+    base_url: str,
+    key: bytes,
+    site: str,
+    alert_id: str,
+    ttl_s: int = 3 * 24 * 3600,
+    now: float | None = None,
+) -> str:
+    """Absolute URL of one alert's page, signed: opens it read-only without an account.
+
+    A person with an account signs in from that page to act; the signature alone only
+    shows this one alert (its evidence, readings and audit trail), never another.
+    """
+    path = alert_page_path(site, alert_id)
+    expires, sig = sign_path(key, path, ttl_s, now)
+    return f"{base_url.rstrip('/')}{path}?{urlencode({'expires': expires, 'sig': sig})}"
