@@ -28,12 +28,13 @@ working hours is measured over the whole period.
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from statistics import median
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from api import recordings
 from api.figures import DeviceTime
 from core.ids import validate_id
 from core.store import TimeSeriesStore
@@ -58,45 +59,19 @@ class StatusPoint:
     online: bool
 
 
-def _hm(text: str) -> time | None:
-    """HH:MM as a time; 24:00 is None (the end of the day)."""
-    if text == "24:00":
-        return None
-    hh, mm = text.split(":")
-    return time(int(hh), int(mm))
-
-
 def working_intervals(
     hours: Sequence[Mapping[str, Any]], tz: str, start: datetime, end: datetime
 ) -> list[Span]:
-    """The kitchen's working hours within [start, end) as UTC spans, merged and sorted.
+    """The kitchen's working hours within [start, end) as merged UTC spans.
 
-    Each entry is `{"days": [ISO weekdays], "start": "HH:MM", "end": "HH:MM"}` in the
-    kitchen's zone (registry). No entry at all: the whole period counts.
+    One definition of the working-hours arithmetic: `api.recordings.working_intervals`
+    (ISO weekdays, local HH:MM in the kitchen's zone, past midnight, no entry = the
+    whole period), here as datetimes.
     """
-    if not hours:
-        return [(start, end)] if start < end else []
-    zone = ZoneInfo(tz)
-    first = start.astimezone(zone).date() - timedelta(days=1)
-    last = end.astimezone(zone).date()
-    spans: list[Span] = []
-    day = first
-    while day <= last:
-        for entry in hours:
-            if day.isoweekday() not in entry.get("days", range(1, 8)):
-                continue
-            s_t = _hm(str(entry["start"])) or time(0)
-            e_t = _hm(str(entry["end"]))
-            s = datetime.combine(day, s_t, zone)
-            if e_t is None or e_t <= s_t:  # 24:00, or past midnight
-                e = datetime.combine(day + timedelta(days=1), e_t or time(0), zone)
-            else:
-                e = datetime.combine(day, e_t, zone)
-            lo, hi = max(s.astimezone(UTC), start), min(e.astimezone(UTC), end)
-            if lo < hi:
-                spans.append((lo, hi))
-        day += timedelta(days=1)
-    return merge(spans)
+    return [
+        (datetime.fromtimestamp(lo / 1000, UTC), datetime.fromtimestamp(hi / 1000, UTC))
+        for lo, hi in recordings.working_intervals(hours, tz, start, end)
+    ]
 
 
 def working_days(
