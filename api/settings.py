@@ -74,6 +74,36 @@ class ApiSection(_Section):
         description="How far back the live state looks for a sensor's latest reading",
     )
 
+    # -- live view (api/live.py; the broker is the tree's `mqtt` section) --
+    live_view: bool = Field(
+        default=True,
+        description="Connect to the broker for the live camera view (WebSocket tiles, MJPEG)",
+    )
+    live_hidden_interval_s: float = Field(
+        default=5.0,
+        ge=0.5,
+        le=300,
+        description="Hidden or off-screen tiles get at most one frame this often",
+    )
+    live_link_ttl_s: int = Field(
+        default=60,
+        ge=5,
+        le=3600,
+        description="Lifetime of a signed MJPEG link (only to open the stream; it then runs on)",
+    )
+    live_stream_max_s: int = Field(
+        default=3600, ge=10, le=24 * 3600, description="Longest MJPEG stream before it ends"
+    )
+    live_idle_s: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description="An MJPEG stream whose camera sent nothing this long ends (the page retries)",
+    )
+    live_max_cameras: int = Field(
+        default=64, ge=1, le=1024, description="Cameras one live-view socket may watch at once"
+    )
+
     def key(self) -> bytes:
         """The signing key as bytes (see `signing_key`)."""
         if self.signing_key is not None and self.signing_key.get_secret_value():
