@@ -6,6 +6,27 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 
 from core.settings import Settings, _Section
+from recorder.settings import RecorderSection
+
+_RECORDER = RecorderSection.model_fields
+
+
+class RecordingsSection(_Section):
+    """Where the API reads the recorder's index and files (api/recordings.py, read only)."""
+
+    database_url: str = Field(
+        default=_RECORDER["database_url"].default,
+        description="The recorder's index (same as BK_RECORDER__DATABASE_URL); a SQLite file "
+        "that does not exist means no recorder: empty coverage, 404 for playback",
+    )
+    video_dir: Path = Field(
+        default=_RECORDER["video_dir"].default,
+        description="The recorder's segment folder (BK_RECORDER__VIDEO_DIR)",
+    )
+    clips_dir: Path = Field(
+        default=_RECORDER["clips_dir"].default,
+        description="The recorder's evidence clips and their chain (BK_RECORDER__CLIPS_DIR)",
+    )
 
 
 class ApiSection(_Section):
@@ -102,6 +123,10 @@ class ApiSection(_Section):
     )
     live_max_cameras: int = Field(
         default=64, ge=1, le=1024, description="Cameras one live-view socket may watch at once"
+    )
+    recordings: RecordingsSection = Field(
+        default_factory=RecordingsSection,
+        description="The recorder's index and files, for coverage, playback and alert clips",
     )
 
     def key(self) -> bytes:
