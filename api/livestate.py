@@ -1,7 +1,11 @@
 """A kitchen's live state: device availability, latest sensor readings, open alerts.
 
 Availability comes from InfluxDB's `device_status` (ingest writes every retained status
-message there, the Last Will's offline included); readings from `reading`; alerts from
+message there, the Last Will's offline included). Cameras and sensors behind an agent
+seldom publish a status of their own, so theirs is derived (`device_states`): an offline
+agent takes its devices offline with it; a sensor of an online agent is online while its
+readings arrive and offline once they stop; a camera's frames are not in the store, so
+it stays unknown unless its agent is offline. Readings come from `reading`; alerts from
 the rules service's alert store, read only (the rules worker owns alert state). Either
 source may be down: the state then says so (`store_available`, `alerts_available`)
 instead of failing, since a supervisor still needs the rest of the page.
@@ -11,6 +15,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -19,6 +24,7 @@ from api.models import Device
 from api.schemas import AlertPublic, DeviceState, KitchenState, SensorReading
 from core.errors import BkError
 from core.ids import validate_id
+from core.registry import DeviceInfo, DeviceKind, SiteInfo
 from core.store import TimeSeriesStore
 from rules.alerts import OPEN_STATES
 from rules.store import AlertRow
@@ -125,8 +131,73 @@ def site_alerts(
         return [alert_public(r) for r in own.scalars(q)]
 
 
+def _owners(devices: list[Device]) -> dict[str, str]:
+    """Each device → the device that publishes for it (core.registry's rule, one definition)."""
+    infos: dict[str, DeviceInfo] = {}
+    for d in devices:
+        try:
+            infos[d.id] = DeviceInfo.model_validate(d.spec or {"kind": d.kind})
+        except ValidationError:
+            kind = d.kind if d.kind in {k.value for k in DeviceKind} else DeviceKind.SENSOR
+            infos[d.id] = DeviceInfo(kind=DeviceKind(kind))
+    # Validated when it was imported; a registry edited since must not break the page.
+    site = SiteInfo.model_construct(devices=infos)
+    return {device: site.owner(device) for device in infos}
+
+
+def device_states(
+    devices: list[Device],
+    own: dict[str, tuple[str, datetime, datetime]],
+    readings: list[SensorReading],
+    now: datetime,
+    silent_s: int,
+) -> list[DeviceState]:
+    """The state of every registered device (see the module docstring for the rules)."""
+    owners = _owners(devices)
+    last_reading: dict[str, datetime] = {}
+    for r in readings:
+        last_reading[r.device] = max(r.ts, last_reading.get(r.device, r.ts))
+    out = []
+    for d in devices:
+        state, since, seen, basis = "unknown", None, None, None
+        agent = owners.get(d.id, d.id)
+        agent_state = own.get(agent) if agent != d.id else None
+        last = last_reading.get(d.id)
+        if d.id in own:
+            state, since, seen = own[d.id]
+            basis = "own"
+        elif agent_state is not None and agent_state[0] == "offline":
+            state, since, basis = "offline", agent_state[1], "agent"
+            seen = last
+        elif d.kind == DeviceKind.SENSOR and (last is not None or agent_state is not None):
+            seen, basis = last, "readings"
+            if last is not None and (now - last).total_seconds() <= silent_s:
+                state = "online"
+            else:
+                # Silent while its agent is online: it stopped after its last reading.
+                state, since = "offline", last
+        out.append(
+            DeviceState(
+                id=d.id,
+                kind=d.kind,
+                name=d.name,
+                zone=d.zone,
+                state=state,
+                since=since,
+                last_seen=seen,
+                basis=basis,
+            )
+        )
+    return out
+
+
 def kitchen_state(
-    session: Session, store: TimeSeriesStore, alerts: Engine, site: str, lookback_s: int
+    session: Session,
+    store: TimeSeriesStore,
+    alerts: Engine,
+    site: str,
+    lookback_s: int,
+    silent_s: int = 600,
 ) -> KitchenState:
     devices = list(session.scalars(select(Device).where(Device.site == site).order_by(Device.id)))
     store_ok = True
@@ -143,20 +214,7 @@ def kitchen_state(
     except SQLAlchemyError as exc:
         logger.warning("live state of %s without the alert store: %s", site, exc)
         alerts_ok = False
-    out = []
-    for d in devices:
-        st = states.get(d.id)
-        out.append(
-            DeviceState(
-                id=d.id,
-                kind=d.kind,
-                name=d.name,
-                zone=d.zone,
-                state=st[0] if st else "unknown",
-                since=st[1] if st else None,
-                last_seen=st[2] if st else None,
-            )
-        )
+    out = device_states(devices, states, readings, datetime.now(UTC), silent_s)
     return KitchenState(
         site=site,
         devices=out,

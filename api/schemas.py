@@ -228,6 +228,11 @@ class DeviceState(_Out):
     state: Literal["online", "offline", "unknown"]
     since: datetime | None = Field(description="When it entered this state (as far as known)")
     last_seen: datetime | None
+    basis: Literal["own", "agent", "readings"] | None = Field(
+        default=None,
+        description="What the state rests on: the device's own status messages, its "
+        "agent's (offline agent: its cameras and sensors are offline too), or its readings",
+    )
 
 
 class SensorReading(_Out):

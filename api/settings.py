@@ -74,6 +74,13 @@ class ApiSection(_Section):
         le=100_000,
         description="Failed logins from one address within `lockout_s` before it must wait",
     )
+    sensor_silent_s: int = Field(
+        default=600,
+        ge=10,
+        le=24 * 3600,
+        description="A sensor without its own status counts as offline when its agent is "
+        "online but it sent no reading for this long",
+    )
     signed_link_ttl_s: int = Field(
         default=3 * 24 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of signed links"
     )

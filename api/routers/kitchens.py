@@ -118,7 +118,10 @@ def list_devices(site: str, session: SessionDep) -> list[Device]:
 @router.get("/{site}/state", response_model=KitchenState, **rule(Access.KITCHEN_READ))
 def get_state(site: str, session: SessionDep, res: ResourcesDep) -> KitchenState:
     """Devices online/offline since when, latest reading per sensor, open alerts."""
-    return kitchen_state(session, res.store, res.alerts_engine, site, res.settings.state_lookback_s)
+    cfg = res.settings
+    return kitchen_state(
+        session, res.store, res.alerts_engine, site, cfg.state_lookback_s, cfg.sensor_silent_s
+    )
 
 
 @router.get("/{site}/alerts", response_model=list[AlertPublic], **rule(Access.KITCHEN_READ))

@@ -107,7 +107,11 @@ def test_live_state_and_scope(live_api: Callable[..., Any]) -> None:
         assert datetime.fromisoformat(devices["agent"]["last_seen"]) == t[3]
         assert devices["cam1"]["state"] == "offline"
         assert datetime.fromisoformat(devices["cam1"]["since"]) == t[1]
-        assert devices["fridge1"]["state"] == "unknown"
+        # fridge1 has no status of its own: its agent is online, its last reading is 20
+        # minutes old (> sensor_silent_s), so it went silent after that reading.
+        assert devices["fridge1"]["state"] == "offline"
+        assert devices["fridge1"]["basis"] == "readings"
+        assert datetime.fromisoformat(devices["fridge1"]["since"]) == t[2]
         (reading,) = state["readings"]
         assert reading["sensor"] == "t1" and reading["value"] == 9.5
         assert datetime.fromisoformat(reading["ts"]) == t[2]
