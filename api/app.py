@@ -6,6 +6,7 @@ directory; shutdown closes them. Every route must declare an access rule
 (api/scoping.py): the app refuses to build otherwise.
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from api.console import routes as console
 from api.db import make_engine
 from api.deps import Resources
 from api.evidence import EvidenceReader
+from api.live import FrameHub
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.routers import (
     alerts,
@@ -27,6 +29,7 @@ from api.routers import (
     grids,
     health,
     kitchens,
+    live,
     provisioning,
     public,
     streets,
@@ -50,6 +53,7 @@ ROUTERS = (
     kitchens,
     provisioning,
     evidence,
+    live,
     alerts,
     figures,
     public,
@@ -76,6 +80,8 @@ def open_resources(settings: ApiSettings) -> Resources:
 
 
 def close_resources(res: Resources) -> None:
+    if res.live is not None:
+        res.live.close()
     res.store.close()
     if res.alerts_engine is not res.engine:
         res.alerts_engine.dispose()
@@ -89,6 +95,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         res = open_resources(settings)
+        if settings.api.live_view:  # live view: frame hub on this loop (api/live.py)
+            res.live = FrameHub(settings.mqtt, asyncio.get_running_loop())
+            res.live.start()
         app.state.resources = res
         logger.info("centre API ready (database %s)", res.engine.url.render_as_string())
         try:

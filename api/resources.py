@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.evidence import EvidenceReader
+from api.live import FrameHub
 from api.security import FailureWindow
 from api.settings import ApiSection
 from core.store import TimeSeriesStore
@@ -28,6 +29,8 @@ class Resources:
     store: TimeSeriesStore
     evidence: EvidenceReader
     login_failures: FailureWindow
+    live: FrameHub | None = None
+    """The live view's frame hub; made by the lifespan (it needs the running loop)."""
 
 
 def resources(request: Request) -> Resources:

@@ -154,6 +154,7 @@ def fill(path: str, target: str, seeded: Any) -> str:
         "public_id": world.public_ids[t],
         "user_id": str(world.user_ids["staff_a" if t == "a" else "viewer"]),
         "device": "agent",
+        "camera": "cam1",
         "alert_id": ALERT_IDS[t],
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
