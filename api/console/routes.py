@@ -10,14 +10,15 @@ alert feed over the caller's scope (one request each instead of one per kitchen)
 """
 
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -26,12 +27,15 @@ from api.console.i18n import LANGUAGES, catalog, pick_language
 from api.deps import CallerDep, Resources, ResourcesDep, SessionDep
 from api.livestate import alert_public
 from api.models import Device, Grid, Kitchen
-from api.schemas import AlertPublic
-from api.scoping import Access, Caller, rule
+from api.routers.alerts import AlertId, get_alert
+from api.schemas import AlertDetail, AlertPublic, EvidenceBox
+from api.scoping import NOT_FOUND, Access, Caller, rule
+from api.workflow import ACTION_ROLES, alert_of, may
 from core.errors import BkError
 from core.ids import validate_id
-from rules.alerts import OPEN_STATES
-from rules.store import AlertRow
+from core.signing import MAX_TTL_S, alert_page_path, check_signature, evidence_link
+from rules.alerts import OPEN_STATES, WF_CLOSED
+from rules.store import AlertRow, WorkflowRow
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +106,11 @@ class KitchenTile(BaseModel):
     cameras: int
     cameras_online: int
     alerts: dict[str, int] = Field(description="Open alerts by severity")
+    tiers: dict[str, int] = Field(
+        default_factory=dict, description="Open rectification tasks by tier (1, 2, 3)"
+    )
+    rectifying: int = Field(default=0, description="Rectification tasks not closed yet")
+    overdue: int = Field(default=0, description="Open tasks past their deadline")
 
 
 class Overview(BaseModel):
@@ -141,6 +150,25 @@ def _online(res: Resources) -> dict[tuple[str, str], bool]:
     }
 
 
+def _open_tasks(
+    session: Session, res: Resources, caller: Caller, ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """site → open rectification tasks by tier, how many are open and how many overdue."""
+    with Session(res.alerts_engine) as s:
+        rows = s.scalars(
+            select(WorkflowRow).where(
+                _in_scope(caller, WorkflowRow.site, ids), WorkflowRow.state.not_in(WF_CLOSED)
+            )
+        ).all()
+    out: dict[str, dict[str, Any]] = {}
+    for wf in rows:
+        per = out.setdefault(wf.site, {"tiers": {}, "rectifying": 0, "overdue": 0})
+        per["tiers"][str(wf.tier)] = per["tiers"].get(str(wf.tier), 0) + 1
+        per["rectifying"] += 1
+        per["overdue"] += int(wf.overdue_at is not None)  # set by the worker at the deadline
+    return out
+
+
 @router.get("/api/overview", response_model=Overview, **rule(Access.USER))
 def overview(caller: CallerDep, session: SessionDep, res: ResourcesDep) -> Overview:
     """Every kitchen in the caller's scope with devices online and open alerts by severity."""
@@ -174,6 +202,11 @@ def overview(caller: CallerDep, session: SessionDep, res: ResourcesDep) -> Overv
     except SQLAlchemyError as exc:
         logger.warning("overview without the alert store: %s", exc)
         alerts_ok = False
+    tasks: dict[str, dict[str, Any]] = {}
+    try:
+        tasks = _open_tasks(session, res, caller, ids)
+    except SQLAlchemyError as exc:
+        logger.warning("overview without rectification tasks: %s", exc)
     tiles = []
     for k in kitchens:
         own = [(d_id, kind) for site, d_id, kind in devices if site == k.id]
@@ -191,6 +224,7 @@ def overview(caller: CallerDep, session: SessionDep, res: ResourcesDep) -> Overv
                 cameras=len(cams),
                 cameras_online=sum(online.get((k.id, d), False) for d in cams),
                 alerts=counts.get(k.id, {}),
+                **tasks.get(k.id, {}),
             )
         )
     return Overview(
@@ -266,4 +300,173 @@ def series(
         s.points.append((int(r["time"]) / 1e9, float(r["mean"])))
     return KitchenSeries(
         site=site, hours=hours, store_available=True, series=[out[k] for k in sorted(out)]
+    )
+
+
+# -- the alert page (预警 → 整改 → 复核 in the browser) -------------------------------------
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    actions: list[str] = Field(description="Workflow steps this role may take (ACTION_ROLES)")
+
+
+@router.get("/api/me", response_model=Me, **rule(Access.USER))
+def me(caller: CallerDep) -> Me:
+    """Who is signed in and which workflow steps their role may take, so the alert page
+    shows each button only to roles that may press it (the API checks again on POST)."""
+    return Me(
+        username=caller.username,
+        role=caller.role.value,
+        actions=[a for a in ACTION_ROLES if may(caller.role, a)],
+    )
+
+
+class AlertReadings(BaseModel):
+    site: str
+    alert_id: str
+    at: datetime = Field(description="When the alert started")
+    start: datetime
+    end: datetime
+    device: str | None = Field(description="The alert's device (its series are the alert's)")
+    store_available: bool
+    series: list[Series]
+
+
+def _readings_around(res: Resources, row: AlertRow, minutes: int) -> AlertReadings:
+    """The kitchen's readings from `minutes` before to `minutes` after the alert started,
+    as 1-minute means (the alert's own device first), so the page shows the moment."""
+    at = row.started_at.astimezone(UTC)
+    start, end = at - timedelta(minutes=minutes), at + timedelta(minutes=minutes)
+    quoted = "'" + validate_id(row.site, "site") + "'"
+    out = AlertReadings(
+        site=row.site,
+        alert_id=row.id,
+        at=at,
+        start=start,
+        end=end,
+        device=row.device,
+        store_available=True,
+        series=[],
+    )
+    try:
+        rows = res.store.query(
+            f"SELECT mean(value) FROM reading WHERE site = {quoted} "  # noqa: S608
+            f"AND time >= '{start:%Y-%m-%dT%H:%M:%SZ}' AND time <= '{end:%Y-%m-%dT%H:%M:%SZ}' "
+            "GROUP BY time(60s), device, sensor, kind fill(none)"
+        )
+    except BkError as exc:
+        logger.warning("readings around alert %s without InfluxDB: %s", row.id[:8], exc)
+        out.store_available = False
+        return out
+    found: dict[tuple[str, str], Series] = {}
+    for r in rows:
+        if r.get("mean") is None:
+            continue
+        key = (str(r.get("device", "")), str(r.get("sensor", "")))
+        s = found.setdefault(
+            key, Series(device=key[0], sensor=key[1], kind=r.get("kind") or None, points=[])
+        )
+        s.points.append((int(r["time"]) / 1e9, float(r["mean"])))
+    out.series = [found[k] for k in sorted(found, key=lambda k: (k[0] != row.device, k))]
+    return out
+
+
+@router.get(
+    "/api/kitchens/{site}/alerts/{alert_id}/readings",
+    response_model=AlertReadings,
+    **rule(Access.KITCHEN_READ),
+)
+def alert_readings(
+    site: str,
+    alert_id: AlertId,
+    session: SessionDep,
+    res: ResourcesDep,
+    minutes: Annotated[int, Query(ge=5, le=240)] = 30,
+) -> AlertReadings:
+    """Readings around the alert's moment (±`minutes`) for the alert page's chart."""
+    row = alert_of(session, res.alerts_engine, site, alert_id)
+    if row is None:
+        raise HTTPException(404, NOT_FOUND)
+    return _readings_around(res, row, minutes)
+
+
+def _evidence_meta(res: Resources, sha: str, url: str) -> dict[str, Any]:
+    """What the page shows of one picture: where and when, its boxes, and a URL."""
+    rec = res.evidence.record(sha) or {}
+    boxes = []
+    for b in rec.get("boxes", []):
+        try:
+            boxes.append(EvidenceBox.model_validate(b).model_dump())
+        except ValidationError:
+            logger.warning("evidence %s: unreadable box left out", sha[:12])
+    return {
+        "sha256": sha,
+        "camera": rec.get("camera"),
+        "ts": rec.get("ts"),
+        "kind": rec.get("kind"),
+        "boxes": boxes,
+        "url": url,
+    }
+
+
+def _signed_view(
+    request: Request, site: str, alert_id: str, session: Session, res: Resources
+) -> dict[str, Any] | None:
+    """Everything the read-only page shows, when `?expires=&sig=` was made for this very
+    page (core.signing.alert_link); None for a wrong, stretched or expired link. Pictures
+    travel as signed evidence links that expire with the page's own link."""
+    try:
+        expires = int(request.query_params.get("expires", ""))
+    except ValueError:
+        return None
+    sig = request.query_params.get("sig", "")
+    key = res.settings.key()
+    if not check_signature(key, alert_page_path(site, alert_id), expires, sig):
+        return None
+    try:
+        detail: AlertDetail = get_alert(site, alert_id, session, res)
+    except HTTPException:
+        return None
+    row = alert_of(session, res.alerts_engine, site, alert_id)
+    kitchen = session.get(Kitchen, site)
+    if row is None or kitchen is None:
+        return None
+    ttl = max(1, min(expires - int(time.time()), MAX_TTL_S))
+    shas = list(detail.evidence) + [p for s in detail.steps for p in s.photos]
+    evidence = {sha: _evidence_meta(res, sha, evidence_link("", key, sha, ttl)) for sha in shas}
+    return {
+        "alert": detail.model_dump(mode="json"),
+        "kitchen": {"id": kitchen.id, "name": kitchen.name},
+        "readings": _readings_around(res, row, 30).model_dump(mode="json"),
+        "evidence": evidence,
+    }
+
+
+@router.get(
+    "/kitchens/{site}/alerts/{alert_id}", response_class=HTMLResponse, **rule(Access.PUBLIC)
+)
+def alert_page(
+    request: Request, site: str, alert_id: str, session: SessionDep, res: ResourcesDep
+) -> HTMLResponse:
+    """One alert's page: evidence, readings around the moment, audit trail, the steps the
+    caller's role may take. With `?expires=&sig=` (a notice's signed link) it renders that
+    one alert read-only without an account; a wrong or expired link shows a sentence and
+    no data. Without a link the page is a shell whose script reads the scoped API."""
+    signed: dict[str, Any] | None = None
+    link_refused = False
+    if "sig" in request.query_params or "expires" in request.query_params:
+        signed = _signed_view(request, site, alert_id, session, res)
+        link_refused = signed is None
+    return _page(
+        request,
+        "alert.html",
+        page="alert",
+        site=site,
+        alert_id=alert_id,
+        signed=signed,
+        link_refused=link_refused,
+        # helper REC's bkClip(videoEl, site, alertId): the alert's clip, when the recorder ships it
+        clip_script=(STATIC_DIR / "js" / "recordings.js").is_file(),
     )
