@@ -65,6 +65,12 @@ class SiteInfo(BaseModel):
     category: SiteCategory = Field(default=SiteCategory.SCHOOL_CANTEEN)
     district: str = Field(default="", max_length=100, description="Supervising district")
     timezone: str = Field(default="Asia/Shanghai", description="IANA zone for schedules")
+    language: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Language of this kitchen's notices (zh-CN if absent; a channel's "
+        "`language:` overrides it)",
+    )
     devices: dict[Id, DeviceInfo] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ readings gives the same ids (and a redelivered message cannot make a second aler
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from core.schemas import AlertEvent, AlertState, Severity
 
@@ -101,6 +101,9 @@ class Notice:
     event: AlertEvent
     roles: tuple[str, ...]
     level: int = 0
+    digest: dict[str, Any] | None = None
+    """Tier-3 digests: `scope` (kitchen or grid), `day`, `grid`, `n` and per-site rule counts
+    `sites` ({site: {rule: n}}), so a notice can list them in the reader's language."""
 
 
 # -- the supervision loop (预警 → 整改 → 复核) ------------------------------------------------

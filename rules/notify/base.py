@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.alerts import Notice
+from rules.notify.text import Composed, Renderer, plain
 
 
 class ChannelBase(BaseModel):
@@ -20,6 +21,11 @@ class ChannelBase(BaseModel):
     )
     sites: list[str] | None = Field(default=None, description="Only these kitchens (all if absent)")
     rate_per_min: float = Field(default=20.0, gt=0, description="Most messages per minute")
+    language: str | None = Field(
+        default=None,
+        description="Language of this channel's notices (zh-CN, en); absent: the kitchen's "
+        "(registry), else the rules service's default",
+    )
 
 
 REGISTRY: dict[str, type["Channel"]] = {}
@@ -32,6 +38,13 @@ class Channel(ABC):
 
     def __init__(self, config: Any) -> None:
         self.config = config
+        self.renderer: Renderer = _DEFAULT_RENDERER
+        """Set by the rules service (registry names, signed links, default language)."""
+
+    def compose(self, notice: Notice) -> Composed:
+        """The notice in this channel's language (channel, else kitchen, else default)."""
+        lang = self.renderer.language_for(notice.event.site, self.config.language)
+        return self.renderer.compose(notice, lang)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -46,33 +59,11 @@ class Channel(ABC):
         """Release connections."""
 
 
-_TITLES = {
-    "firing": "ALERT",
-    "reminder": "REMINDER (not yet acknowledged)",
-    "escalation": "ESCALATED (nobody acknowledged)",
-    "acknowledged": "Acknowledged",
-    "resolved": "Resolved",
-    "digest": "DAILY DIGEST (tier 3)",
-}
+def render(notice: Notice, lang: str | None = None) -> tuple[str, str]:
+    """A title and a plain-text body (what text-only channels send), without links."""
+    c = _DEFAULT_RENDERER.compose(notice, lang)
+    body = plain(c)
+    return c.title, body.split("\n", 2)[2] if body.count("\n") >= 2 else body
 
 
-def render(notice: Notice) -> tuple[str, str]:
-    """A short title and a plain-text body, the same for every human channel."""
-    e = notice.event
-    title = f"[{_TITLES[notice.kind]}] {e.site}: {e.rule} ({e.severity.value})"
-    lines = [
-        e.summary,
-        f"kitchen: {e.site}",
-        f"subject: {e.subject}",
-        f"since: {e.started_at.isoformat()}",
-        f"state: {e.state.value} at {e.ts.isoformat()}",
-    ]
-    if e.value is not None:
-        lines.append(f"value: {e.value:g}" + (f" (limit {e.threshold:g})" if e.threshold else ""))
-    if e.actor:
-        lines.append(f"by: {e.actor}")
-    if e.comment:
-        lines.append(f"comment: {e.comment}")
-    lines += [f"evidence: {ev.uri}" for ev in e.evidence]
-    lines.append(f"alert id: {e.id}")
-    return title, "\n".join(lines)
+_DEFAULT_RENDERER = Renderer()

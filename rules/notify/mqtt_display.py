@@ -5,7 +5,9 @@ What a display receives: the `AlertEvent` JSON (`core.schemas`) on
 (`core.topics.QOS` / `RETAIN`: a display that starts later must not show a stale
 alarm), content type `application/json`, and two MQTT 5 user properties a display
 needs to choose its banner: `notice` (firing, reminder, escalation, acknowledged,
-resolved) and `level` (escalation level). The event itself carries site, rule,
+resolved, digest), `level` (escalation level) and `text`: one short line to show as
+it is, in the kitchen's language (Chinese by default), e.g.
+"【一级预警】冷藏温度过高 11.5°C 冷库1 18:03". The event itself carries site, rule,
 subject, severity, state, summary, value/threshold and times.
 
 Not the alerts topic: the rules service already publishes every transition there
@@ -27,6 +29,7 @@ from rules.notify.base import Channel, ChannelBase
 
 NOTICE_PROPERTY = "notice"
 LEVEL_PROPERTY = "level"
+TEXT_PROPERTY = "text"
 
 
 class Publisher(Protocol):
@@ -74,6 +77,7 @@ class MqttDisplayChannel(Channel):
             user_properties=[
                 (NOTICE_PROPERTY, notice.kind),
                 (LEVEL_PROPERTY, str(notice.level)),
+                (TEXT_PROPERTY, self.compose(notice).short),
             ],
             content_type="application/json",
         )

@@ -5,15 +5,23 @@ What each vendor documents for its custom group robot, and what this module does
 - WeCom: POST JSON to `.../cgi-bin/webhook/send?key=KEY`; the key in the URL is the
   only credential (no signing, so a `secret` is refused at configuration time).
   Body `{"msgtype": "markdown", "markdown": {"content": ...}}`, content at most
-  4096 bytes of UTF-8. Reply `{"errcode": 0, "errmsg": "ok"}`.
+  4096 bytes of UTF-8; WeCom markdown shows links but no pictures, so a notice with an
+  evidence picture and a signed alert link is sent as `{"msgtype": "news", "news":
+  {"articles": [{"title", "description", "url", "picurl"}]}}` (title ≤ 128 bytes,
+  description ≤ 512 bytes): a card with the picture that opens the alert page.
+  Reply `{"errcode": 0, "errmsg": "ok"}`.
 - DingTalk, "加签" security: query parameters `timestamp` (ms) and
   `sign = urlencode(base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\\n{secret}")))`,
-  valid for an hour. Body `{"msgtype": "markdown", "markdown": {"title", "text"}}`.
+  valid for an hour. With a signed alert link the body is an `actionCard` (`title`,
+  markdown `text` with the picture as `![..](url)`, `singleTitle`, `singleURL`), else
+  `{"msgtype": "markdown", "markdown": {"title", "text"}}`.
   Reply `{"errcode": 0, "errmsg": "ok"}`; a bad signature is errcode 310000.
 - Feishu, "签名校验" security: body fields `timestamp` (seconds, a string) and
   `sign = base64(HMAC-SHA256(key=f"{timestamp}\\n{secret}", msg=b""))`. Body
-  `{"msg_type": "text", "content": {"text": ...}}`. Reply `{"code": 0, "msg": "success"}`;
-  a bad signature is code 19021.
+  `{"msg_type": "interactive", "card": {"header", "elements"}}`: a coloured header, the
+  facts as `lark_md`, and a button to the alert page. A card `img` element needs an
+  `img_key` uploaded through the app API, which a custom bot cannot do, so the evidence
+  picture is a link. Reply `{"code": 0, "msg": "success"}`; a bad signature is code 19021.
 
 All three answer a refused message with HTTP 200 and a non-zero code in the body, so
 a reply counts as delivered only when the vendor's code field is there and is 0;
@@ -30,12 +38,15 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, SecretStr, model_validator
 
-from core.schemas import AlertState, Severity
 from rules.alerts import Notice
-from rules.notify.base import Channel, ChannelBase, render
+from rules.notify.base import Channel, ChannelBase
+from rules.notify.text import markdown
 
 WECOM_MARKDOWN_MAX_BYTES = 4096
 """WeCom's documented limit on `markdown.content` (UTF-8 bytes)."""
+WECOM_NEWS_TITLE_MAX_BYTES = 128
+WECOM_NEWS_DESCRIPTION_MAX_BYTES = 512
+"""WeCom's documented limits on a news article's title and description (UTF-8 bytes)."""
 
 
 class RobotRefused(RuntimeError):
@@ -139,22 +150,29 @@ class _Robot(Channel):
         self.http.close()
 
 
-def _headline(notice: Notice) -> str:
-    """What the notice says in one word for a colour or emphasis decision."""
-    if notice.event.state is AlertState.RESOLVED:
-        return "info"
-    if notice.event.severity is Severity.INFO:
-        return "comment"
-    return "warning"
+WECOM_COLOUR = {"alarm": "warning", "warning": "warning", "info": "comment", "ok": "info"}
+"""Tone → WeCom's documented markdown colours (`<font color="info|comment|warning">`)."""
+FEISHU_TEMPLATE = {"alarm": "red", "warning": "orange", "info": "blue", "ok": "green"}
+"""Tone → a Feishu card header template colour."""
 
 
 class WeComChannel(_Robot):
     type_key = "wecom"
 
     def payload(self, notice: Notice) -> dict[str, Any]:
-        title, body = render(notice)
-        # <font color="info|comment|warning"> is WeCom's documented markdown colour subset.
-        content = f'**<font color="{_headline(notice)}">{title}</font>**\n{body}'
+        c = self.compose(notice)
+        if c.link and c.images:
+            keep = [f"{k}：{v}" if c.lang == "zh-CN" else f"{k}: {v}" for k, v in c.brief]
+            description = "\n".join([*keep, c.action])
+            article = {
+                "title": fit_utf8(c.title, WECOM_NEWS_TITLE_MAX_BYTES),
+                "description": fit_utf8(description, WECOM_NEWS_DESCRIPTION_MAX_BYTES),
+                "url": c.link,
+                "picurl": c.images[0],
+            }
+            return {"msgtype": "news", "news": {"articles": [article]}}
+        body = markdown(c, images_inline=False, heading=None)
+        content = f'**<font color="{WECOM_COLOUR[c.tone]}">{c.title}</font>**\n{body}'
         return {
             "msgtype": "markdown",
             "markdown": {"content": fit_utf8(content, WECOM_MARKDOWN_MAX_BYTES)},
@@ -175,10 +193,20 @@ class DingTalkChannel(_Robot):
         return url.copy_merge_params({"timestamp": ts, "sign": sig})
 
     def payload(self, notice: Notice) -> dict[str, Any]:
-        title, body = render(notice)
+        c = self.compose(notice)
         # DingTalk's markdown guide: a line break is "\n" with two spaces either side.
-        text = "  \n  ".join([f"### {title}", *body.splitlines()])
-        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+        link, c.link = c.link, None  # the button carries it
+        text = "  \n  ".join(markdown(c, images_inline=True).splitlines())
+        if link:
+            card = {
+                "title": c.title,
+                "text": text,
+                "btnOrientation": "0",
+                "singleTitle": c.labels["alert"],
+                "singleURL": link,
+            }
+            return {"msgtype": "actionCard", "actionCard": card}
+        return {"msgtype": "markdown", "markdown": {"title": c.title, "text": text}}
 
 
 class FeishuChannel(_Robot):
@@ -187,8 +215,28 @@ class FeishuChannel(_Robot):
     final_codes = frozenset({19021})
 
     def payload(self, notice: Notice) -> dict[str, Any]:
-        title, body = render(notice)
-        out: dict[str, Any] = {"msg_type": "text", "content": {"text": f"{title}\n{body}"}}
+        c = self.compose(notice)
+        link, c.link = c.link, None  # the button carries it
+        elements: list[dict[str, Any]] = [
+            {"tag": "div", "text": {"tag": "lark_md", "content": markdown(c, False, None)}}
+        ]
+        if link:
+            button = {
+                "tag": "button",
+                "text": {"tag": "plain_text", "content": c.labels["alert"]},
+                "type": "danger" if c.tone == "alarm" else "primary",
+                "url": link,
+            }
+            elements.append({"tag": "action", "actions": [button]})
+        card = {
+            "config": {"wide_screen_mode": True},
+            "header": {
+                "title": {"tag": "plain_text", "content": c.title},
+                "template": FEISHU_TEMPLATE[c.tone],
+            },
+            "elements": elements,
+        }
+        out: dict[str, Any] = {"msg_type": "interactive", "card": card}
         if self.cfg.secret is not None:
             ts = str(int(time.time()))
             out["timestamp"] = ts

@@ -1,4 +1,9 @@
-"""Generic webhook: JSON body, HMAC-SHA256 signature in `X-BK-Signature: sha256=<hex>`."""
+"""Generic webhook: JSON body, HMAC-SHA256 signature in `X-BK-Signature: sha256=<hex>`.
+
+The body has the machine-readable alert (`alert`, the `AlertEvent` JSON) and, for a
+receiver that only forwards text, the notice as people read it (`notice`: language,
+title, plain text, markdown, signed links).
+"""
 
 import hashlib
 import hmac
@@ -10,6 +15,7 @@ from pydantic import Field, SecretStr
 
 from rules.alerts import Notice
 from rules.notify.base import Channel, ChannelBase
+from rules.notify.text import markdown, plain
 
 SIGNATURE_HEADER = "X-BK-Signature"
 
@@ -34,12 +40,24 @@ class WebhookChannel(Channel):
         self.http = httpx.Client(timeout=config.timeout_s)
 
     def payload(self, notice: Notice) -> dict[str, object]:
-        return {
+        c = self.compose(notice)
+        out: dict[str, object] = {
             "kind": notice.kind,
             "roles": list(notice.roles),
             "level": notice.level,
             "alert": notice.event.model_dump(mode="json", exclude_none=True),
+            "notice": {
+                "lang": c.lang,
+                "title": c.title,
+                "text": plain(c),
+                "markdown": markdown(c),
+                "link": c.link,
+                "evidence_links": c.images,
+            },
         }
+        if notice.digest is not None:
+            out["digest"] = notice.digest
+        return out
 
     def send(self, notice: Notice) -> None:
         body = json.dumps(self.payload(notice), ensure_ascii=False).encode()
