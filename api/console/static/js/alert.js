@@ -78,7 +78,8 @@
       r.setAttribute("fill", "none"); r.setAttribute("stroke", "#ff3b30"); r.setAttribute("stroke-width", Math.max(2, w / 200));
       svg.appendChild(r);
       var t = document.createElementNS(ns, "text");
-      t.setAttribute("x", b.x1 + 2); t.setAttribute("y", Math.max(size, b.y1 - 3));
+      /* Inside the box's foot: the picture's own label sits above its top edge. */
+      t.setAttribute("x", b.x1 + 3); t.setAttribute("y", Math.max(size, b.y2 - 4));
       t.setAttribute("fill", "#ffe14d"); t.setAttribute("font-size", size); t.setAttribute("font-weight", "700");
       t.setAttribute("stroke", "#000"); t.setAttribute("stroke-width", size / 12);
       t.textContent = b.cls + " " + Number(b.score).toFixed(2);
@@ -214,7 +215,7 @@
     $("f-task").textContent = a.task_state ? BK.t("alertpage.task." + a.task_state) : "–";
     $("f-started").textContent = BK.time(a.fired_at || a.started_at);
     $("f-rule").textContent = a.rule + " · " + a.subject;
-    $("f-value").textContent = a.value == null ? "–" : a.value + (a.threshold == null ? "" : " / " + a.threshold);
+    $("f-value").textContent = a.value == null || a.threshold == null ? "–" : a.value + " / " + a.threshold;
     $("f-rejections").textContent = String(a.rejections || 0);
     renderDeadline();
   }
