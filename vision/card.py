@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from core.errors import ConfigError
 from core.settings import format_validation_error
 
-OutputFormat = Literal["bk-grid", "yolov8"]
+PLUGIN_NAME = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+"""Runtime and decoder names: registered by plugins (vision/detectors), checked on load."""
 Subject = Literal["worker", "rodent"]
 Attribute = Literal["hat", "mask"]
 BoxKind = Literal["head", "person", "body", "part"]
@@ -93,8 +94,34 @@ class InputSpec(BaseModel):
 class OutputSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format: OutputFormat
+    format: str = Field(
+        pattern=PLUGIN_NAME,
+        description="Output decoder by name: `bk-grid` (ours), `yolov8` / `yolo11` "
+        "(Ultralytics exports), or any decoder a plugin module registers",
+    )
     stride: int = Field(default=8, gt=0, description="bk-grid: input pixels per grid cell")
+
+
+class RuntimeSpec(BaseModel):
+    """Which runtime runs the model, and its options.
+
+    Fields beyond `type` and `provider` belong to the runtime: its own config model
+    checks them (unknown ones refused) when the detector loads.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(
+        default="onnxruntime",
+        pattern=PLUGIN_NAME,
+        description="Runtime by name: `onnxruntime`, or any runtime a plugin module registers",
+    )
+    provider: str | None = Field(
+        default=None,
+        description="Execution provider for runtimes that have a choice (onnxruntime: "
+        "`cpu`, `openvino`, `cuda`, `tensorrt`, `auto`); absent: the runtime's default "
+        "(CPU). Settings `vision.provider` overrides it per deployment",
+    )
 
 
 class Thresholds(BaseModel):
@@ -110,16 +137,19 @@ class Thresholds(BaseModel):
 
 
 class ModelCard(BaseModel):
-    """Everything the runtime needs to know about one ONNX model, plus its provenance."""
+    """Everything the runtime needs to know about one model, plus its provenance."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=64)
     version: str = Field(max_length=32)
-    onnx: str = Field(description="ONNX file name, relative to the card")
+    onnx: str = Field(
+        description="Model file name, relative to the card (an ONNX file for onnxruntime)"
+    )
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     input: InputSpec
     output: OutputSpec
+    runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
     classes: list[str] = Field(min_length=1, max_length=1000)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     roles: dict[str, ClassRole] = Field(

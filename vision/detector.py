@@ -1,4 +1,10 @@
-"""onnxruntime detector driven by a model card (CPU, configurable threads)."""
+"""The detector: letterbox, a runtime, an output decoder, all chosen by the model card.
+
+`Detector` keeps one public shape (preprocess / infer / postprocess / detect, `classes`,
+`times`) whatever runs the model: the runtime (card `runtime.type`, default
+`onnxruntime`) and the decoder (card `output.format`) are plugins looked up by name in
+`vision.detectors`. Nothing here imports onnxruntime; the runtime does, when it loads.
+"""
 
 import logging
 import time
@@ -7,29 +13,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
 from vision.card import DEFAULT_CARD, load_card
-from vision.decode import RawDetections, decode_grid, decode_yolov8, nms
+from vision.detectors import RawOutputs, RuntimeSettings, create_decoder, create_runtime
+from vision.detectors.base import Found
 from vision.letterbox import Letterbox, letterbox
 
+__all__ = ["Detector", "Found", "StageTimes", "as_bgr"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Found:
-    """One detection in original-frame pixels."""
-
-    cls: str
-    score: float
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        return (self.x1, self.y1, self.x2, self.y2)
 
 
 @dataclass
@@ -55,21 +47,30 @@ def as_bgr(img: np.ndarray) -> np.ndarray:
 
 
 class Detector:
-    """Loads an ONNX model through its card and detects objects in BGR frames."""
+    """Loads a model through its card and detects objects in BGR frames.
 
-    def __init__(self, card_path: Path = DEFAULT_CARD, threads: int = 1) -> None:
-        self.card, onnx_path = load_card(card_path)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(
-            str(onnx_path), opts, providers=["CPUExecutionProvider"]
+    `threads` and `provider` are the deployment's (settings `vision.threads`,
+    `vision.provider`); everything else comes from the card.
+    """
+
+    def __init__(
+        self, card_path: Path = DEFAULT_CARD, threads: int = 1, provider: str | None = None
+    ) -> None:
+        self.card, model_path = load_card(card_path)
+        where = f"model card {card_path}"
+        self.decoder = create_decoder(self.card, where)
+        self.runtime = create_runtime(
+            self.card, model_path, RuntimeSettings(threads=threads, provider=provider), where
         )
-        self.input_name = self.session.get_inputs()[0].name
         self.times = StageTimes()
-        log.info("loaded model %s (%s, %d threads)", self.card.label, onnx_path.name, threads)
+        log.info(
+            "loaded model %s (%s, %s, decoder %s, %d threads)",
+            self.card.label,
+            model_path.name,
+            self.runtime.name,
+            self.decoder.type_key,
+            threads,
+        )
 
     @property
     def classes(self) -> list[str]:
@@ -85,23 +86,14 @@ class Detector:
             x /= spec.divide_by
         return np.ascontiguousarray(x), lb
 
-    def infer(self, x: np.ndarray) -> np.ndarray:
-        out = self.session.run(None, {self.input_name: x})[0]
-        return np.asarray(out)
+    def infer(self, x: np.ndarray) -> RawOutputs:
+        """The model's raw outputs (in model order) for one preprocessed tensor."""
+        return self.runtime.infer(x)
 
-    def postprocess(self, out: np.ndarray, lb: Letterbox) -> list[Found]:
-        card = self.card
-        raw: RawDetections
-        if card.output.format == "bk-grid":
-            raw = decode_grid(out, card.classes, card.thresholds, card.output.stride)
-        else:
-            raw = decode_yolov8(out, card.classes, card.thresholds)
-        kept = nms(raw, card.thresholds)
-        boxes = lb.to_original(kept.boxes)
-        return [
-            Found(card.classes[int(c)], float(s), *(float(v) for v in b))
-            for b, s, c in zip(boxes, kept.scores, kept.class_ids, strict=True)
-        ]
+    def postprocess(self, out: RawOutputs | np.ndarray, lb: Letterbox) -> list[Found]:
+        """Decode raw outputs (or a single output array) into frame-pixel detections."""
+        outputs: RawOutputs = [out] if isinstance(out, np.ndarray) else out
+        return self.decoder.decode(outputs, lb)
 
     def detect(self, img: np.ndarray) -> list[Found]:
         """Detect in one BGR (or grey) frame; boxes in the frame's own pixels."""
@@ -117,3 +109,7 @@ class Detector:
         self.times.postprocess += t3 - t2
         self.times.frames += 1
         return found
+
+    def close(self) -> None:
+        """Release the runtime (sessions, devices)."""
+        self.runtime.close()

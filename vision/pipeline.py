@@ -48,9 +48,10 @@ class VisionPipeline:
         rules: dict[str, CameraRules] | None = None,
         default_rules: CameraRules | None = None,
         threads: int = 1,
+        provider: str | None = None,
     ) -> "VisionPipeline":
         return cls(
-            Detector(card, threads=threads),
+            Detector(card, threads=threads, provider=provider),
             EvidenceStore(evidence_dir),
             rules or {},
             default_rules or CameraRules(),

@@ -96,7 +96,12 @@ class VisionService:
         self.settings = settings
         cfg = settings.vision
         self.pipeline = pipeline or VisionPipeline.create(
-            cfg.card, cfg.evidence_dir, cfg.cameras, cfg.default_rules, cfg.threads
+            cfg.card,
+            cfg.evidence_dir,
+            cfg.cameras,
+            cfg.default_rules,
+            cfg.threads,
+            provider=cfg.provider,
         )
         self.stats = VisionStats()
         self.frame_filters = frame_subscriptions(cfg)  # ConfigError now for a bad registry

@@ -44,6 +44,11 @@ class VisionSection(_Section):
     )
     card: Path = Field(default=DEFAULT_CARD, description="Model card (YAML) beside its ONNX file")
     threads: int = Field(default=1, ge=1, le=64, description="onnxruntime intra-op threads")
+    provider: str | None = Field(
+        default=None,
+        description="Execution provider for this box (onnxruntime: cpu, openvino, cuda, "
+        "tensorrt, auto), overriding the card's runtime.provider (BK_VISION__PROVIDER)",
+    )
     evidence_dir: Path = Field(default=Path("var/evidence"), description="Evidence store directory")
     retrain_dir: Path = Field(default=Path("var/retrain"), description="False positives filed here")
     cameras: dict[str, CameraRules] = Field(
