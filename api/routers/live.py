@@ -372,5 +372,5 @@ async def live_socket(websocket: WebSocket) -> None:
                 logger.error("live socket of %s failed: %r", caller.username, exc)
     finally:
         sock.close()
-        with contextlib.suppress(RuntimeError, OSError):
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await websocket.close()
