@@ -18,6 +18,7 @@ a slow viewer can never hold up the MQTT thread. Bad payloads are counted and dr
 """
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -111,10 +112,8 @@ class Viewer:
                     return frame
                 wait = min(wait, due - now)
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), None if wait == math.inf else wait)
-            except TimeoutError:
-                pass
         return None
 
 
