@@ -18,12 +18,27 @@ wall-clock times in the kitchen's IANA time zone (the registry's `working_hours`
 `timezone`).
 """
 
+import json
+import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.settings import RecordingsSection
+from core.evidence_chain import _digest, file_sha256, read_chain
+
+if TYPE_CHECKING:
+    from recorder.playback import Playback
+
+logger = logging.getLogger(__name__)
 
 Span = tuple[int, int]
 """A half-open interval `[start, end)` in milliseconds since the epoch (UTC)."""
@@ -153,3 +168,122 @@ def camera_online_seconds(
     work = working_intervals(working_hours, timezone, start, end)
     online = intersect_spans(work, merge_spans(spans))
     return OnlineTime(span_ms(online) / 1000.0, span_ms(work) / 1000.0)
+
+
+# -- the recorder's read side -----------------------------------------------------------
+
+
+class RecordingReader:
+    """The recorder's index and files, opened on first use once the recorder has an index.
+
+    A SQLite index file that does not exist means no recorder runs against this API: the
+    reader stays closed (`playback()` is None, so coverage is empty and playback 404)
+    and looks again on the next request, so a recorder started later is picked up. Nothing
+    is ever created: the API only reads.
+    """
+
+    def __init__(self, cfg: RecordingsSection) -> None:
+        self.cfg = cfg
+        self._lock = threading.Lock()
+        self._playback: Playback | None = None
+
+    def _exists(self) -> bool:
+        url = self.cfg.database_url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            return Path(url.removeprefix("sqlite:///")).is_file()
+        return True
+
+    def playback(self) -> "Playback | None":
+        """The recorder's `Playback`, or None while there is no recorder index to read."""
+        if self._playback is not None:
+            return self._playback
+        with self._lock:
+            if self._playback is None and self._exists():
+                # Imported here: PyAV loads only for the playback routes, never for
+                # callers of the pure functions above (the figures).
+                from recorder.playback import Playback
+
+                clips = self.cfg.clips_dir if self.cfg.clips_dir.is_dir() else None
+                try:
+                    self._playback = Playback(self.cfg.database_url, self.cfg.video_dir, clips)
+                except (SQLAlchemyError, OSError) as exc:
+                    logger.warning("recorder index %s unreadable: %s", self.cfg.database_url, exc)
+            return self._playback
+
+    def close(self) -> None:
+        with self._lock:
+            if self._playback is not None:
+                self._playback.close()
+                self._playback = None
+
+
+_reader_lock = threading.Lock()
+
+
+def get_reader(request: Request) -> RecordingReader:
+    """The app's reader (made on the first request that needs it; closed at shutdown)."""
+    reader: RecordingReader | None = getattr(request.app.state, "recordings", None)
+    if reader is None:
+        with _reader_lock:
+            reader = getattr(request.app.state, "recordings", None)
+            if reader is None:
+                reader = RecordingReader(request.app.state.resources.settings.recordings)
+                request.app.state.recordings = reader
+    return reader
+
+
+def close_reader(state: Any) -> None:
+    """Close the reader an app made, if any (the app's lifespan calls this at shutdown)."""
+    reader: RecordingReader | None = getattr(state, "recordings", None)
+    if reader is not None:
+        reader.close()
+        state.recordings = None
+
+
+@dataclass(frozen=True)
+class ClipCheck:
+    """The outcome of checking a clip file against its record in the clip chain."""
+
+    ok: bool
+    problem: str = ""
+
+
+def check_clip(clips_dir: Path, sha256: str, site: str, camera: str, path: Path) -> ClipCheck:
+    """Whether the clip file is the one its chain record froze, for this kitchen's camera.
+
+    Checked: a chain record names this SHA-256 as a clip of this site and camera; the
+    record is unaltered (its hash recomputes) and linked (its `prev` is the record before
+    it, and the record after it names it); the file's content hashes to the name. One pass
+    over the chain lines and one over the file: no full-chain re-hash per request.
+
+    The record may name another alert: two alerts of one camera at the same moment freeze
+    identical frames, the clip store keeps that content once and chains it once.
+    """
+    prev_hash = "0" * 64
+    found: dict[str, Any] | None = None
+    for n, line in read_chain(clips_dir):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if found is not None:
+                return ClipCheck(False, f"chain line {n} after the clip's record is unreadable")
+            prev_hash = ""
+            continue
+        if found is not None:
+            if rec.get("prev") != found.get("hash"):
+                return ClipCheck(False, "the record after the clip's no longer links to it")
+            break
+        if rec.get("sha256") == sha256 and rec.get("kind") == "clip":
+            if rec.get("hash") != _digest(rec):
+                return ClipCheck(False, "the clip's chain record was altered")
+            if rec.get("prev") != prev_hash:
+                return ClipCheck(False, "the chain before the clip's record was changed")
+            if rec.get("site") != site or rec.get("camera") != camera:
+                return ClipCheck(False, "the chain record names another camera")
+            found = rec
+        prev_hash = str(rec.get("hash"))
+    if found is None:
+        return ClipCheck(False, "no chain record for this clip")
+    if file_sha256(path) != sha256:
+        return ClipCheck(False, "the clip file's content does not match its hash")
+    return ClipCheck(True)
