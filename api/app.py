@@ -20,6 +20,7 @@ from api.deps import Resources
 from api.evidence import EvidenceReader
 from api.live import FrameHub
 from api.migrate import ALERTS, CENTRE, upgrade
+from api.recordings import close_reader
 from api.routers import (
     alerts,
     auth,
@@ -32,6 +33,7 @@ from api.routers import (
     live,
     provisioning,
     public,
+    recordings,
     streets,
     users,
 )
@@ -56,6 +58,7 @@ ROUTERS = (
     live,
     alerts,
     figures,
+    recordings,
     public,
     console,
 )
@@ -103,6 +106,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            close_reader(app.state)
             close_resources(res)
 
     app = FastAPI(
