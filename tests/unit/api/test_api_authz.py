@@ -109,6 +109,41 @@ def _alerts(seeded: Any) -> Iterator[None]:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _recordings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Camera cam1 of kitchens a and b recorded for 3 s, and a frozen clip of each kitchen's
+    alert, where the API looks by default: the recorder's own (relative) paths, so this
+    module runs in a folder of its own. Playback of what exists answers 2xx."""
+    import cv2
+    import numpy as np
+
+    from recorder.clips import ClipStore
+    from recorder.index import RecordingIndex
+    from recorder.segments import Frame, SegmentWriter
+    from recorder.settings import RecorderSection
+
+    cfg, t0 = RecorderSection(), 1_790_000_000_000
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(tmp_path_factory.mktemp("recorder"))
+        index, clips = RecordingIndex(cfg.database_url), ClipStore(cfg.clips_dir)
+        for shade, (site, aid) in enumerate(ALERT_IDS.items()):
+            jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 90 * shade, np.uint8))[1].tobytes()
+            frames = [Frame(t0 + i * 500, jpeg) for i in range(6)]
+            rel = f"{site}/cam1/{t0}-live.mkv"
+            writer = SegmentWriter(cfg.video_dir / rel, t0, 64, 48)
+            for f in frames:
+                writer.write(f.ts_ms, f.jpeg)
+            writer.close()
+            seg = index.open_segment(site, "cam1", "live", rel, t0, t0)
+            index.update_segments([(seg, frames[-1].ts_ms, 6, writer.bytes, "closed")])
+            frozen = clips.freeze(frames, site, "cam1", aid, t0, t0 + 3000)
+            assert frozen is not None
+            index.request_clip(aid, site, "cam1", "no-hat", t0, t0, t0 + 3000, t0)
+            index.finish_clip(aid, "done", frozen.sha256, frozen.path.name, 6, frozen.bytes)
+        index.close()
+        yield
+
+
 def routes() -> list[tuple[str, RouteInfo]]:
     """(method, route) for every API route of the app, as it serves them."""
     return [(m, r) for r in api_routes(create_app().routes) for m in sorted(r.methods)]
