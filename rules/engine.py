@@ -153,7 +153,10 @@ class Engine:
         self.workflows: dict[str, tuple[Workflow, Alert]] = {}
         """Open rectification tasks by alert id, each with its alert (open or not)."""
         self.digest: dict[str, dict[str, Any]] = {}
-        """Tier 3, per `site|local date`: count, per rule, first event, end of that day."""
+        """Tier 3, per `site|local date` and per `@grid|local date`: count, per rule, per
+        kitchen, first event, end of that day."""
+        self.grids: dict[str, str] = {}
+        """Site → its grid (from the registry; set by the service): tier-3 grid digests."""
         """Open rectification tasks by alert id, each with its alert (open or not)."""
         if store is not None:
             for alert in store.load_open():
@@ -818,7 +821,7 @@ class Engine:
         if comment:
             alert.comment = comment
         event = self._transition(alert, now, actor, comment, "resolved" if actor else "cleared")
-        if not alert.silenced:
+        if not alert.silenced and alert.tier != 3:  # tier 3 was never announced: the digest
             self.outbox.append(Notice("resolved", event, self._roles_upto(alert.level)))
 
     def _roles_upto(self, level: int) -> tuple[str, ...]:
@@ -1009,21 +1012,29 @@ class Engine:
         return events + self._take()
 
     def _collect(self, alert: Alert, event: AlertEvent) -> None:
-        """Tier 3: count into the kitchen's digest of its local day instead of a notice."""
+        """Tier 3: count into the kitchen's digest of its local day instead of a notice, and
+        into its grid's digest of that day (for the grid inspector) when it has a grid."""
         tz = ZoneInfo(self.rs.timezone(alert.site))
         day = event.ts.astimezone(tz).date()
-        d = self.digest.get(f"{alert.site}|{day.isoformat()}")
-        if d is None:
-            end = datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
-            d = {"n": 0, "rules": {}, "event": event.model_dump(mode="json"), "end": end}
-            self.digest[f"{alert.site}|{day.isoformat()}"] = d
-        d["n"] += 1
-        d["rules"][alert.rule] = d["rules"].get(alert.rule, 0) + 1
+        grid = self.grids.get(alert.site)
+        for key in (alert.site, *((f"@{grid}",) if grid else ())):
+            d = self.digest.get(f"{key}|{day.isoformat()}")
+            if d is None:
+                end = datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
+                d = {"n": 0, "rules": {}, "event": event.model_dump(mode="json"), "end": end}
+                self.digest[f"{key}|{day.isoformat()}"] = d
+            d["n"] += 1
+            d["rules"][alert.rule] = d["rules"].get(alert.rule, 0) + 1
+            per_site = d.setdefault("sites", {}).setdefault(alert.site, {})
+            per_site[alert.rule] = per_site.get(alert.rule, 0) + 1
 
     def _tick_digest(self, t: float) -> None:
-        """At the end of a kitchen's day, one notice for all its tier-3 alerts of the day."""
+        """At the end of a kitchen's day, one notice for all its tier-3 alerts of the day
+        (to the canteen; to its grid inspector too if it has no grid), and one per grid
+        and day listing the grid's kitchens (to the grid inspector)."""
         for key, d in list(self.digest.items()):
-            site, day = key.split("|", 1)
+            where, day = key.split("|", 1)
+            site = AlertEvent.model_validate(d["event"]).site if where.startswith("@") else where
             if t - self.site_lag.get(site, 0.0) < d["end"]:
                 continue
             del self.digest[key]
@@ -1032,9 +1043,20 @@ class Engine:
             event = AlertEvent.model_validate(d["event"]).model_copy(
                 update={"summary": summary[:500], "ts": _dt(min(t, d["end"]))}
             )
-            roles = tuple(self.rs.file.escalation.levels[0].notify)
-            roles = (*roles, *(r for r in TIER1_ROLES if r not in roles))
-            self.outbox.append(Notice("digest", event, roles, 0))
+            detail: dict[str, Any] = {
+                "scope": "kitchen",
+                "day": day,
+                "n": d["n"],
+                "sites": d.get("sites", {site: d["rules"]}),
+            }
+            if where.startswith("@"):
+                detail.update(scope="grid", grid=where[1:])
+                roles: tuple[str, ...] = TIER1_ROLES
+            else:
+                roles = tuple(self.rs.file.escalation.levels[0].notify)
+                if site not in self.grids:  # no grid digest stands for it
+                    roles = (*roles, *(r for r in TIER1_ROLES if r not in roles))
+            self.outbox.append(Notice("digest", event, roles, 0, digest=detail))
 
     def _tick_deadlines(self, t: float) -> None:
         """Tier 2: a deadline passed unrectified escalates, once per deadline."""
@@ -1153,6 +1175,8 @@ class Engine:
         esc = self.rs.file.escalation
         for alert in list(self.alerts.values()):
             if alert.state is not AlertState.FIRING or alert.silenced or alert.fired_at is None:
+                continue
+            if alert.tier == 3:  # collected into the daily digest, never chased one by one
                 continue
             age = t - alert.fired_at.timestamp()
             level = max(i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age)

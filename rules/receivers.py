@@ -165,6 +165,25 @@ class RobotDelivery:
             part = body.get(outer)
             if isinstance(part, dict) and isinstance(part.get(inner), str):
                 return str(part[inner])
+        card = body.get("actionCard")  # DingTalk actionCard
+        if isinstance(card, dict) and isinstance(card.get("text"), str):
+            return str(card["text"])
+        news = body.get("news")  # WeCom news: the articles' titles and descriptions
+        if isinstance(news, dict) and isinstance(news.get("articles"), list):
+            return "\n".join(
+                f"{a.get('title', '')}\n{a.get('description', '')}"
+                for a in news["articles"]
+                if isinstance(a, dict)
+            )
+        card = body.get("card")  # Feishu interactive: header title and the text elements
+        if isinstance(card, dict):
+            header = card.get("header", {}).get("title", {}).get("content", "")
+            texts = [
+                str(el.get("text", {}).get("content", ""))
+                for el in card.get("elements", [])
+                if isinstance(el, dict) and isinstance(el.get("text"), dict)
+            ]
+            return "\n".join([str(header), *texts])
         return ""
 
 
@@ -283,11 +302,28 @@ def _text_field(body: dict[str, Any], outer: str, inner: str, limit: int | None 
     return value
 
 
+def _news(body: dict[str, Any]) -> None:
+    """WeCom news: 1..8 articles, title ≤ 128 bytes and url required, description ≤ 512."""
+    news = body.get("news")
+    articles = news.get("articles") if isinstance(news, dict) else None
+    if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+        raise _Refusal(-1, "news.articles must hold 1 to 8 articles")
+    for a in articles:
+        if not isinstance(a, dict) or not a.get("title") or not a.get("url"):
+            raise _Refusal(-1, "a news article needs title and url")
+        if len(str(a["title"]).encode()) > 128:
+            raise _Refusal(-1, "news article title longer than 128 bytes")
+        if len(str(a.get("description", "")).encode()) > 512:
+            raise _Refusal(-1, "news article description longer than 512 bytes")
+
+
 class WeComReceiver(_RobotReceiver):
     """企业微信 group robot: `POST /cgi-bin/webhook/send?key=KEY`, no signing (the key is it).
 
-    Accepts msgtype "text" (text.content, at most 2048 bytes) and "markdown"
-    (markdown.content, at most 4096 bytes), the documented limits.
+    Accepts msgtype "text" (text.content, at most 2048 bytes), "markdown"
+    (markdown.content, at most 4096 bytes) and "news" (1 to 8 articles, each with a title
+    of at most 128 bytes and a url; description at most 512 bytes; picurl optional), the
+    documented limits.
     """
 
     bad_credential = 93000
@@ -315,6 +351,8 @@ class WeComReceiver(_RobotReceiver):
                 _text_field(body, "text", "content", 2048)
             elif body.get("msgtype") == "markdown":
                 _text_field(body, "markdown", "content", 4096)
+            elif body.get("msgtype") == "news":
+                _news(body)
             else:
                 raise _Refusal(self.bad_body, f"invalid message type {body.get('msgtype')!r}")
         except _Refusal as exc:
@@ -377,6 +415,12 @@ class DingTalkReceiver(_RobotReceiver):
                 _text_field(body, "markdown", "text")
             elif body.get("msgtype") == "text":
                 _text_field(body, "text", "content")
+            elif body.get("msgtype") == "actionCard":
+                _text_field(body, "actionCard", "title")
+                _text_field(body, "actionCard", "text")
+                card = body["actionCard"]
+                if not (card.get("singleURL") and card.get("singleTitle")) and not card.get("btns"):
+                    raise _Refusal(self.bad_body, "actionCard needs singleTitle/singleURL or btns")
             else:
                 raise _Refusal(self.bad_body, f"unknown msgtype {body.get('msgtype')!r}")
         except _Refusal as exc:
@@ -454,6 +498,10 @@ class FeishuReceiver(_RobotReceiver):
                 _text_field(body, "content", "text")
             except _Refusal as exc:
                 raise _Refusal(self.bad_body, exc.reason) from None
+        if msg_type == "interactive":
+            card = body.get("card")
+            if not isinstance(card, dict) or not isinstance(card.get("elements"), list):
+                raise _Refusal(self.bad_body, "interactive message without card.elements")
         return signed
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 import paho.mqtt.client as mqtt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core import topics
 from core.errors import PayloadError
@@ -38,8 +38,10 @@ from core.store.base import TimeSeriesStore
 from rules.config import RuleSet, load_packs, load_rules
 from rules.engine import Engine, Message
 from rules.notify import ChannelConfig, build_channel
+from rules.notify.directory import load_directory
 from rules.notify.dispatch import Dispatcher
 from rules.notify.mqtt_display import MqttDisplayChannel
+from rules.notify.text import Renderer
 from rules.partition import owns
 from rules.store import AlertStore
 
@@ -70,6 +72,26 @@ class RulesSection(BaseModel):
         "it reached forces an early checkpoint",
     )
     channels: list[ChannelConfig] = Field(default_factory=list, description="Notifications")
+    registry_file: Path | None = Field(
+        default=None,
+        description="Site registry YAML (core format, or the centre registry the API exports): "
+        "kitchen and device names, time zone, language and grid for notices",
+    )
+    language: str = Field(
+        default="zh-CN", description="Notices' language where neither channel nor kitchen sets one"
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="The API's public base URL (BK_API__PUBLIC_BASE_URL): notices link to "
+        "the alert page and evidence there; no links if absent",
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="The API's signing key (same value as BK_API__SIGNING_KEY); no links if absent",
+    )
+    link_ttl_s: int = Field(
+        default=3 * 24 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of notice links"
+    )
     write_influx: bool = Field(default=True, description="Write `alert` points")
     status_interval_s: float = Field(
         default=15.0, gt=0, description="How often the retained service status is refreshed"
@@ -122,8 +144,21 @@ class RulesService:
         )
         self.mqtt.on_connect_hooks.append(self._on_connect)
         self.mqtt.on_disconnect_hooks.append(self._on_disconnect)
+        directory = load_directory(cfg.registry_file)
+        self.engine.grids = directory.grids()
+        key = cfg.signing_key.get_secret_value().encode() if cfg.signing_key else None
+        renderer = Renderer(
+            directory,
+            ruleset.rules,
+            cfg.public_base_url,
+            key,
+            cfg.link_ttl_s,
+            cfg.language,
+            timezone_of=ruleset.timezone,
+        )
         channels = [build_channel(c) for c in cfg.channels]
         for ch in channels:
+            ch.renderer = renderer
             if isinstance(ch, MqttDisplayChannel):
                 ch.publisher = self.mqtt
         self.dispatcher = Dispatcher(channels)

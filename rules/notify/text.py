@@ -28,6 +28,7 @@ from core.i18n import messages, normalise
 from core.schemas import AlertState, Severity
 from core.signing import alert_link, evidence_link
 from rules.alerts import Notice
+from rules.model import TIER_OF_SEVERITY
 from rules.notify.directory import DEFAULT_TIMEZONE, Directory, KitchenInfo
 
 logger = logging.getLogger(__name__)
@@ -179,11 +180,14 @@ class Renderer:
         unit = m.get(f"notice.unit.{facts_of_rule.unit}", "") if facts_of_rule.unit else ""
         measured = ""
         if e.value is not None:
-            way = facts_of_rule.direction if e.threshold is not None else None
+            way = "plain" if e.threshold is None else facts_of_rule.direction or "limit"
             measured = (
-                m[f"notice.measured.{way or 'plain'}"]
+                m[f"notice.measured.{way}"]
                 .format(value=f"{e.value:g}", unit=unit, limit=f"{e.threshold or 0:g}")
                 .replace(" ，", "，")
+                .replace(" （", "（")
+                .replace(" ）", "）")
+                .replace(" )", ")")
                 .replace(" ,", ",")
                 .replace("  ", " ")
                 .strip()
@@ -223,7 +227,7 @@ class Renderer:
         elif e.state is AlertState.ACKNOWLEDGED:
             action = m["notice.action.acknowledged"]
         else:
-            action = m[f"notice.action.{e.tier or 2}"]
+            action = m[f"notice.action.{e.tier or TIER_OF_SEVERITY[e.severity]}"]
         link, images = self.links(notice)
         short = m["notice.display.line"].format(
             headline=headline,

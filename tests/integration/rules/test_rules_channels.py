@@ -19,11 +19,13 @@ from core.mqtt import MqttClient
 from core.schemas import AlertEvent, decode
 from core.settings import MqttSettings
 from rules.alerts import Notice, NoticeKind
+from rules.config import load_packs
 from rules.notify import ChannelConfig, build_channel
 from rules.notify.base import Channel
 from rules.notify.dispatch import Dispatcher
 from rules.notify.mqtt_display import MqttDisplayChannel, MqttDisplayConfig
 from rules.notify.robots import RobotRefused
+from rules.notify.text import Renderer
 from rules.receivers import (
     DingTalkReceiver,
     FeishuReceiver,
@@ -35,6 +37,9 @@ from rules.receivers import (
 ROLES = ("canteen_manager", "district_supervisor")
 SUMMARY = "冷藏库温度过高：8.0 °C 以上"
 SUBJECT = "冷柜1/t1"
+RENDERER = Renderer(rules=load_packs("gb31654").rules)
+RULE_NAME = "冷藏温度过高"
+"""cold-holding-high as the zh-CN notice catalog names it."""
 WAIT_S = 15.0
 """Upper bound on waiting for a delivery; the happy path takes milliseconds."""
 
@@ -78,7 +83,9 @@ class Vendor:
         if secret is not None:
             cfg["secret"] = secret
         cfg.update(extra)
-        return build_channel(TypeAdapter(ChannelConfig).validate_python(cfg))
+        ch = build_channel(TypeAdapter(ChannelConfig).validate_python(cfg))
+        ch.renderer = RENDERER  # as the service does: the rules' units and standards
+        return ch
 
     def good(self, **kwargs: Any) -> tuple[_RobotReceiver, str | None]:
         """A receiver and the secret that it accepts (WeCom: none, the key is in the URL)."""
@@ -122,12 +129,14 @@ def test_firing_and_resolved_reach_the_robot_signed_and_readable(vendor: Vendor)
         assert got.ok, f"{vendor.name} refused: {got.code} {got.reason}"
         assert got.signed is vendor.signed
         text = got.text()
-        for needle in ("k1", "cold-holding-high", SUBJECT, "critical", f"state: {state}"):
+        # Chinese by default: the rule's name, the state in words, value against limit.
+        word = {"firing": "告警中", "resolved": "已解除"}[state]
+        for needle in ("k1", RULE_NAME, SUBJECT, word, "11.5 °C，高于限值 8 °C"):
             assert needle in text, f"{needle!r} missing from {vendor.name} message:\n{text}"
         # Chinese arrives intact: as UTF-8 bytes on the wire and in the parsed body.
-        assert SUMMARY in text and SUMMARY.encode("utf-8") in got.raw
+        assert RULE_NAME.encode("utf-8") in got.raw
         assert got.headers.get("Content-Type", "").startswith("application/json")
-    assert "ALERT" in firing.text() and "Resolved" in resolved.text()
+    assert "【预警】" in firing.text() and "【预警已解除】" in resolved.text()
     assert d.counters["sent"] == 2 and d.counters["failed"] == 0
 
 
@@ -311,7 +320,10 @@ def test_display_channel_publishes_the_alert_for_displays(
             assert (ev.site, ev.rule, ev.subject) == (site_id, "cold-holding-high", SUBJECT)
             assert ev.severity.value == "critical" and ev.state.value == kind
             assert ev.summary == SUMMARY and ev.value == 11.5 and ev.threshold == 8.0
-            assert _user_properties(msg) == {"notice": kind, "level": "0"}
+            props = _user_properties(msg)
+            assert {k: props[k] for k in ("notice", "level")} == {"notice": kind, "level": "0"}
+            # One short Chinese line a display shows as it is.
+            assert props["text"].startswith("【预警") and "冷藏温度过高" in props["text"]
             assert getattr(msg.properties, "ContentType", None) == "application/json"
 
         assert on_alerts.messages == []

@@ -1,7 +1,10 @@
 """The rules service over the real broker and InfluxDB, with real notification receivers."""
 
+import email
+import email.policy
 import threading
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -191,12 +194,18 @@ def test_email_reaches_a_real_smtp_server() -> None:
                 "started_at": datetime.now(UTC),
                 "summary": "rodent seen by cam1",
                 "severity": "critical",
+                "tier": 1,
             }
         )
         ch.send(Notice("firing", ev, ("canteen_manager",)))
     finally:
         ctl.stop()
     assert len(handler.messages) == 1
-    text = handler.messages[0].decode()
-    assert "Subject: [ALERT] k1: rodent (critical)" in text
-    assert "rodent seen by cam1" in text and "X-BK-Alert-Id: 0123abcd" in text
+    msg = email.message_from_bytes(handler.messages[0], policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    # Chinese by default: the rule's name, not its id; plain text and an HTML alternative.
+    assert msg["Subject"] == "【一级预警】k1：发现老鼠" and msg["X-BK-Alert-Id"] == "0123abcd"
+    plain_part, html_part = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain_part is not None and html_part is not None
+    assert "规则：发现老鼠" in plain_part.get_content()
+    assert "<h2" in html_part.get_content() and "发现老鼠" in html_part.get_content()
