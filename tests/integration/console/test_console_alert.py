@@ -498,3 +498,113 @@ def test_alert_page_has_no_serious_accessibility_violation(
         assert not bad, "\n".join(bad)
     finally:
         context.close()
+
+
+def _overdue_task(loop: Loop) -> str:
+    """A tier-2 task of kitchen A whose deadline passed an hour ago (as the worker marks it)."""
+    from rules.store import AlertRow, WorkflowRow
+
+    t = datetime.now(UTC) - timedelta(hours=25)
+    aid = "0d0d0d0d-0000-0000-0000-000000000001"
+    engine = make_engine(loop.settings.api.alerts_url)
+    with Session(engine) as s, s.begin():
+        s.add(
+            AlertRow(
+                id=aid,
+                fingerprint="0dd0dd0dd0dd0dd0",
+                site="a",
+                rule="no-hat",
+                subject="cam9/no_hat",
+                device="cam9",
+                severity="warning",
+                state="acknowledged",
+                started_at=t,
+                updated_at=t,
+                fired_at=t,
+                summary="no_hat seen by cam9",
+                level=0,
+                silenced=0,
+                evidence=[],
+            )
+        )
+        s.add(
+            WorkflowRow(
+                alert_id=aid,
+                site="a",
+                rule="no-hat",
+                tier=2,
+                state="rectifying",
+                opened_at=t,
+                updated_at=t,
+                deadline=t + timedelta(hours=24),
+                acked_at=t,
+                overdue_at=t + timedelta(hours=24),
+                rejections=0,
+            )
+        )
+    engine.dispose()
+    return aid
+
+
+def test_centre_and_kitchen_show_tiers_grades_and_link_to_the_alert(
+    browser: Browser, loop: Loop
+) -> None:
+    open_id = fire(loop, "cam1")  # open (or still open from the tests above)
+    late_id = _overdue_task(loop)
+    admin = {"Authorization": f"Bearer {loop.world.tokens['sup_x']}"}
+    cases = httpx.get(f"{loop.url}/alerts?site=a", headers=admin, timeout=10).json()
+    open_tasks = [c for c in cases if c["task_state"] in ("open", "rectifying", "submitted")]
+    assert {c["id"] for c in open_tasks} >= {open_id, late_id}
+    figures = httpx.get(f"{loop.url}/kitchens/a/figures", headers=admin, timeout=30).json()
+    grade = (figures.get("safety_index") or {}).get("grade")
+    want = {"优秀": "excellent", "良好": "good", "一般": "fair"}.get(grade or "", "pending")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{loop.url}/console/login")
+        page.fill("#username", "sup_x")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{loop.url}/console", timeout=WAIT_MS)
+        tile = '#tiles li.tile[data-site="a"]'
+        page.wait_for_selector(f"{tile} .pill.tier-2", timeout=WAIT_MS)
+        assert page.text_content(f"{tile} .pill.tier-2") == f"2级 {len(open_tasks)}"
+        assert page.text_content(f"{tile} .pill.overdue") == "整改超期 1"
+        assert page.text_content("#sum-rectifying") == str(len(open_tasks))
+        assert page.text_content("#sum-overdue") == "1"
+        # The grade face is what the figures endpoint says (评定中 while not scored).
+        page.wait_for_selector(f'{tile} .tile-grade [data-grade="{want}"]', timeout=WAIT_MS)
+        page.wait_for_function(
+            "want => document.querySelector(`[data-grade-count=${want}]`)"
+            ".textContent.trim().endsWith('1')",
+            arg=want,
+            timeout=WAIT_MS,
+        )
+        # Feed items link to the alert page.
+        page.wait_for_selector(f'#feed li[data-alert="{open_id}"] a.alert-link', timeout=WAIT_MS)
+        page.click(f'#feed li[data-alert="{open_id}"] a.alert-link')
+        page.wait_for_url(alert_url(loop, open_id), timeout=WAIT_MS)
+        task_is(page, "open")
+
+        # An overdue task reads in red on its page.
+        page.goto(alert_url(loop, late_id))
+        page.wait_for_selector("#f-deadline .deadline-over", timeout=WAIT_MS)
+        assert "已超期" in (page.text_content("#f-deadline") or "")
+
+        # The kitchen page: its grade and components, and its alerts link to their pages.
+        page.goto(f"{loop.url}/console/kitchens/a")
+        page.wait_for_selector(f'#grade [data-grade="{want}"]', timeout=WAIT_MS)
+        if figures.get("safety_index"):
+            comps = figures["safety_index"]["components"]
+            page.wait_for_selector("#grade-components li", timeout=WAIT_MS)
+            got = page.eval_on_selector_all(
+                "#grade-components li", "els => els.map(e => e.dataset.component)"
+            )
+            assert sorted(got) == sorted(comps)
+        link = f'#alerts li[data-alert="{late_id}"] a.alert-link'
+        page.wait_for_selector(link, timeout=WAIT_MS)
+        page.click(link)
+        page.wait_for_url(alert_url(loop, late_id), timeout=WAIT_MS)
+    finally:
+        context.close()

@@ -4,6 +4,7 @@
   var FILTERS = ["district", "street", "grid", "category"];
   var kitchens = [];
   var names = {};
+  var grades = {};  /* site → grade (优秀/良好/一般) or null when not scored; absent: not read yet */
   var form = document.getElementById("filters");
 
   function fillSelect(key, values, label) {
@@ -37,6 +38,18 @@
     document.getElementById("sum-cameras").textContent = camsOn + " / " + cams;
     document.getElementById("sum-alerts").textContent = open;
     document.getElementById("sum-with-alerts").textContent = withAlerts;
+    var rect = 0, late = 0, dist = { excellent: 0, good: 0, fair: 0, pending: 0 };
+    shown.forEach(function (k) {
+      rect += k.rectifying || 0; late += k.overdue || 0;
+      dist[BKGrade.key(grades[k.id]) || "pending"]++;
+    });
+    document.getElementById("sum-rectifying").textContent = rect;
+    var over = document.getElementById("sum-overdue");
+    over.textContent = late;
+    over.className = "value" + (late ? " bad" : "");
+    document.getElementById("sum-grades").innerHTML = ["excellent", "good", "fair"].map(function (g) {
+      return '<span data-grade-count="' + g + '">' + BKGrade.face(g) + " " + dist[g] + "</span>";
+    }).join("") + '<span data-grade-count="pending" class="muted">' + BK.esc(BK.t("grading.pending")) + " " + dist.pending + "</span>";
     var ul = document.getElementById("tiles");
     if (!shown.length) { ul.innerHTML = '<li class="muted">' + BK.esc(BK.t("centre.none")) + "</li>"; return; }
     ul.innerHTML = shown.map(function (k) {
@@ -45,12 +58,18 @@
         return '<span class="pill sev-' + BK.esc(s) + '">' + BK.esc(BK.t("severity." + s)) + " " + k.alerts[s] + "</span>";
       }).join(" ");
       var up = k.devices && k.devices_online === k.devices;
+      var tiers = Object.keys(k.tiers || {}).sort().map(function (tier) {
+        return '<span class="pill tier-' + BK.esc(tier) + '" title="' + BK.esc(BK.t("tier." + tier)) + '">' +
+          BK.esc(BK.t("grading.tier_open").replace("{tier}", tier).replace("{n}", k.tiers[tier])) + "</span>";
+      }).join("") + (k.overdue ? '<span class="pill overdue">' + BK.esc(BK.t("grading.overdue")) + " " + k.overdue + "</span>" : "");
       return '<li class="tile' + (n ? " has-alerts" : "") + '" data-site="' + BK.esc(k.id) + '">' +
         '<a href="/console/kitchens/' + encodeURIComponent(k.id) + '"><strong>' + BK.esc(k.name || k.id) + "</strong></a>" +
         '<span class="muted">' + BK.esc(BK.t("category." + k.category)) + " · " + BK.esc(k.grid_id || "") + "</span>" +
         '<span class="' + (up ? "ok" : "bad") + '">' + BK.esc(BK.t("tile.devices")) + " " + k.devices_online + "/" + k.devices +
         " · " + BK.esc(BK.t("tile.cameras")) + " " + k.cameras_online + "/" + k.cameras + "</span>" +
-        "<span>" + (n ? sev : '<span class="muted">' + BK.esc(BK.t("tile.no_alerts")) + "</span>") + "</span></li>";
+        "<span>" + (n ? sev : '<span class="muted">' + BK.esc(BK.t("tile.no_alerts")) + "</span>") + "</span>" +
+        '<span class="tier-pills">' + (tiers || '<span class="muted">' + BK.esc(BK.t("grading.no_open")) + "</span>") + "</span>" +
+        '<span class="tile-grade">' + BKGrade.face(grades[k.id]) + "</span></li>";
     }).join("");
   }
 
@@ -81,9 +100,24 @@
           '<a href="/console/kitchens/' + encodeURIComponent(a.site) + '">' + BK.esc(names[a.site] || a.site) + "</a> " +
           '<span class="pill sev-' + BK.esc(a.severity) + '">' + BK.esc(BK.t("severity." + a.severity)) + "</span> " +
           '<span class="pill">' + BK.esc(BK.t("alert.state." + a.state)) + "</span>" +
-          '<div class="summary-text">' + BK.esc(a.summary) + "</div></li>";
+          '<div class="summary-text"><a class="alert-link" href="/console/kitchens/' + encodeURIComponent(a.site) + "/alerts/" +
+          encodeURIComponent(a.id) + '">' + BK.esc(a.summary) + "</a></div></li>";
       }).join("");
     });
+  }
+
+  /* Each kitchen's grade from its figures, four requests at a time; the tiles and the
+     distribution redraw as they come in. */
+  function loadGrades() {
+    var queue = kitchens.map(function (k) { return k.id; });
+    function next() {
+      var site = queue.shift();
+      if (site === undefined) return Promise.resolve();
+      return BK.api("/kitchens/" + encodeURIComponent(site) + "/figures").then(function (f) {
+        grades[site] = BKGrade.of(f);
+      }, function () { grades[site] = null; }).then(function () { render(); return next(); });
+    }
+    return Promise.all([next(), next(), next(), next()]);
   }
 
   form.addEventListener("change", render);
@@ -93,7 +127,7 @@
   var feedStarted = false;
   BK.poll(function () {
     return loadOverview().then(function () {
-      if (!feedStarted) { feedStarted = true; BK.poll(loadFeed, 1500, 30000); }
+      if (!feedStarted) { feedStarted = true; BK.poll(loadFeed, 1500, 30000); BK.poll(loadGrades, 300000, 900000); }
     });
   }, 10000, 60000);
 })();

@@ -54,7 +54,8 @@
           '<div><span class="pill sev-' + BK.esc(x.severity) + '">' + BK.esc(BK.t("severity." + x.severity)) + "</span> " +
           '<span class="pill">' + BK.esc(BK.t("alert.state." + x.state)) + "</span> " +
           '<span class="when">' + BK.esc(BK.time(x.fired_at || x.started_at)) + "</span></div>" +
-          '<div class="summary-text">' + BK.esc(x.summary) + "</div>" +
+          '<div class="summary-text"><a class="alert-link" href="' + base.replace("/kitchens/", "/console/kitchens/") + "/alerts/" +
+          encodeURIComponent(x.id) + '">' + BK.esc(x.summary) + "</a></div>" +
           '<div class="thumbs">' + x.evidence.map(function (sha) {
             return '<img class="thumb" data-sha="' + BK.esc(sha) + '" alt="' + BK.esc(BK.t("kitchen.evidence")) + '" width="120" height="90">';
           }).join("") + "</div></li>";
