@@ -351,3 +351,17 @@ def test_an_unknown_provider_name_is_refused(tmp_path: Path) -> None:
     # a runtime without a choice of provider refuses one rather than ignoring it
     with pytest.raises(ConfigError, match="provider"):
         Detector(_toy_card(tmp_path), provider="cuda")
+
+
+def test_settings_provider_reaches_the_runtime(tmp_path: Path) -> None:
+    """`vision.provider` (BK_VISION__PROVIDER) goes through the service to the runtime."""
+    from vision.service import VisionService
+    from vision.settings import VisionSection, VisionSettings
+
+    def service(provider: str) -> VisionService:
+        section = VisionSection(provider=provider, evidence_dir=tmp_path / "ev")
+        return VisionService(VisionSettings(vision=section))
+
+    assert service("cpu").pipeline.detector.runtime.name == "onnxruntime/cpu"
+    with pytest.raises(ConfigError, match="provider"):
+        service("tpu")
