@@ -100,7 +100,7 @@ def _ms(value: datetime) -> int:
 def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"{name} 需要时区，如 2026-12-02T08:00:00+08:00 ({name} needs a time zone)",
         )
     return value
@@ -109,13 +109,13 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
 def _window(start: datetime, end: datetime, limit: timedelta, what: str) -> None:
     if end <= start:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             "结束时间须晚于开始时间 (end must be after start)",
         )
     if end - start > limit:
         minutes = round(limit.total_seconds() / 60)
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"{what}时长最多 {minutes} 分钟，请缩短时间范围 "
             f"(a {'playback' if what == '回放' else 'download'} window is at most "
             f"{minutes} minutes: ask for a shorter one)",
@@ -182,7 +182,7 @@ def get_coverage(
     start = _aware(start, "start") or end - timedelta(hours=24)
     if end <= start or end - start > COVERAGE_MAX:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             "时间范围须为正且最多 31 天 (the window must be positive and at most 31 days)",
         )
     kitchen = _kitchen_camera(session, site, camera)
