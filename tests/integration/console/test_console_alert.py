@@ -67,6 +67,7 @@ TASK = {  # the page's words for the task states (api/console/locales/zh-CN/aler
     "rectifying": "整改中",
     "submitted": "待验收",
     "closed": "已验收",
+    "false_positive": "误报",
 }
 
 
@@ -78,6 +79,7 @@ class Loop:
     mqtt: MqttSettings
     evidence: dict[str, str]  # camera → evidence picture of its violation
     photo: Path  # a rectification photo (JPEG) on disk for the file input
+    photo2: Path  # another one (a rectification may carry several)
 
 
 class _Server(uvicorn.Server):
@@ -135,7 +137,7 @@ def loop(
     )
     store = EvidenceStore(settings.api.evidence_dir)
     evidence = {}
-    for cam, shade in (("cam1", (60, 90, 120)), ("cam2", (120, 80, 60))):
+    for cam, shade in (("cam1", (60, 90, 120)), ("cam2", (120, 80, 60)), ("cam3", (90, 90, 90))):
         frame = np.zeros((240, 320, 3), dtype=np.uint8)
         frame[:, :] = shade
         frame[60:200, 110:200] = (210, 210, 210)
@@ -169,6 +171,8 @@ def loop(
     pic = np.full((480, 640, 3), (40, 160, 60), dtype=np.uint8)
     cv2.putText(pic, "OK", (250, 260), cv2.FONT_HERSHEY_SIMPLEX, 3, (255, 255, 255), 6)
     photo.write_bytes(cv2.imencode(".jpg", pic)[1].tobytes())
+    photo2 = tmp / "rectified-2.jpg"
+    photo2.write_bytes(cv2.imencode(".jpg", pic[::-1].copy())[1].tobytes())
 
     mqtt = MqttSettings(
         host=mosquitto.host, port=mosquitto.port, reconnect_min_s=0.2, reconnect_max_s=2
@@ -194,7 +198,7 @@ def loop(
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     try:
-        yield Loop(f"http://127.0.0.1:{port}", world, settings, mqtt, evidence, photo)
+        yield Loop(f"http://127.0.0.1:{port}", world, settings, mqtt, evidence, photo, photo2)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -373,9 +377,10 @@ def test_the_loop_in_the_browser(
         task_is(mp, "rectifying")
         assert "照片看不清帽子" in (mp.text_content("#trail") or "")
         mp.fill("#rect-comment", "重新拍照")
-        mp.set_input_files("#rect-photos", str(loop.photo))
+        mp.set_input_files("#rect-photos", [str(loop.photo), str(loop.photo2)])
         mp.click("#btn-rectify")
         task_is(mp, "submitted")
+        assert mp.locator("#trail li[data-action=rectify]").nth(1).locator("img").count() == 2
 
         task_is(ip, "submitted")
         ip.fill("#review-reason", "合格")
@@ -606,5 +611,22 @@ def test_centre_and_kitchen_show_tiers_grades_and_link_to_the_alert(
         page.wait_for_selector(link, timeout=WAIT_MS)
         page.click(link)
         page.wait_for_url(alert_url(loop, late_id), timeout=WAIT_MS)
+    finally:
+        context.close()
+
+
+def test_inspector_marks_a_false_positive_on_the_page(browser: Browser, loop: Loop) -> None:
+    aid = fire(loop, "cam3")
+    context = open_as(browser, loop, "insp_g", aid, False)
+    try:
+        page = context.pages[0]
+        task_is(page, "open")
+        assert not visible(page, "#btn-ack")  # inspectors review; they do not acknowledge
+        page.fill("#act-comment", "是厨师帽，非违规")
+        page.click("#btn-false_positive")
+        task_is(page, "false_positive")
+        assert [a for a, _, _ in trail(page)] == ["fired", "false_positive"]
+        assert "是厨师帽，非违规" in (page.text_content("#trail") or "")
+        assert not visible(page, "#btn-false_positive") and not visible(page, "#btn-comment")
     finally:
         context.close()
