@@ -1,6 +1,7 @@
 """MQTT to on-site displays: one message per notification on the kitchen's display topic.
 
-What a display receives: the `AlertEvent` JSON (`core.schemas`) on
+What a display receives: the `AlertEvent` JSON (`core.schemas`; evidence as signed
+links, `rules.notify.text.public_event`) on
 `bk/v1/{site}/display` (built by `core.topics.display_topic`), QoS 1 and not retained
 (`core.topics.QOS` / `RETAIN`: a display that starts later must not show a stale
 alarm), content type `application/json`, and two MQTT 5 user properties a display
@@ -15,6 +16,7 @@ once, and a second copy from this channel made every subscriber (ingest included
 see notified transitions twice.
 """
 
+import json
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
@@ -23,9 +25,9 @@ from paho.mqtt.enums import MQTTErrorCode
 from pydantic import Field
 
 from core import topics
-from core.schemas import encode
 from rules.alerts import Notice
 from rules.notify.base import Channel, ChannelBase
+from rules.notify.text import public_event
 
 NOTICE_PROPERTY = "notice"
 LEVEL_PROPERTY = "level"
@@ -69,15 +71,16 @@ class MqttDisplayChannel(Channel):
     def send(self, notice: Notice) -> None:
         if self.publisher is None:
             raise RuntimeError("mqtt_display channel has no MQTT connection")
+        c = self.compose(notice)
         info = self.publisher.publish(
             topics.display_topic(notice.event.site),
-            encode(notice.event),
+            json.dumps(public_event(notice, c), ensure_ascii=False).encode(),
             qos=topics.QOS[topics.DISPLAY],
             retain=topics.RETAIN[topics.DISPLAY],
             user_properties=[
                 (NOTICE_PROPERTY, notice.kind),
                 (LEVEL_PROPERTY, str(notice.level)),
-                (TEXT_PROPERTY, self.compose(notice).short),
+                (TEXT_PROPERTY, c.short),
             ],
             content_type="application/json",
         )

@@ -201,7 +201,6 @@ class DingTalkChannel(_Robot):
             card = {
                 "title": c.title,
                 "text": text,
-                "btnOrientation": "0",
                 "singleTitle": c.labels["alert"],
                 "singleURL": link,
             }

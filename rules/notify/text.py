@@ -306,6 +306,20 @@ class Renderer:
         )
 
 
+def public_event(notice: Notice, c: Composed) -> dict[str, Any]:
+    """The alert event as JSON for receivers outside the centre: each evidence picture's
+    `uri` is its signed link (or the picture is left out when links are off), never the
+    evidence store's own path, which nobody outside can open."""
+    data = notice.event.model_dump(mode="json", exclude_none=True)
+    evidence = data.get("evidence") or []
+    data["evidence"] = (
+        [{**ev, "uri": url} for ev, url in zip(evidence, c.images, strict=False)]
+        if c.images
+        else []
+    )
+    return data
+
+
 def _tone(notice: Notice) -> Tone:
     e = notice.event
     if e.state is AlertState.RESOLVED:

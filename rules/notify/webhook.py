@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr
 
 from rules.alerts import Notice
 from rules.notify.base import Channel, ChannelBase
-from rules.notify.text import markdown, plain
+from rules.notify.text import markdown, plain, public_event
 
 SIGNATURE_HEADER = "X-BK-Signature"
 
@@ -45,7 +45,7 @@ class WebhookChannel(Channel):
             "kind": notice.kind,
             "roles": list(notice.roles),
             "level": notice.level,
-            "alert": notice.event.model_dump(mode="json", exclude_none=True),
+            "alert": public_event(notice, c),
             "notice": {
                 "lang": c.lang,
                 "title": c.title,
