@@ -34,6 +34,7 @@ from api.routers import (
     provisioning,
     public,
     recordings,
+    reports,
     streets,
     users,
 )
@@ -59,6 +60,7 @@ ROUTERS = (
     alerts,
     figures,
     recordings,
+    reports,
     public,
     console,
 )
