@@ -6,10 +6,12 @@ and the grid digest through the engine on a storm of minor violations.
 """
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import yaml
 
 from core.schemas import AlertEvent
 from core.signing import alert_page_path, check_signature, evidence_path
@@ -22,6 +24,7 @@ from rules.notify.directory import directory_from_mapping
 from rules.notify.email import EmailConfig
 from rules.notify.robots import DingTalkConfig, FeishuConfig, WeComConfig
 from rules.notify.text import Renderer, html_body, markdown, plain
+from rules.service import RulesSection, RulesService, RulesSettings
 from rules.testing import T0, reading
 
 KEY = b"k" * 32
@@ -270,3 +273,37 @@ def test_a_tier3_storm_across_a_grid_gives_one_digest_per_kitchen_and_one_per_gr
     # Nothing more the next tick, and a restart in between would keep the counts.
     eng.tick(T0 + timedelta(hours=20))
     assert len([n for n in eng.outbox if n.kind == "digest"]) == 4
+
+
+def test_the_service_gives_its_channels_names_links_and_grids_from_its_settings(
+    tmp_path: Path,
+) -> None:
+    registry = tmp_path / "centre.yaml"
+    registry.write_text(yaml.safe_dump(REGISTRY, allow_unicode=True), "utf-8")
+    settings = RulesSettings(
+        rules=RulesSection.model_validate(
+            {
+                "store_url": f"sqlite:///{tmp_path / 'alerts.db'}",
+                "write_influx": False,
+                "registry_file": str(registry),
+                "public_base_url": BASE,
+                "signing_key": KEY.decode(),
+                "channels": [
+                    {"type": "webhook", "name": "h", "url": "http://127.0.0.1:9/h"},
+                    {"type": "wecom", "name": "w", "url": "http://127.0.0.1:9/w", "language": "en"},
+                ],
+            }
+        )
+    )
+    service = RulesService(settings)
+    try:
+        grid_sites = ("school-001", "school-002", "school-003")
+        assert service.engine.grids == dict.fromkeys(grid_sites, "zgc-01")
+        hook, wecom = service.dispatcher.channels
+        c = hook.compose(Notice("firing", _event(), ("canteen_manager",)))
+        assert c.title == "【一级预警】第一实验小学食堂：冷藏温度过高"
+        assert c.link is not None and c.link.startswith(f"{BASE}/console/kitchens/school-001/")
+        assert wecom.compose(Notice("firing", _event(), ())).lang == "en"
+    finally:
+        service.dispatcher.close()
+        service.store.close()
