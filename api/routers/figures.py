@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from api.deps import CallerDep, ResourcesDep, SessionDep
@@ -49,7 +50,7 @@ from api.onlinetime import (
     working_days,
     working_intervals,
 )
-from api.recordings import camera_online_seconds
+from api.recordings import RecordingReader, camera_online_seconds, get_reader
 from api.resources import Resources
 from api.schemas import FiguresPublic
 from api.scoping import Access, rule
@@ -58,6 +59,7 @@ from rules.store import AlertRow, WorkflowRow
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["figures"])
+ReaderDep = Annotated[RecordingReader, Depends(get_reader)]
 
 Start = Annotated[datetime | None, Query(description="Period start (default: 30 days ago)")]
 End = Annotated[datetime | None, Query(description="Period end (default: now)")]
@@ -194,32 +196,30 @@ def statuses(
         return None
 
 
-def recorded_seconds(res: Resources) -> RecordedSeconds | None:
-    """The recorder's time per camera when the API can read the recorder, else None.
+def recorded_seconds(reader: RecordingReader | None) -> RecordedSeconds | None:
+    """Each camera's recorded seconds within working hours, when a recorder index exists.
 
-    Hook for helper REC's reader: api.recordings.camera_online_seconds computes from
-    recorded spans; the spans come from the recorder's index, which the API opens when
-    configured. Until a reader is configured, cameras count their status time only.
+    Recorded spans come from the recorder's index (api.recordings.RecordingReader) and
+    are counted by api.recordings.camera_online_seconds; the figures then take the
+    lesser of a camera's status time and its recorded time. Without a recorder index
+    (the recorder not configured) cameras count their status time only.
     """
-    reader = getattr(res, "recordings", None)
-    if reader is None:
+    playback = reader.playback() if reader is not None else None
+    if playback is None:
         return None
 
     def seconds(site: str, camera: str, working: list[tuple[datetime, datetime]]) -> float | None:
         if not working:
             return 0.0
         try:
-            spans = reader.covered_ms(site, camera, working[0][0], working[-1][1])
-        except (BkError, OSError, AttributeError) as exc:
+            cov = playback.coverage(site, camera, working[0][0], working[-1][1])
+        except (SQLAlchemyError, OSError, ValueError) as exc:
             logger.warning("recorded time of %s/%s unknown: %s", site, camera, exc)
             return None
-        if spans is None:
-            return None
-        # Spans already within working hours: no working-hours filter needed here.
-        total = 0.0
-        for lo, hi in working:
-            total += camera_online_seconds(spans, [], "UTC", lo, hi).online_s
-        return total
+        # Working spans are already UTC spans: no working hours ([]) within each of them.
+        return sum(
+            camera_online_seconds(cov.covered, [], "UTC", lo, hi).online_s for lo, hi in working
+        )
 
     return seconds
 
@@ -342,6 +342,7 @@ def scope_figures(
     caller: CallerDep,
     session: SessionDep,
     res: ResourcesDep,
+    reader: ReaderDep,
     start: Start = None,
     end: End = None,
     district: Annotated[str | None, Query(max_length=64)] = None,
@@ -365,7 +366,7 @@ def scope_figures(
     infos = kitchen_infos(session, sites)
     st = statuses(res, infos, start, end)
     all_cases = cases(res, sites, start, end)
-    recorded = recorded_seconds(res)
+    recorded = recorded_seconds(reader)
     by_site: dict[str, list[Case]] = {}
     for c in all_cases:
         by_site.setdefault(c.site, []).append(c)
@@ -405,6 +406,7 @@ def kitchen_figures(
     site: str,
     session: SessionDep,
     res: ResourcesDep,
+    reader: ReaderDep,
     start: Start = None,
     end: End = None,
     with_annual: Annotated[
@@ -415,7 +417,7 @@ def kitchen_figures(
     start, end = _period(start, end)
     (k,) = kitchen_infos(session, {site})
     st = statuses(res, [k], start, end)
-    recorded = recorded_seconds(res)
+    recorded = recorded_seconds(reader)
     sc = score(
         k,
         None if st is None else st.get(k.id, {}),

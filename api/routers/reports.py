@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CallerDep, ResourcesDep, SessionDep
 from api.models import Device, Grid, Kitchen
+from api.recordings import RecordingReader
 from api.reports import (
     DailyReport,
     DeviceLine,
@@ -32,7 +33,14 @@ from api.reports import (
     haccp_csv,
 )
 from api.resources import Resources
-from api.routers.figures import cases, kitchen_infos, recorded_seconds, score, statuses
+from api.routers.figures import (
+    ReaderDep,
+    cases,
+    kitchen_infos,
+    recorded_seconds,
+    score,
+    statuses,
+)
 from api.scoping import Access, rule
 from rules.alerts import WF_CLOSED
 from rules.store import WorkflowRow
@@ -92,6 +100,7 @@ def daily_report(
     day: date,
     district: str | None,
     grid: str | None,
+    reader: RecordingReader | None = None,
 ) -> DailyReport:
     """Gather each kitchen's local day and assemble the report."""
     infos = {k.id: k for k in kitchen_infos(session, sites)}
@@ -110,7 +119,7 @@ def daily_report(
     st = statuses(res, list(infos.values()), lo, hi)
     all_cases = cases(res, sites, lo, hi)
     tasks = _tasks(res, sites, hi)
-    recorded = recorded_seconds(res)
+    recorded = recorded_seconds(reader)
     days = []
     for site, kname, grid_id, grid_name in sorted(rows, key=lambda r: r[0]):
         start, end = windows[site]
@@ -172,6 +181,7 @@ def get_daily_report(
     caller: CallerDep,
     session: SessionDep,
     res: ResourcesDep,
+    reader: ReaderDep,
     day: Annotated[
         date | None,
         Query(alias="date", description="The local day, YYYY-MM-DD (default: yesterday)"),
@@ -190,7 +200,7 @@ def get_daily_report(
         q = q.where(Kitchen.district_id == district)
     if grid is not None:
         q = q.where(Kitchen.grid_id == grid)
-    report = daily_report(session, res, set(session.scalars(q)), day, district, grid)
+    report = daily_report(session, res, set(session.scalars(q)), day, district, grid, reader)
     if fmt == "json":
         return report
     stem = "-".join(p for p in ("daily", grid or district, day.isoformat()) if p)
