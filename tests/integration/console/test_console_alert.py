@@ -344,6 +344,16 @@ def test_the_loop_in_the_browser(
         assert "no_hat" in (mp.text_content("#evidence figcaption") or "")
         assert "剩余" in (mp.text_content("#f-deadline") or "")  # a 24 h deadline, counting
         mp.wait_for_selector("#readings .chart canvas", timeout=WAIT_MS)  # ±30 min of readings
+        clip_js = Path(__file__).parents[3] / "api/console/static/js/recordings.js"
+        assert (mp.evaluate("typeof bkClip") == "function") == clip_js.is_file()
+        if clip_js.is_file():  # the recorder's clip (helper REC's bkClip), when it ships
+            # No recorder here, so no clip: asked for, answered, and its box stays hidden.
+            mp.wait_for_function(
+                "() => { const m = document.getElementById('clip').dataset.message;"
+                " return m !== undefined && m !== '' && m !== BK.t('recordings.loading'); }",
+                timeout=WAIT_MS,
+            )
+        assert not visible(mp, "#clip-box")
         # The manager's buttons: acknowledge and rectify, never review or false positive.
         assert visible(mp, "#btn-ack") and visible(mp, "#form-rectify")
         assert not visible(mp, "#btn-review_accept") and not visible(mp, "#btn-false_positive")

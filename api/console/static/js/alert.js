@@ -385,13 +385,14 @@
 
   /* -- start ------------------------------------------------------------------------------- */
 
+  /* The alert's video clip through helper REC's bkClip (static/js/recordings.js, included
+     when it ships): a promise of true when playing; the box stays hidden otherwise. */
   function showClip() {
     if (typeof window.bkClip !== "function") return;
     var box = $("clip-box");
-    box.hidden = false;
     try {
       Promise.resolve(window.bkClip($("clip"), site, alertId)).then(function (ok) {
-        if (ok === false) box.hidden = true;
+        box.hidden = ok !== true;
       }, function () { box.hidden = true; });
     } catch (e) { box.hidden = true; }
   }
