@@ -1,9 +1,11 @@
 """Online time during working hours on hand examples (numbers in the comments)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from api.figures import figures, safety_index, share_at
 from api.onlinetime import (
     KitchenDevice,
     StatusPoint,
@@ -99,3 +101,68 @@ def test_a_kitchen_that_never_reported_was_never_online() -> None:
     times = device_times("d", [KitchenDevice("cam1", "camera")], {}, work, MON, MON + 24 * H)
     assert [(t.working_s, t.online_s) for t in times] == [(8 * 3600, 0.0)]
     assert pytest.approx(0.0) == times[0].online_s
+
+
+def test_a_simulated_month_from_statuses_to_grades() -> None:
+    """November 2026 in Shanghai: 21 working days of 06:00–14:00 (168 h). 20 kitchens,
+    each an agent, cameras cam1 and cam2 and a sensor fridge1. Known outages:
+    k03's agent is down Wednesday 11 and Thursday 12 (two working days dark); k07's cam1
+    (which reports its own status) is switched off 11:00–13:00, the peak, every day;
+    k11 never connects; k15's agent heartbeats every 5 min, dies on Friday 20 at 10:00
+    (its Last Will carries its connect time, 31 October) and is back Monday 23 at 06:00."""
+    local = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 11, 1, tzinfo=local).astimezone(UTC)
+    end = datetime(2026, 12, 1, tzinfo=local).astimezone(UTC)
+    hours = [{"days": [1, 2, 3, 4, 5], "start": "06:00", "end": "14:00"}]
+    work = working_intervals(hours, "Asia/Shanghai", start, end)
+    days = working_days(hours, "Asia/Shanghai", start, end)
+    assert days == 21 and sum((b - a).total_seconds() for a, b in work) == 168 * 3600
+
+    def at(day: int, hh: int, mm: int = 0) -> datetime:
+        return datetime(2026, 11, day, hh, mm, tzinfo=local).astimezone(UTC)
+
+    before = start - H
+    sites = [f"k{i:02d}" for i in range(20)]
+    devices = [
+        KitchenDevice("cam1", "camera"),
+        KitchenDevice("cam2", "camera"),
+        KitchenDevice("fridge1", "sensor"),
+    ]
+    statuses: dict[str, dict[str, list[StatusPoint]]] = {
+        s: {"agent": [StatusPoint(before, True)]} for s in sites if s not in ("k11", "k15")
+    }
+    statuses["k03"]["agent"] += [StatusPoint(at(11, 0), False), StatusPoint(at(13, 0), True)]
+    statuses["k07"]["cam1"] = [StatusPoint(before, True)]
+    for day in range(1, 31):
+        if date(2026, 11, day).isoweekday() <= 5:
+            statuses["k07"]["cam1"] += [
+                StatusPoint(at(day, 11), False),
+                StatusPoint(at(day, 13), True),
+            ]
+    beats = [StatusPoint(datetime(2026, 10, 31, 23, tzinfo=local), False)]  # the will
+    t = before
+    while t < end:
+        if t <= at(20, 10) or t >= at(23, 6):
+            beats.append(StatusPoint(t, True))
+        t += 5 * M
+    statuses["k15"] = {"agent": beats}
+
+    times = {s: device_times(s, devices, statuses.get(s, {}), work, start, end) for s in sites}
+    connected = [s for s in sites if any(t.online_s for t in times[s])]
+    now = end
+    fleet = figures([], [t for s in sites for t in times[s]], sites, connected, now)
+    assert fleet.coverage == 0.95  # k11
+    # device-hours lost: k03 3 × 16, k07 21 × 2, k11 3 × 168, k15 3 × 3.75 (10:15–14:00)
+    lost = 3 * 16 + 21 * 2 + 3 * 168 + 3 * 3.75
+    assert fleet.online_rate == pytest.approx((60 * 168 - lost) / (60 * 168))
+    grades = {}
+    for s in sites:
+        res = safety_index(figures([], times[s], [s], connected, now), days)
+        assert res is not None
+        grades[s] = (res.index, res.grade)
+    assert grades["k03"] == (90.5, "优秀")  # capped at 100 × 19/21
+    assert grades["k07"] == (87.5, "良好")  # capped by its cameras: (6 + 8) / 16 h
+    assert grades["k11"] == (0.0, "一般")  # dark all month
+    assert grades["k15"] == (97.8, "优秀")  # 100 × (168 − 3.75) / 168
+    assert all(grades[s] == (100.0, "优秀") for s in sites if s not in ("k03", "k07", "k11", "k15"))
+    assert share_at([g for _i, g in grades.values()], "优秀") == 0.9
