@@ -286,12 +286,12 @@ def open_as(browser: Browser, loop: Loop, user: str, aid: str, phone: bool) -> B
     return context
 
 
-def task_is(page: Page, state: str) -> float:
-    """Wait until the page shows the task in `state`; seconds it took."""
+def task_is(page: Page, state: str, words: str | None = None) -> float:
+    """Wait until the page shows the task in `state` (in `words`, if not zh-CN); seconds."""
     t0 = time.monotonic()
     page.wait_for_function(
         "want => document.getElementById('f-task').textContent === want",
-        arg=TASK[state],
+        arg=words or TASK[state],
         timeout=WAIT_MS,
     )
     return time.monotonic() - t0
@@ -363,6 +363,9 @@ def test_the_loop_in_the_browser(
         ack_s = task_is(mp, "rectifying")
         print(f"[{camera}] acknowledgement shown {ack_s:.2f} s after the press")
 
+        # A phone opens its camera for the photos; several may go in one rectification.
+        assert mp.get_attribute("#rect-photos", "capture") == "environment"
+        assert mp.get_attribute("#rect-photos", "multiple") is not None
         mp.fill("#rect-comment", "已要求戴好帽子")
         mp.set_input_files("#rect-photos", str(loop.photo))
         mp.click("#btn-rectify")
@@ -483,6 +486,11 @@ def test_signed_link_opens_the_alert_read_only_without_an_account(
             content = page.content()
             assert "no_hat" not in content and loop.evidence["cam1"] not in content
             assert page.locator("#signed-data").count() == 0
+        # The same link in English (the signature covers the path, not the language).
+        page.goto(good + "&lang=en")
+        task_is(page, "open", "To acknowledge")
+        assert page.text_content("#trail-h") == "Audit trail"
+        assert page.text_content("#login-to-act") == "Sign in to act"
     finally:
         context.close()
 
