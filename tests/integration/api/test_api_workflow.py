@@ -8,17 +8,26 @@ lists every step with its role and photos; retried requests queue nothing new.
 """
 
 import base64
+import csv
+import io
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import yaml
 
 from core import topics
 from core.mqtt import MqttClient
 from core.schemas import Telemetry, encode
+from core.servers import free_port
 from core.settings import InfluxSettings, MqttSettings
 from rules.config import parse_rule_file, resolve
 from rules.service import RulesSection, RulesService, RulesSettings
@@ -39,12 +48,12 @@ RULES = {
 JPEG = base64.b64decode("/9j/2wBDAP//2Q==")  # SOI … EOI
 
 
-def _reading(site: str, value: float, seq: int) -> bytes:
+def _reading(site: str, value: float, seq: int, device: str = "fridge1") -> bytes:
     return encode(
         Telemetry.model_validate(
             {
                 "site": site,
-                "device": "fridge1",
+                "device": device,
                 "readings": [
                     {
                         "sensor": "t1",
@@ -247,3 +256,226 @@ def test_a_false_positive_files_the_frame_for_retraining(api: Any) -> None:
     )
     assert filed["evidence_sha256"] == sha and filed["actor"] == "insp_g"
     assert (evidence_dir.parent / "retrain" / "images" / f"{frame}.jpg").is_file()
+
+
+def _proc(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """A `bk` command as its own process (so that it can be killed with SIGKILL)."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "core", *args], stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def _kill9(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL: no clean stop, no final checkpoint, no goodbye to the broker."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+
+
+def test_kill_9_of_the_worker_and_of_the_api_between_steps_loses_and_duplicates_nothing(
+    api: Any,
+    mqtt_settings: MqttSettings,
+    influx_settings: InfluxSettings,
+    tmp_path: Path,
+) -> None:
+    """The loop again with the rules worker and the API as processes, each killed with
+    SIGKILL between steps (and once right after a request was accepted) and restarted:
+    every step is applied once, in order, and the audit trail holds no duplicate."""
+    tokens = api.world.tokens
+    rule_file = tmp_path / "rules.yaml"
+    rule_file.write_text(yaml.safe_dump(RULES))
+    mqtt = {"host": mqtt_settings.host, "port": mqtt_settings.port}
+    influx = {"url": influx_settings.url, "database": influx_settings.database}
+    worker_cfg = tmp_path / "worker.yaml"
+    worker_cfg.write_text(
+        yaml.safe_dump(
+            {
+                "mqtt": mqtt,
+                "influx": influx,
+                "rules": {
+                    "rule_file": str(rule_file),
+                    "store_url": api.settings.api.alerts_url,
+                    "sites": ["a"],
+                    "status_interval_s": 0.3,
+                },
+            }
+        )
+    )
+    port = free_port()
+    api_cfg = tmp_path / "api.yaml"
+    api_cfg.write_text(
+        yaml.safe_dump(
+            {
+                "mqtt": mqtt,
+                "influx": {
+                    "url": api.settings.influx.url,
+                    "database": api.settings.influx.database,
+                },
+                "api": {
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "database_url": api.settings.api.database_url,
+                    "alerts_url": api.settings.api.alerts_url,
+                    "evidence_dir": str(api.settings.api.evidence_dir),
+                    "signing_key": "integration-key-0123456789",
+                    "token_ttl_s": 3600,
+                },
+            }
+        )
+    )
+    log = tmp_path / "procs.log"
+    base_url = f"http://127.0.0.1:{port}"
+    statuses: list[bytes] = []
+    watch = MqttClient(
+        mqtt_settings, persistent=False, on_message=lambda m: statuses.append(bytes(m.payload))
+    )
+    watch.subscribe(topics.service_status_topic("rules", "w0"), 1)
+    watch.connect()
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        seen = len(statuses)
+        p = _proc(["rules", "run", "--config", str(worker_cfg)], log)
+        procs.append(p)
+        _wait(lambda: any(b'"online"' in s for s in statuses[seen:]), "the worker online", 60)
+        return p
+
+    def start_api() -> subprocess.Popen[bytes]:
+        p = _proc(["api", "run", "--config", str(api_cfg)], log)
+        procs.append(p)
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{base_url}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        _wait(up, "the API up", 60)
+        return p
+
+    def as_(who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[who]}"}
+
+    def act(who: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.post(f"{base_url}{path}/actions", headers=as_(who), json=body, timeout=10)
+
+    def state_is(want: str) -> dict[str, Any] | None:
+        d: dict[str, Any] = httpx.get(f"{base_url}{path}", headers=as_("mgr_a"), timeout=10).json()
+        return d if d["task_state"] == want else None
+
+    try:
+        worker = start_worker()
+        server = start_api()
+        before = {
+            a["id"]
+            for a in httpx.get(
+                f"{base_url}/alerts",
+                params={"open_only": "false"},
+                headers=as_("mgr_a"),
+                timeout=10,
+            ).json()
+        }
+        pub = MqttClient(mqtt_settings, persistent=False)
+        pub.connect()
+        pub.publish(
+            topics.telemetry_topic("a", "fridge2"), _reading("a", 12.5, 1, device="fridge2")
+        ).wait_for_publish(5)
+        pub.close()
+
+        def new_alert() -> list[dict[str, Any]]:
+            got = httpx.get(f"{base_url}/alerts", headers=as_("mgr_a"), timeout=10).json()
+            return [a for a in got if a["id"] not in before and a["task_state"]]
+
+        (alert,) = _wait(new_alert, "the new alert in the API", 60)
+        path = f"/kitchens/a/alerts/{alert['id']}"
+        assert act("mgr_a", {"request_id": "k9-ack-0001", "action": "ack"}).status_code == 202
+        _wait(lambda: state_is("rectifying"), "the acknowledgement applied", 60)
+
+        # 1. The worker is killed; a rectification is asked for while it is down.
+        _kill9(worker)
+        photo = httpx.post(
+            f"{base_url}{path}/photos",
+            headers=as_("mgr_a"),
+            json={"jpeg_base64": base64.b64encode(JPEG).decode()},
+            timeout=10,
+        )
+        assert photo.status_code == 201, photo.text
+        sha = photo.json()["sha256"]
+        rect = {"request_id": "k9-rect-001", "action": "rectify", "photos": [sha]}
+        queued = act("mgr_a", rect | {"comment": "已调温"})
+        assert queued.status_code == 202 and queued.json()["duplicate"] is False
+        worker = start_worker()
+        _wait(lambda: state_is("submitted"), "the rectification applied after the restart", 60)
+
+        # 2. The API is killed right after it accepted a review; the client retries the
+        #    same request on the restarted API: queued once.
+        reject = {"request_id": "k9-rej-0001", "action": "review_reject", "comment": "不清楚"}
+        assert act("insp_g", reject).status_code == 202
+        _kill9(server)
+        server = start_api()
+        retry = act("insp_g", reject)
+        assert retry.status_code == 202 and retry.json()["duplicate"] is True
+        _wait(lambda: state_is("rectifying"), "the rejection applied", 60)
+
+        # 3. The worker is killed right after a request was queued (applied or not yet).
+        assert (
+            act("mgr_a", rect | {"request_id": "k9-rect-002", "comment": "重做"}).status_code == 202
+        )
+        _kill9(worker)
+        worker = start_worker()
+        _wait(lambda: state_is("submitted"), "the second rectification applied", 60)
+        accept = {"request_id": "k9-acc-0001", "action": "review_accept", "comment": "合格"}
+        assert act("insp_g", accept).status_code == 202
+        _kill9(server)
+        server = start_api()
+        done = _wait(lambda: state_is("closed"), "the acceptance applied", 60)
+        month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+        haccp = httpx.get(
+            f"{base_url}/kitchens/a/haccp",
+            params={"month": month},
+            headers=as_("sup_x"),
+            timeout=10,
+        )
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(30)
+        watch.close()
+    steps = [(s["action"], s["state"], s["role"], s["comment"]) for s in done["steps"]]
+    assert steps == [
+        ("fired", "open", None, "tier 2"),
+        ("ack", "rectifying", "canteen_manager", None),
+        ("rectify", "submitted", "canteen_manager", "已调温"),
+        ("review_reject", "rectifying", "grid_inspector", "不清楚"),
+        ("rectify", "submitted", "canteen_manager", "重做"),
+        ("review_accept", "closed", "grid_inspector", "合格"),
+    ], log.read_text()[-3000:]
+    from sqlalchemy.orm import Session
+
+    from api.db import make_engine
+    from rules.store import AuditRow, RequestRow
+
+    engine = make_engine(api.settings.api.alerts_url)
+    with Session(engine) as s:
+        trail = [
+            (a.state, a.note, a.actor, a.comment)
+            for a in s.query(AuditRow)
+            .filter(AuditRow.alert_id == alert["id"])
+            .order_by(AuditRow.seq)
+        ]
+        requests = [r.request_id for r in s.query(RequestRow).filter(RequestRow.ref == alert["id"])]
+    engine.dispose()
+    assert len(trail) == len(set(trail)), trail  # nothing applied twice
+    assert sorted(requests) == sorted(
+        ["k9-ack-0001", "k9-rect-001", "k9-rej-0001", "k9-rect-002", "k9-acc-0001"]
+    )
+    # The HACCP export served by the restarted API carries the steps and the reviewer.
+    assert haccp.status_code == 200
+    row = next(
+        r
+        for r in csv.DictReader(io.StringIO(haccp.content.decode("utf-8-sig")))
+        if r["预警编号"] == alert["id"]
+    )
+    assert "review_reject → rectifying insp_g (grid_inspector): 不清楚" in row["整改记录"]
+    assert (row["复核人"], row["复核结论"]) == ("insp_g", "通过")
