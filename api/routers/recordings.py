@@ -83,6 +83,9 @@ class CameraCoverage(BaseModel):
     recorder: bool = Field(description="False: no recorder index to read (nothing recorded)")
     spans: list[RecordedSpan]
     gaps: list[RecordingGap]
+    working_hours: list[RecordedSpan] = Field(
+        description="The kitchen's working hours inside the window (registry, its time zone)"
+    )
     recorded_s: float
     working_s: float = Field(description="Working hours inside the window (registry), seconds")
     online_s: float = Field(description="Recorded seconds inside working hours")
@@ -209,6 +212,7 @@ def get_coverage(
         recorder=pb is not None,
         spans=[RecordedSpan(start=_dt(a), end=_dt(b)) for a, b in covered],
         gaps=gaps,
+        working_hours=[RecordedSpan(start=_dt(a), end=_dt(b)) for a, b in work],
         recorded_s=span_ms(covered) / 1000,
         working_s=online.working_s,
         online_s=online.online_s,
