@@ -48,7 +48,9 @@ RULES = {
 JPEG = base64.b64decode("/9j/2wBDAP//2Q==")  # SOI … EOI
 
 
-def _reading(site: str, value: float, seq: int, device: str = "fridge1") -> bytes:
+def _reading(
+    site: str, value: float, seq: int, device: str = "fridge1", ts: datetime | None = None
+) -> bytes:
     return encode(
         Telemetry.model_validate(
             {
@@ -60,7 +62,7 @@ def _reading(site: str, value: float, seq: int, device: str = "fridge1") -> byte
                         "kind": "temperature",
                         "value": value,
                         "unit": "degC",
-                        "ts": datetime.now(UTC),
+                        "ts": ts or datetime.now(UTC),
                         "seq": seq,
                         "zone": "cold_room",
                     }
@@ -479,3 +481,56 @@ def test_kill_9_of_the_worker_and_of_the_api_between_steps_loses_and_duplicates_
     )
     assert "review_reject → rectifying insp_g (grid_inspector): 不清楚" in row["整改记录"]
     assert (row["复核人"], row["复核结论"]) == ("insp_g", "通过")
+
+
+def test_an_overdue_rectification_escalates_at_its_deadline_on_the_source_clock(
+    api: Any, mqtt_settings: MqttSettings, influx_settings: InfluxSettings
+) -> None:
+    """The rules clock is source time: a kitchen's readings from two hours ago fire a
+    tier-2 alert due in one hour; a reading stamped 30 minutes ago moves the clock past
+    the deadline, and the task goes overdue (escalated once), as the API then shows."""
+    from datetime import timedelta
+
+    settings = RulesSettings(
+        mqtt=mqtt_settings,
+        influx=influx_settings,
+        rules=RulesSection.model_validate(
+            {"store_url": api.settings.api.alerts_url, "sites": ["a"], "channels": []}
+        ),
+    )
+    one_hour = {"rules": [RULES["rules"][0] | {"id": "cold-1h", "rectify_within_s": 3600}]}
+    svc = RulesService(settings, resolve(parse_rule_file(one_hour)))
+    svc.start()
+    headers = {"Authorization": f"Bearer {api.world.tokens['sup_x']}"}
+    t0 = datetime.now(UTC) - timedelta(hours=2)
+    try:
+        pub = MqttClient(mqtt_settings, persistent=False)
+        pub.connect()
+        topic = topics.telemetry_topic("a", "fridge3")
+        pub.publish(topic, _reading("a", 11.0, 1, "fridge3", t0)).wait_for_publish(5)
+
+        def the_alert() -> list[dict[str, Any]]:
+            got = httpx.get(f"{api.url}/alerts", headers=headers, timeout=10).json()
+            return [a for a in got if a["rule"] == "cold-1h" and a["task_state"]]
+
+        (alert,) = _wait(the_alert, "the tier-2 alert")
+        assert datetime.fromisoformat(alert["deadline"]) == t0 + timedelta(hours=1)
+        assert alert["overdue"] is False
+        # Still too warm 90 minutes later (source time): past the deadline.
+        later = t0 + timedelta(minutes=90)
+        pub.publish(topic, _reading("a", 10.0, 2, "fridge3", later)).wait_for_publish(5)
+        pub.close()
+        path = f"{api.url}/kitchens/a/alerts/{alert['id']}"
+
+        def overdue() -> dict[str, Any] | None:
+            d: dict[str, Any] = httpx.get(path, headers=headers, timeout=10).json()
+            return d if d["overdue"] else None
+
+        done = _wait(overdue, "the task overdue")
+    finally:
+        svc.stop()
+    steps = [s["action"] for s in done["steps"]]
+    assert steps == ["fired", "overdue"]  # escalated once
+    (step,) = [s for s in done["steps"] if s["action"] == "overdue"]
+    # On the source clock, not the wall's: between the deadline and the late reading.
+    assert t0 + timedelta(hours=1) <= datetime.fromisoformat(step["ts"]) <= later
