@@ -100,11 +100,23 @@ def _ms(value: datetime) -> int:
     return round(value.timestamp() * 1000)
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def _aware(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    """The time as given, if it has a zone and lies in 2000–2100 (a sentence otherwise)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"{name} 需要时区，如 2026-12-02T08:00:00+08:00 ({name} needs a time zone)",
+        )
+    if not EARLIEST <= value <= LATEST:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"{name} 须在 2000 年至 2100 年之间 ({name} must lie between 2000 and 2100)",
         )
     return value
 
@@ -169,7 +181,9 @@ _VIDEO: dict[int | str, dict[str, Any]] = {
 
 
 @router.get(
-    "/cameras/{camera}/coverage", response_model=CameraCoverage, **rule(Access.KITCHEN_READ)
+    "/cameras/{camera}/coverage",
+    response_model=CameraCoverage,
+    **rule(Access.KITCHEN_READ, {422: {"description": "Window reversed, too long or zoneless"}}),
 )
 def get_coverage(
     site: str,
