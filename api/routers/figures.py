@@ -321,20 +321,28 @@ def months_of_year(zone: ZoneInfo, end: datetime) -> list[tuple[str, datetime, d
 
 
 def annual(
-    res: Resources, k: KitchenInfo, end: datetime, recorded: RecordedSeconds | None
-) -> tuple[dict[str, float | None], str | None]:
-    """Monthly indices of the year so far and the annual grade (A/B/C)."""
-    months = months_of_year(ZoneInfo(k.timezone), end)
-    y0 = months[0][1]
-    st = statuses(res, [k], y0, end)
-    all_cases = cases(res, {k.id}, y0, end)
-    monthly: dict[str, float | None] = {}
-    for name, lo, hi in months:
-        mine = [c for c in all_cases if lo <= c.fired_at < hi]
-        sc = score(k, None if st is None else st.get(k.id, {}), mine, lo, hi, recorded)
-        monthly[name] = sc.index.index if sc.index else None
-    known = [v for v in monthly.values() if v is not None]
-    return monthly, annual_grade(known) if st is not None else None
+    res: Resources, infos: Sequence[KitchenInfo], end: datetime, recorded: RecordedSeconds | None
+) -> dict[str, tuple[dict[str, float | None], str | None]]:
+    """Each kitchen's monthly indices of the year so far and its annual grade (A/B/C),
+    from one read of statuses and alerts for all of them."""
+    if not infos:
+        return {}
+    months = {k.id: months_of_year(ZoneInfo(k.timezone), end) for k in infos}
+    y0 = min(m[0][1] for m in months.values())
+    st = statuses(res, infos, y0, end)
+    by_site: dict[str, list[Case]] = {}
+    for c in cases(res, {k.id for k in infos}, y0, end):
+        by_site.setdefault(c.site, []).append(c)
+    out = {}
+    for k in infos:
+        monthly: dict[str, float | None] = {}
+        for name, lo, hi in months[k.id]:
+            mine = [c for c in by_site.get(k.id, []) if lo <= c.fired_at < hi]
+            sc = score(k, None if st is None else st.get(k.id, {}), mine, lo, hi, recorded)
+            monthly[name] = sc.index.index if sc.index else None
+        known = [v for v in monthly.values() if v is not None]
+        out[k.id] = (monthly, annual_grade(known) if st is not None else None)
+    return out
 
 
 @router.get("/figures", response_model=ScopeFiguresPublic, **rule(Access.USER))
@@ -393,7 +401,7 @@ def scope_figures(
         share_excellent=share_at([sc.index.grade if sc.index else None for sc in scores], "优秀"),
     )
     if annual_grades:
-        years = [annual(res, k, end, recorded)[1] for k in infos]
+        years = [grade for _monthly, grade in annual(res, infos, end, recorded).values()]
         out.annual_grades = {g: sum(1 for y in years if y == g) for g in ("A", "B", "C")}
         out.share_a = share_at(years, "A")
     return out
@@ -432,5 +440,5 @@ def kitchen_figures(
         safety_index=_index_public(sc, cfg),
     )
     if with_annual:
-        out.monthly_indices, out.annual_grade = annual(res, k, end, recorded)
+        out.monthly_indices, out.annual_grade = annual(res, [k], end, recorded)[k.id]
     return out

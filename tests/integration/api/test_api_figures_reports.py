@@ -195,6 +195,10 @@ def test_annual_grade_of_the_year_so_far(api: Any) -> None:
     assert got["monthly_indices"]["2026-11"] == 100.0
     assert got["monthly_indices"]["2026-01"] == 0.0
     assert got["annual_grade"] == "C"
+    # The fleet: every kitchen was dark January–October, so every one is at C.
+    fleet = _get(api, "/figures", annual="true", **WEEK)
+    assert fleet["annual_grades"] == {"A": 0, "B": 0, "C": 3}
+    assert fleet["share_a"] == 0.0
 
 
 def test_daily_report_as_json_and_by_scope(api: Any) -> None:
