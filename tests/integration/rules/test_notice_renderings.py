@@ -153,11 +153,28 @@ def email_shape(raw: bytes) -> Any:
     }
 
 
+_VOLATILE = [
+    (re.compile(rb'"timestamp": "\d+"'), b'"timestamp": "T"'),  # Feishu signs per send
+    (re.compile(rb'"sign": "[^"]*"'), b'"sign": "S"'),
+    (re.compile(rb"={15}\d+=="), b"=BOUNDARY=="),  # MIME boundaries are random
+]
+
+
+def _stable(data: bytes) -> bytes:
+    for pattern, repl in _VOLATILE:
+        data = pattern.sub(repl, data)
+    return data
+
+
 def _write(path: Path, data: bytes, shape_of: Any) -> str | None:
-    """Write `data`; say how its structure differs from the file it replaces, if it does."""
+    """Write `data` unless only its per-send values (signature time, MIME boundary) differ
+    from the file; say how its structure differs from the file it replaces, if it does."""
     problem = None
     if path.exists():
-        old, new = shape_of(path.read_bytes()), shape_of(data)
+        old_data = path.read_bytes()
+        if _stable(old_data) == _stable(data):
+            return None
+        old, new = shape_of(old_data), shape_of(data)
         if old != new:
             problem = f"{path.name}: structure changed\n  was {old}\n  now {new}"
     path.write_bytes(data)
