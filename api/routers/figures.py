@@ -116,6 +116,8 @@ class KitchenInfo:
     working_hours: list[dict[str, Any]]
     timezone: str
     devices: list[KitchenDevice]
+    created_at: datetime | None = None
+    """Registered at: the annual grade counts no month before it."""
 
 
 def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -141,7 +143,9 @@ def kitchen_infos(session: Session, sites: set[str]) -> list[KitchenInfo]:
             for d in k.devices
             if d.kind in ("camera", "sensor")
         ]
-        out.append(KitchenInfo(k.id, list(k.working_hours or []), k.timezone, devices))
+        out.append(
+            KitchenInfo(k.id, list(k.working_hours or []), k.timezone, devices, k.created_at)
+        )
     return sorted(out, key=lambda k: k.id)
 
 
@@ -323,8 +327,8 @@ def months_of_year(zone: ZoneInfo, end: datetime) -> list[tuple[str, datetime, d
 def annual(
     res: Resources, infos: Sequence[KitchenInfo], end: datetime, recorded: RecordedSeconds | None
 ) -> dict[str, tuple[dict[str, float | None], str | None]]:
-    """Each kitchen's monthly indices of the year so far and its annual grade (A/B/C),
-    from one read of statuses and alerts for all of them."""
+    """Each kitchen's monthly indices of the year so far (from its registration on) and
+    its annual grade (A/B/C), from one read of statuses and alerts for all of them."""
     if not infos:
         return {}
     months = {k.id: months_of_year(ZoneInfo(k.timezone), end) for k in infos}
@@ -336,7 +340,11 @@ def annual(
     out = {}
     for k in infos:
         monthly: dict[str, float | None] = {}
-        for name, lo, hi in months[k.id]:
+        for name, month_lo, hi in months[k.id]:
+            # A kitchen registered mid-year is graded from its registration on.
+            lo = max(month_lo, k.created_at) if k.created_at else month_lo
+            if lo >= hi:
+                continue
             mine = [c for c in by_site.get(k.id, []) if lo <= c.fired_at < hi]
             sc = score(k, None if st is None else st.get(k.id, {}), mine, lo, hi, recorded)
             monthly[name] = sc.index.index if sc.index else None

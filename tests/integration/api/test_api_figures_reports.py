@@ -54,7 +54,22 @@ def api(live_api: Any) -> Any:
             ]
         )
     _seed_alerts(live)
+    _registered(live, MON - D)
     return live
+
+
+def _registered(live: Any, when: datetime) -> None:
+    """Every kitchen registered at `when` (the annual grade starts there)."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from api.db import make_engine
+    from api.models import Kitchen
+
+    engine = make_engine(live.settings.api.database_url)
+    with Session(engine) as s, s.begin():
+        s.execute(update(Kitchen).values(created_at=when))
+    engine.dispose()
 
 
 WED2 = MON + 9 * D  # Wednesday 11 November 00:00 in Shanghai
@@ -191,14 +206,13 @@ def test_scope_figures_and_grade_distribution(api: Any) -> None:
 
 def test_annual_grade_of_the_year_so_far(api: Any) -> None:
     got = _get(api, "/kitchens/a/figures", annual="true", **WEEK)
-    # Online from 1 November only: January–October were dark (0), November 100 → C.
-    assert got["monthly_indices"]["2026-11"] == 100.0
-    assert got["monthly_indices"]["2026-01"] == 0.0
-    assert got["annual_grade"] == "C"
-    # The fleet: every kitchen was dark January–October, so every one is at C.
+    # Registered on 1 November: graded on November alone (so far), 100 → A.
+    assert got["monthly_indices"] == {"2026-11": 100.0}
+    assert got["annual_grade"] == "A"
+    # b held at 60 by its two dark days, k00000 dark: both C; the share at A is 1 of 3.
     fleet = _get(api, "/figures", annual="true", **WEEK)
-    assert fleet["annual_grades"] == {"A": 0, "B": 0, "C": 3}
-    assert fleet["share_a"] == 0.0
+    assert fleet["annual_grades"] == {"A": 1, "B": 0, "C": 2}
+    assert fleet["share_a"] == pytest.approx(1 / 3)
 
 
 def test_daily_report_as_json_and_by_scope(api: Any) -> None:
