@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
 
+import api.routers.live as live_routes
 from api.app import create_app
 from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
@@ -371,13 +372,16 @@ def _frames(
     return got
 
 
-def _closed_with(ws: ClientConnection) -> int | None:
-    """The close code the server sent (after draining anything before it)."""
+def _closed_with(ws: ClientConnection, timeout: float = 30) -> int | None:
+    """The close code the server sent within `timeout` (frames before it are skipped)."""
+    deadline = time.monotonic() + timeout
     try:
-        while True:
-            ws.recv(timeout=10)
+        while (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(TimeoutError):
+                ws.recv(timeout=left)
     except ConnectionClosed as exc:
         return exc.rcvd.code if exc.rcvd is not None else None
+    return None
 
 
 def test_live_socket_passes_published_bytes_unchanged(
@@ -435,6 +439,28 @@ def test_live_socket_refuses_without_a_valid_token(live_view: LiveView) -> None:
         with _socket(live_view, None) as ws:
             ws.send(json.dumps({"type": "auth", "token": token}))
             assert _closed_with(ws) == 4401, token[:8]
+
+
+def test_live_socket_closes_when_its_token_is_revoked(
+    live_view: LiveView, publisher: FramePublisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_routes, "RECHECK_S", 0.5)  # the server runs in this process
+    resp = httpx.post(
+        f"{live_view.url}/auth/login",
+        json={"username": "mgr_a", "password": PASSWORD},
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    token = resp.json()["access_token"]
+    with _socket(live_view, token) as ws:
+        _watch(ws, "a/cam1")
+        publisher.run([("a", "cam1")], period_s=0.1)
+        _frames(ws, lambda hs: len(hs) >= 2, timeout=30)
+        out = httpx.post(
+            f"{live_view.url}/auth/logout", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert out.status_code == 204
+        assert _closed_with(ws) == 4401
 
 
 def test_slow_consumer_gets_the_newest_frame_not_a_backlog(
