@@ -63,6 +63,9 @@ class ServiceStatus(BaseModel):
     mqtt_connected: bool | None = Field(default=None, description="None: not tracked")
     counters: dict[str, int | float | dict[str, int | float]] = Field(default_factory=dict)
     gauges: dict[str, int | float | dict[str, int | float]] = Field(default_factory=dict)
+    notes: dict[str, str] = Field(
+        default_factory=dict, description="Short texts beside the figures (e.g. last_error)"
+    )
 
 
 def _metric_name(text: str) -> str:
@@ -110,6 +113,7 @@ class ServiceHealth:
         labels: Mapping[str, str] | None = None,
         descriptions: Mapping[str, str] | None = None,
         connected: Callable[[], bool] | None = None,
+        notes: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self.service = service
         self.instance = instance
@@ -119,6 +123,7 @@ class ServiceHealth:
         self.labels = dict(labels or {})
         self.descriptions = dict(descriptions or {})
         self.connected = connected
+        self.notes = notes
         self.registry = CollectorRegistry()
         self.registry.register(_FiguresCollector(self))
         self.metrics_port: int | None = None
@@ -165,6 +170,7 @@ class ServiceHealth:
             mqtt_connected=self.connected() if self.connected is not None else None,
             counters={k: _plain(v) for k, v in figures.items() if k not in self.gauges},
             gauges={k: _plain(v) for k, v in figures.items() if k in self.gauges},
+            notes={k: v[:500] for k, v in (self.notes() if self.notes else {}).items() if v},
         )
 
     def will(self) -> Will:
@@ -216,8 +222,12 @@ class ServiceHealth:
             return
         self._mqtt.publish(self.topic, self.status(state).model_dump_json().encode(), 1, True)
 
-    def stop(self) -> None:
-        """Stop the heartbeat, publish a final offline status with the last figures, close."""
+    def stop(self, confirm_timeout_s: float = 2.0) -> None:
+        """Stop the heartbeat, publish a final offline status with the last figures, close.
+
+        The final status waits up to `confirm_timeout_s` for the broker's PUBACK, so a
+        process that exits right after has really said offline (with its last figures).
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
@@ -226,7 +236,7 @@ class ServiceHealth:
                 info = self._mqtt.publish(
                     self.topic, self.status("offline").model_dump_json().encode(), 1, True
                 )
-                info.wait_for_publish(timeout=2)
+                info.wait_for_publish(timeout=confirm_timeout_s)
             except (RuntimeError, ValueError):
                 logger.warning("final offline status of %s not confirmed", self.service)
         if self._server is not None:

@@ -1,17 +1,27 @@
 """Settings shared by every service: environment (`BK_` prefix, `__` for nesting) over YAML.
 
 Precedence, highest first: constructor arguments, environment variables, the YAML file
-named by `BK_CONFIG` (or passed to `load_settings`), defaults. Errors name the field and
-the source so an operator can fix them without reading code.
+named by `BK_CONFIG` (or passed to `load_settings`), defaults. The merge is
+pydantic-settings' own (`settings_customise_sources` with a YAML source), so nested
+sections combine field by field: `BK_MQTT__PORT` changes the port and keeps the file's
+host. Errors name the field and the source so an operator can fix them without reading
+code.
 """
 
 import os
+import socket
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
 
 from core.errors import ConfigError
 
@@ -82,6 +92,46 @@ class InfluxSettings(_Section):
         return self
 
 
+class ServiceSection(_Section):
+    """What every long-running service section has: its status heartbeat and /metrics.
+
+    Services subclass it (`ingest:`, `vision:`, `rules:`, `recorder:`), so the health
+    knobs are spelt and checked the same everywhere (`core.service` reads them).
+    """
+
+    status_interval_s: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="How often the retained status (health and counters) is refreshed",
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
+
+
+def host_instance(fallback: str) -> str:
+    """A stable instance id from the host name (client id and status topic use it)."""
+    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname().lower())
+    return (host.strip("-_") or fallback)[:40]
+
+
+_YAML_FILE: ContextVar[Path | None] = ContextVar("bk_settings_yaml_file", default=None)
+"""The YAML file `load_settings` is reading (None: environment and defaults only)."""
+
+
+class _YamlFileSource(YamlConfigSettingsSource):
+    """pydantic-settings' YAML source, reading through `read_yaml_mapping`.
+
+    The stock source silently skips a missing file and accepts a scalar document; an
+    operator who names a file must hear that it is missing, malformed or not a mapping.
+    """
+
+    def _read_files(self, files: Any, deep_merge: bool = False) -> dict[str, Any]:
+        return read_yaml_mapping(Path(files)) if files else {}
+
+
 class Settings(BaseSettings):
     """The tree every service reads; parts add their own sections in their own modules."""
 
@@ -104,7 +154,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, file_secret_settings
+        # Highest first: constructor arguments, environment, the YAML file, secrets.
+        yaml_file = _YamlFileSource(settings_cls, yaml_file=_YAML_FILE.get())
+        return init_settings, env_settings, yaml_file, file_secret_settings
 
 
 def read_yaml_mapping(path: Path, what: str = "settings file") -> dict[str, Any]:
@@ -159,24 +211,11 @@ def load_settings(
     """
     settings_cls: type[Any] = cls if cls is not None else Settings
     file = path if path is not None else os.environ.get("BK_CONFIG")
-    file_data = read_yaml_mapping(Path(file)) if file else {}
     source = f"file {file} + environment" if file else "environment"
+    token = _YAML_FILE.set(Path(file) if file else None)
     try:
-        # Environment beats the file: build from file data as defaults, then let the
-        # settings machinery apply environment variables over it.
-        env_only = settings_cls(**overrides)
-        env_set = env_only.model_dump(exclude_unset=True)
-        merged = _deep_merge(file_data, env_set)
-        return settings_cls.model_validate(merged)  # type: ignore[no-any-return]
+        return settings_cls(**overrides)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source)) from exc
-
-
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+    finally:
+        _YAML_FILE.reset(token)

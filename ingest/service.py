@@ -6,30 +6,21 @@ sent but we did not acknowledge is delivered again after a crash or restart.
 """
 
 import logging
-import threading
-import time
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar
 
 import paho.mqtt.client as paho
-from prometheus_client import start_http_server
+from prometheus_client import Histogram
 
 from core.errors import BackendUnavailable, PayloadError, WriteRejected
-from core.mqtt import MqttClient, Will
 from core.registry import load_registry
-from core.schemas import DeadLetter, StoreReceipt, encode
+from core.schemas import StoreReceipt, encode
 from core.schemas.receipt import MAX_SPANS
+from core.service import Service, payload_of
+from core.service_health import Figures
 from core.store import TimeSeriesStore, open_store
-from core.topics import (
-    ALERTS,
-    QOS,
-    Channel,
-    dead_letter_topic,
-    receipt_topic,
-    service_status_topic,
-    subscription,
-)
+from core.topics import ALERTS, QOS, Channel, receipt_topic, subscription
 from ingest.convert import Converter
-from ingest.health import health, metrics_registry
 from ingest.pipeline import Pipeline
 from ingest.settings import IngestSettings
 from ingest.stats import Stats
@@ -37,33 +28,57 @@ from ingest.stats import Stats
 logger = logging.getLogger(__name__)
 
 SERVICE = "ingest"
-_LOG_WINDOW_S = 10.0
-_LOG_PER_WINDOW = 20
+_DESCRIPTIONS = {
+    "received": "Messages received",
+    "accepted": "Messages that passed validation",
+    "rejected": "Messages rejected, by reason (dead-lettered)",
+    "written_messages": "Messages written",
+    "written_points": "Points written",
+    "batches": "Batches written",
+    "write_failures": "Failed (retried) write attempts",
+    "dead_letters": "Dead letters sent",
+    "acked": "Messages acknowledged to the broker",
+    "receipts": "Telemetry messages confirmed to their device as stored",
+    "pending": "Messages not yet acknowledged",
+    "lag_seconds": "Source-to-write lag",
+    "batch_latency_s": "Arrival to acknowledgement, last batch",
+    "store_ok": "1 when the last write worked",
+}
 
 
-class IngestService:
-    """Owns the MQTT client, the pipeline, the status publisher and the metrics endpoint."""
+class IngestService(Service):
+    """Owns the pipeline and the store; the skeleton owns MQTT, status and metrics."""
+
+    name = SERVICE
+    gauges = frozenset({"pending", "lag_seconds", "batch_latency_s", "store_ok"})
+    labels: ClassVar[Mapping[str, str]] = {"rejected": "reason"}
+    descriptions = _DESCRIPTIONS
 
     def __init__(self, settings: IngestSettings, store: TimeSeriesStore | None = None) -> None:
         self.settings = settings
         cfg = settings.ingest
-        self.instance = cfg.instance
         self.stats = Stats()
         registry = load_registry(cfg.registry_file) if cfg.registry_file else None
         self.converter = Converter(registry)
         self.store = store if store is not None else open_store(settings.influx)
-        self.status_topic = service_status_topic(SERVICE, self.instance)
-        self.dlq_topic = dead_letter_topic(SERVICE)
-        self.mqtt = MqttClient(
-            settings.mqtt,
-            client_id=settings.mqtt.client_id or f"bk-{SERVICE}-{self.instance}",
-            will=Will(self.status_topic, b'{"state":"offline"}', qos=1, retain=True),
+        super().__init__(
+            settings,
+            cfg,
+            cfg.instance,
+            rejected=self.stats.rejected,
             persistent=True,
             manual_ack=True,
             max_inflight=100,
             receive_maximum=cfg.max_pending_messages,
-            on_message=self._on_message,
         )
+        self.health.notes = lambda: {"last_error": self.stats.last_error}
+        latency = Histogram(
+            "bk_ingest_batch_latency_seconds",
+            "Arrival of a batch's first message to its acknowledgement",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=self.health.registry,
+        )
+        self.stats.observers.append(latency.observe)
         self.pipeline = Pipeline(
             self.store.write_lines,
             self.mqtt.ack,
@@ -78,14 +93,29 @@ class IngestService:
             confirm=self._send_receipts if cfg.receipts else None,
         )
         self.mqtt.on_disconnect_hooks.append(self.pipeline.connection_lost)
-        self._stop = threading.Event()
-        self._status_thread: threading.Thread | None = None
-        self._log_window = (0.0, 0)
-        self.metrics_port: int | None = None
 
-    # -- life cycle ---------------------------------------------------------------------
+    def figures(self) -> Figures:
+        s = self.stats
+        return {
+            "received": s.received,
+            "accepted": s.accepted,
+            "rejected": dict(s.rejected),
+            "written_messages": s.written_messages,
+            "written_points": s.written_points,
+            "batches": s.batches,
+            "write_failures": s.write_failures,
+            "dead_letters": self.dead_letters.sent,
+            "acked": s.acked,
+            "receipts": s.receipts,
+            "pending": s.pending,
+            "lag_seconds": round(s.lag_s, 3),
+            "batch_latency_s": round(s.last_batch_latency_s, 4),
+            "store_ok": int(s.store_ok),
+        }
 
-    def start(self, connect_timeout: float = 10.0) -> None:
+    # -- life cycle hooks -------------------------------------------------------------------
+
+    def _prepare(self) -> None:
         cfg = self.settings.ingest
         try:
             self.store.ensure_database()
@@ -96,19 +126,9 @@ class IngestService:
             ch = ALERTS if channel == ALERTS else Channel(channel)
             self.mqtt.subscribe(subscription(ch, share_group=cfg.group), qos=1)
         self.pipeline.start()
-        self.mqtt.connect(timeout=connect_timeout, wait=True)
-        if cfg.metrics_port:
-            server, _thread = start_http_server(
-                cfg.metrics_port,
-                addr=cfg.metrics_host,
-                registry=metrics_registry(self.stats, lambda: self.mqtt.is_connected),
-            )
-            self.metrics_port = int(server.server_port)
-            logger.info("metrics on http://%s:%d/metrics", cfg.metrics_host, self.metrics_port)
-        self._status_thread = threading.Thread(
-            target=self._status_loop, name="ingest-status", daemon=True
-        )
-        self._status_thread.start()
+
+    def _started(self) -> None:
+        cfg = self.settings.ingest
         logger.info(
             "ingest %s started: group %s, channels %s, batches of %d points / %d messages / "
             "%.2f s, at most %d messages un-acknowledged",
@@ -121,20 +141,12 @@ class IngestService:
             cfg.max_pending_messages,
         )
 
-    def stop(self, flush_timeout: float = 10.0) -> None:
-        """Stop taking messages, write and ack what is queued, publish a final status."""
-        self._stop.set()
+    def _drain(self) -> None:
+        """Take nothing new (un-acked, the broker re-sends it); write and ack what is queued."""
         self.mqtt.set_message_handler(_drop)
-        self.pipeline.stop(flush_timeout)
-        if self._status_thread is not None:
-            self._status_thread.join(2)
-        info = self.publish_status("offline")
-        # Store receipts may still queue ahead of it: wait until the broker has it.
-        try:
-            info.wait_for_publish(timeout=5)
-        except (RuntimeError, ValueError):
-            logger.warning("final offline status not confirmed before shutdown")
-        self.mqtt.close()
+        self.pipeline.stop(10.0)
+
+    def _close(self) -> None:
         self.store.close()
         logger.info(
             "ingest %s stopped: %d received, %d points written, %d rejected",
@@ -144,50 +156,21 @@ class IngestService:
             sum(self.stats.rejected.values()),
         )
 
-    def run_until(self, stop: threading.Event) -> None:
-        self.start()
-        try:
-            while not stop.wait(0.5):
-                pass
-        finally:
-            self.stop()
-
-    # -- status -----------------------------------------------------------------------------
-
-    def publish_status(
-        self, state: Literal["online", "offline"] = "online"
-    ) -> paho.MQTTMessageInfo:
-        report = health(self.stats, self.instance, state, self.mqtt.is_connected)
-        return self.mqtt.publish(
-            self.status_topic, report.model_dump_json().encode(), qos=1, retain=True
-        )
-
-    def _status_loop(self) -> None:
-        interval = self.settings.ingest.status_interval_s
-        self.publish_status("online")
-        while not self._stop.wait(interval):
-            try:
-                self.publish_status("online")
-            except Exception:
-                logger.exception("status publish failed")
-
     # -- messages (MQTT network thread) -----------------------------------------------------
 
     def _on_message(self, msg: paho.MQTTMessage) -> None:
         stats = self.stats
         stats.received += 1
-        payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
-        topic = "?"
+        topic, payload = payload_of(msg)
         try:
-            topic = msg.topic
             conv = self.converter.convert(topic, payload)
         except PayloadError as exc:
-            self._reject(topic, payload, exc.reason, exc.detail)
+            self.reject(topic, payload, exc.reason, exc.detail)
             self.pipeline.add("", 0, 0, msg.mid, msg.qos, topic)
             return
         except Exception as exc:  # hostile input must never stop the service
             logger.exception("unexpected error converting a message on %s", topic[:120])
-            self._reject(topic, payload, "internal", repr(exc)[:500])
+            self.reject(topic, payload, "internal", repr(exc)[:500])
             self.pipeline.add("", 0, 0, msg.mid, msg.qos, topic)
             return
         stats.accepted += 1
@@ -204,35 +187,8 @@ class IngestService:
                     receipt_topic(site, device), encode(receipt), qos=QOS[Channel.RECEIPT]
                 )
 
-    def _reject(self, topic: str, payload: bytes, reason: str, detail: str) -> None:
-        self.stats.rejected[reason] += 1
-        self._log_rejection(topic, reason, detail)
-        letter = DeadLetter.of(SERVICE, topic, reason, detail, payload)
-        try:
-            self.mqtt.publish(self.dlq_topic, encode(letter), qos=1)
-            self.stats.dead_letters += 1
-        except Exception:
-            logger.exception("could not publish a dead letter")
-
     def _store_refused(self, topic: str, detail: str) -> None:
-        self._reject(topic, b"", "store_refused", detail)
-
-    def _log_rejection(self, topic: str, reason: str, detail: str) -> None:
-        # A flood of bad input must not flood the log: a few lines per window, then a tally.
-        start, count = self._log_window
-        now = time.monotonic()
-        if now - start > _LOG_WINDOW_S:
-            if count > _LOG_PER_WINDOW:
-                logger.warning(
-                    "%d more messages rejected in the last %.0f s (see counters / dead letters)",
-                    count - _LOG_PER_WINDOW,
-                    _LOG_WINDOW_S,
-                )
-            start, count = now, 0
-        count += 1
-        self._log_window = (start, count)
-        if count <= _LOG_PER_WINDOW:
-            logger.warning("rejected message on %r: %s: %s", topic[:120], reason, detail[:300])
+        self.reject(topic, b"", "store_refused", detail)
 
 
 def _drop(msg: paho.MQTTMessage) -> None:

@@ -1,25 +1,18 @@
 """Settings of the ingest service: the shared tree plus an `ingest:` section."""
 
-import socket
 from pathlib import Path
 
 from pydantic import Field, model_validator
 
 from core.ids import Id
-from core.settings import Settings, _Section
+from core.settings import ServiceSection, Settings, host_instance
 
 
-def _default_instance() -> str:
-    """A stable instance id from the host name (client id and status topic use it)."""
-    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname().lower())
-    return (host.strip("-_") or "ingest")[:40]
-
-
-class IngestSection(_Section):
+class IngestSection(ServiceSection):
     """What `bk ingest run` needs besides the broker and the store."""
 
     instance: Id = Field(
-        default_factory=_default_instance,
+        default_factory=lambda: host_instance("ingest"),
         description="Instance id: unique per copy; fixes the MQTT client id (persistent session)",
     )
     group: Id = Field(default="ingest", description="Shared-subscription group of all copies")
@@ -51,12 +44,8 @@ class IngestSection(_Section):
     retry_min_s: float = Field(default=0.2, gt=0, description="First retry delay of a write")
     retry_max_s: float = Field(default=10.0, gt=0, description="Longest retry delay of a write")
     status_interval_s: float = Field(
-        default=10.0, gt=0, description="How often health and counters go to the status topic"
+        default=10.0, gt=0, le=3600, description="How often health and counters go out"
     )
-    metrics_port: int = Field(
-        default=0, ge=0, le=65535, description="Prometheus /metrics on 127.0.0.1; 0 = off"
-    )
-    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
     registry_file: Path | None = Field(
         default=None, description="Site registry (YAML); when set, unknown sites are refused"
     )

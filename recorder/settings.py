@@ -1,6 +1,5 @@
 """Settings of the recorder: the shared tree plus a `recorder:` section (`BK_RECORDER__...`)."""
 
-import socket
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -8,21 +7,18 @@ from pydantic import Field, model_validator
 from core.errors import PayloadError
 from core.ids import Id, validate_id
 from core.registry import SiteCategory
-from core.settings import Settings, _Section
+from core.settings import ServiceSection, Settings, host_instance
 
 MIN_RETENTION_DAYS = 7.0
 """SAMR's 明厨亮灶 guidance keeps kitchen video at least 7 days: no setting goes below."""
 
 
-def _default_instance() -> str:
-    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname().lower())
-    return (host.strip("-_") or "recorder")[:40]
-
-
-class RecorderSection(_Section):
+class RecorderSection(ServiceSection):
     """What `bk recorder run` needs besides the broker."""
 
-    instance: Id = Field(default_factory=_default_instance, description="Unique per worker copy")
+    instance: Id = Field(
+        default_factory=lambda: host_instance("recorder"), description="Unique per worker copy"
+    )
     group: Id = Field(
         default="recorder",
         description="Shared-subscription group of a lone worker with unnamed cameras",
@@ -123,13 +119,6 @@ class RecorderSection(_Section):
         description="Wall time waited past the clip's end for its frames before it is cut "
         "with what there is",
     )
-    status_interval_s: float = Field(
-        default=15.0, gt=0, le=3600, description="How often the retained status is refreshed"
-    )
-    metrics_port: int = Field(
-        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
-    )
-    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
 
     @model_validator(mode="after")
     def _checks(self) -> "RecorderSection":

@@ -1,24 +1,20 @@
 """Settings of the vision worker: the shared tree plus a `vision:` section."""
 
-import socket
 from pathlib import Path
 
 from pydantic import Field, model_validator
 
 from core.errors import PayloadError
 from core.ids import Id, validate_id
-from core.settings import Settings, _Section
+from core.settings import ServiceSection, Settings, host_instance
 from vision.card import DEFAULT_CARD
 from vision.zones import CameraRules
 
 
-def _default_instance() -> str:
-    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname().lower())
-    return (host.strip("-_") or "vision")[:40]
-
-
-class VisionSection(_Section):
-    instance: Id = Field(default_factory=_default_instance, description="Unique per worker copy")
+class VisionSection(ServiceSection):
+    instance: Id = Field(
+        default_factory=lambda: host_instance("vision"), description="Unique per worker copy"
+    )
     group: Id = Field(
         default="vision",
         description="Shared-subscription group (one worker, or a broker "
@@ -56,13 +52,6 @@ class VisionSection(_Section):
         description="Per camera (`site/camera` or `camera`): zones, persistence",
     )
     default_rules: CameraRules = Field(default_factory=CameraRules)
-    status_interval_s: float = Field(
-        default=15.0, gt=0, le=3600, description="How often the retained status is refreshed"
-    )
-    metrics_port: int = Field(
-        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
-    )
-    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
 
     @model_validator(mode="after")
     def _index_in_range(self) -> "VisionSection":

@@ -77,8 +77,11 @@ class StatusWatcher:
 
     def _on_message(self, c: mqtt.Client, u: object, msg: mqtt.MQTTMessage) -> None:
         instance = msg.topic.split("/")[4]
+        report = json.loads(msg.payload)
+        # The ServiceStatus of core.service_health: figures flattened beside the state.
+        flat = {**report.get("counters", {}), **report.get("gauges", {}), **report}
         with self._lock:
-            self.latest[instance] = json.loads(msg.payload)
+            self.latest[instance] = flat
 
     def get(self, instance: str) -> dict[str, Any]:
         with self._lock:

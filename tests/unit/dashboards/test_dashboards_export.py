@@ -177,16 +177,18 @@ def _exposed(registry: Any) -> set[str]:
 
 def test_platform_prometheus_metrics_exist_in_the_services(tmp_path: Path) -> None:
     """Every series the platform dashboard reads is one the services' /metrics expose."""
-    from ingest.health import metrics_registry
-    from ingest.stats import Stats
+    from ingest.service import IngestService
+    from ingest.settings import IngestSettings
     from vision.service import VisionService
     from vision.settings import VisionSettings
 
-    stats = Stats()
-    stats.rejected["bad_json"] += 1
-    registry = metrics_registry(stats, lambda: True)
-    stats.observers[0](0.2)
-    assert [m for m in INGEST_METRICS if m not in _exposed(registry)] == []
+    ingest = IngestService(IngestSettings())
+    ingest.stats.rejected["bad_json"] += 1
+    ingest.stats.observers[0](0.2)
+    try:
+        assert [m for m in INGEST_METRICS if m not in _exposed(ingest.health.registry)] == []
+    finally:
+        ingest.store.close()
 
     vision = VisionService(VisionSettings())
     vision.stats.rejected["not_jpeg"] += 1
