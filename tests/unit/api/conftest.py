@@ -20,7 +20,7 @@ from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.settings import ApiSection, ApiSettings
 from api.testing import World, seed_world
-from core.settings import InfluxSettings
+from core.settings import InfluxSettings, MqttSettings
 from vision.evidence import EvidenceStore
 
 SIGNING_KEY = "test-signing-key-0123456789"
@@ -49,6 +49,9 @@ class Seeded:
                 broker_dir=db.with_suffix(".broker"),
             ),
             influx=InfluxSettings(url="http://127.0.0.1:9", timeout_s=0.5),
+            # The discard port: no broker answers, so a live stream in the matrix ends at
+            # once even on a machine whose own Mosquitto listens on 1883.
+            mqtt=MqttSettings(host="127.0.0.1", port=9),
         )
 
 
