@@ -1,42 +1,33 @@
 """`bk recorder` sub-commands: run a worker, list gaps, export a window, verify clips."""
 
 import json
-import logging
-import signal
-import threading
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
 
-from core.errors import ConfigError
-from core.logging_setup import setup_logging
 from core.registry import load_registry
-from core.settings import load_settings
+from core.service import load_or_exit, run_service
 from recorder.settings import RecorderSettings
 
 app = typer.Typer(
     help="Recorder (录像): camera video kept for the retention, playback, alert clips.",
     no_args_is_help=True,
 )
-log = logging.getLogger(__name__)
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Settings YAML (or BK_CONFIG)")
 ]
 
 
+def _check(settings: RecorderSettings) -> None:
+    if settings.recorder.registry_file is not None:
+        load_registry(settings.recorder.registry_file)  # fail now, with its report
+
+
 def _load(config: Path | None) -> RecorderSettings:
-    try:
-        settings = load_settings(config, cls=RecorderSettings)
-        if settings.recorder.registry_file is not None:
-            load_registry(settings.recorder.registry_file)  # fail now, with its report
-    except (ConfigError, ValueError) as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    return settings
+    return load_or_exit(config, RecorderSettings, check=_check)
 
 
 @app.callback()
@@ -52,28 +43,11 @@ def run(
     ] = False,
 ) -> None:
     """Record the owned cameras' frames into segments; cut clips for alerts; enforce retention."""
-    settings = _load(config)
-    if validate_config:
-        typer.echo("configuration OK")
-        typer.echo(settings.model_dump_json(indent=2, exclude={"mqtt": {"password"}}))
-        return
-    setup_logging(settings.log_level, settings.log_json)
     from recorder.service import RecorderService
 
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %d: finishing the open segments", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    service = RecorderService(settings)
-    service.start()
-    try:
-        stop.wait()
-    finally:
-        service.stop()
+    run_service(
+        config, RecorderSettings, RecorderService, validate_config=validate_config, check=_check
+    )
 
 
 def _when(text: str) -> datetime:

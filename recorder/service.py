@@ -25,18 +25,20 @@ segments left in the index are read back and indexed with what they hold.
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import paho.mqtt.client as paho
 
 from core import partition
 from core.errors import PayloadError
-from core.mqtt import MqttClient, content_type, user_properties
+from core.mqtt import content_type, user_properties
 from core.partition import camera_key, owns
 from core.registry import SiteCategory, load_registry
 from core.schemas import AlertEvent, AlertState, FrameMeta, decode
-from core.service_health import ServiceHealth
+from core.service import Service, payload_of
 from core.topics import ALERTS, AlertsTopic, Channel, DeviceTopic, parse, subscription
 from recorder.camera import CameraRecorder, Limits, RecorderCounters
 from recorder.clips import ClipStore, jpeg_size
@@ -59,7 +61,8 @@ _DESCRIPTIONS = {
     "segments_closed": "Segment files finished and indexed",
     "segments_recovered": "Segments left open by a crash, read back and indexed",
     "write_errors": "Frames or segments that could not be written",
-    "rejected": "Frames rejected, by reason",
+    "rejected": "Messages rejected, by reason (dead-lettered)",
+    "dead_letters": "Dead letters published",
     "not_owned": "Frames of cameras another worker owns, dropped unread",
     "clips": "Evidence clips frozen",
     "clips_empty": "Alert clips with no recorded frame in their window",
@@ -107,8 +110,13 @@ def _wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class RecorderService:
-    """One recorder worker process."""
+class RecorderService(Service):
+    """One recorder worker process (the skeleton owns MQTT, status and metrics)."""
+
+    name = SERVICE
+    gauges = frozenset(_GAUGES)
+    labels: ClassVar[Mapping[str, str]] = {"rejected": "reason"}
+    descriptions = _DESCRIPTIONS
 
     def __init__(self, settings: RecorderSettings, clock_ms: Callable[[], int] = _wall_ms) -> None:
         self.settings = settings
@@ -149,20 +157,10 @@ class RecorderService:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.health = ServiceHealth(
-            SERVICE,
-            cfg.instance,
-            self.figures,
-            gauges=_GAUGES,
-            labels={"rejected": "reason"},
-            descriptions=_DESCRIPTIONS,
-        )
-        self.mqtt = MqttClient(
-            settings.mqtt,
-            client_id=settings.mqtt.client_id or f"bk-{SERVICE}-{cfg.instance}",
-            will=self.health.will(),
-            on_message=self._on_message,
-        )
+        # RecorderCounters keeps rejections in a plain dict; the dead letters count there.
+        rejected: Counter[str] = Counter(self.counters.rejected)
+        self.counters.rejected = rejected
+        super().__init__(settings, cfg, cfg.instance, rejected=rejected)
 
     # -- policy -------------------------------------------------------------------------
 
@@ -181,15 +179,13 @@ class RecorderService:
 
     # -- life cycle ---------------------------------------------------------------------
 
-    def start(self, timeout: float = 10.0) -> None:
+    def _prepare(self) -> None:
         self.recover()
-        self.mqtt.connect(timeout)
         for filt in self.frame_filters:
             self.mqtt.subscribe(filt, qos=0)
         self.mqtt.subscribe(subscription(ALERTS), qos=1)
-        self.health.start(
-            self.mqtt, self.cfg.status_interval_s, self.cfg.metrics_port, self.cfg.metrics_host
-        )
+
+    def _started(self) -> None:
         self._thread = threading.Thread(target=self._housekeeping, name="recorder-house")
         self._thread.start()
         log.info(
@@ -201,20 +197,18 @@ class RecorderService:
             self.video_dir,
         )
 
-    def stop(self) -> None:
-        """Finish every open segment and index it, say offline, then leave the broker."""
-        self._stop.set()  # frames arriving from now on are dropped, not half-written
-        try:
-            if self._thread is not None:
-                self._thread.join(30)
-            with self._lock:
-                for cam in self.cameras.values():
-                    cam.close()
-            self.health.stop()
-        finally:
-            self.mqtt.close()
-            self.playback.close()
-            self.index.close()
+    def _drain(self) -> None:
+        """Finish every open segment and index it (frames from now on are dropped)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+        with self._lock:
+            for cam in self.cameras.values():
+                cam.close()
+
+    def _close(self) -> None:
+        self.playback.close()
+        self.index.close()
         log.info(
             "recorder stopped: %d frames in %d segments",
             self.counters.frames,
@@ -249,6 +243,7 @@ class RecorderService:
             "segments_closed": c.segments_closed,
             "write_errors": c.write_errors,
             "rejected": dict(c.rejected),
+            "dead_letters": self.dead_letters.sent,
             "cameras": len(self.cameras),
             "open_segments": sum(cam.open_segments for cam in list(self.cameras.values())),
             **self.extra,
@@ -261,15 +256,10 @@ class RecorderService:
             out["disk_days_available"] = round(min(state.days_available, 1e6), 2)
         return out
 
-    @property
-    def metrics_port(self) -> int | None:
-        return self.health.metrics_port
-
     # -- messages (network thread) ------------------------------------------------------
 
     def _on_message(self, msg: paho.MQTTMessage) -> None:
-        payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
-        topic = str(getattr(msg, "topic", "?"))
+        topic, payload = payload_of(msg)
         try:
             parsed = parse(topic)
             if isinstance(parsed, AlertsTopic):
@@ -279,10 +269,10 @@ class RecorderService:
             else:
                 raise PayloadError("bad_topic", f"{topic[:120]} is not a frame or alerts topic")
         except PayloadError as exc:
-            self._reject(topic, exc.reason, exc.detail)
+            self.reject(topic, payload, exc.reason, exc.detail)
         except Exception as exc:  # a bad message must never stop the recorder
             log.exception("unexpected error on a message from %s", topic[:120])
-            self._reject(topic, "internal", repr(exc))
+            self.reject(topic, payload, "internal", repr(exc)[:500])
 
     def _frame(self, parsed: DeviceTopic, payload: bytes, msg: paho.MQTTMessage) -> None:
         site, camera = parsed.site, parsed.device
@@ -343,11 +333,6 @@ class RecorderService:
         if (site, camera) in self.cameras:
             return True
         return (site, camera) in self.known or self.index.has_camera(site, camera)
-
-    def _reject(self, topic: str, reason: str, detail: str) -> None:
-        rejected = self.counters.rejected
-        rejected[reason] = rejected.get(reason, 0) + 1
-        log.warning("rejected message on %s: %s (%s)", topic[:120], reason, detail[:200])
 
     # -- housekeeping thread ------------------------------------------------------------
 

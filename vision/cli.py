@@ -2,16 +2,11 @@
 
 import json
 import logging
-import signal
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from core.errors import BkError, ConfigError
-from core.logging_setup import setup_logging
-from core.settings import load_settings
 from vision.card import DEFAULT_CARD
 
 app = typer.Typer(
@@ -22,30 +17,22 @@ app = typer.Typer(
 @app.command()
 def run(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Settings YAML")] = None,
+    validate_config: Annotated[
+        bool, typer.Option("--validate-config", help="Check the settings, print them and exit")
+    ] = False,
 ) -> None:
     """Consume camera frames from the broker, publish detections, write evidence."""
-    from vision.service import VisionService
+    from core.service import run_service
+    from vision.service import VisionService, frame_subscriptions
     from vision.settings import VisionSettings
 
-    try:
-        settings = load_settings(config, cls=VisionSettings)
-        setup_logging(settings.log_level, settings.log_json)
-        service = VisionService(settings)
-    except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        service.start()
-    except BkError as exc:  # broker unreachable or refusing: a line, not a traceback
-        logging.getLogger(__name__).error("vision worker could not start: %s", exc)
-        raise typer.Exit(1) from exc
-    try:
-        stop.wait()
-    finally:
-        service.stop()
+    run_service(
+        config,
+        VisionSettings,
+        VisionService,
+        validate_config=validate_config,
+        check=lambda s: frame_subscriptions(s.vision),  # a bad registry fails now
+    )
 
 
 @app.command()

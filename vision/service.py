@@ -35,23 +35,19 @@ acknowledged (QoS 1) after the event is published.
 import logging
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import paho.mqtt.client as paho
 
 from core import partition
 from core.errors import PayloadError
-from core.mqtt import MqttClient, content_type, user_properties
+from core.mqtt import content_type, user_properties
 from core.partition import camera_key, owns
-from core.schemas import DeadLetter, FrameMeta, encode
-from core.service_health import ServiceHealth
-from core.topics import (
-    Channel,
-    DeviceTopic,
-    dead_letter_topic,
-    detections_topic,
-    parse,
-)
+from core.schemas import FrameMeta, encode
+from core.service import Service, payload_of
+from core.topics import Channel, DeviceTopic, detections_topic, parse
 from vision.pipeline import VisionPipeline
 from vision.settings import VisionSection, VisionSettings
 
@@ -74,7 +70,6 @@ class VisionStats:
     events: int = 0
     violations: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-    dead_letters: int = 0
     not_owned: int = 0
     """Frames of cameras another worker owns (received only when cameras are not known)."""
 
@@ -91,7 +86,14 @@ def frame_subscriptions(cfg: VisionSection) -> list[str]:
     )
 
 
-class VisionService:
+class VisionService(Service):
+    """The detector pipeline on the frame stream; the skeleton owns MQTT and health."""
+
+    name = SERVICE
+    gauges = frozenset({"cameras"})
+    labels: ClassVar[Mapping[str, str]] = {"rejected": "reason"}
+    descriptions = _DESCRIPTIONS
+
     def __init__(self, settings: VisionSettings, pipeline: VisionPipeline | None = None) -> None:
         self.settings = settings
         cfg = settings.vision
@@ -105,35 +107,24 @@ class VisionService:
         )
         self.stats = VisionStats()
         self.frame_filters = frame_subscriptions(cfg)  # ConfigError now for a bad registry
-        self.health = ServiceHealth(
-            SERVICE,
-            cfg.instance,
-            self.figures,
-            gauges={"cameras"},
-            labels={"rejected": "reason"},
-            descriptions=_DESCRIPTIONS,
-        )
-        self.status_topic = self.health.topic
-        self.dlq_topic = dead_letter_topic(SERVICE)
         self._lock = threading.Lock()
-        self.mqtt = MqttClient(
-            settings.mqtt,
-            client_id=settings.mqtt.client_id or f"bk-{SERVICE}-{cfg.instance}",
-            will=self.health.will(),
+        super().__init__(
+            settings,
+            cfg,
+            cfg.instance,
+            rejected=self.stats.rejected,
             manual_ack=True,
             receive_maximum=32,
-            on_message=self._on_message,
         )
 
-    def start(self, timeout: float = 10.0) -> None:
-        cfg = self.settings.vision
-        filters = self.frame_filters
-        self.mqtt.connect(timeout)
-        for filt in filters:
+    def _prepare(self) -> None:
+        for filt in self.frame_filters:
             self.mqtt.subscribe(filt, qos=1)
-        self.health.start(self.mqtt, cfg.status_interval_s, cfg.metrics_port, cfg.metrics_host)
+
+    def _started(self) -> None:
+        cfg = self.settings.vision
         if cfg.known_cameras is not None or cfg.registry_file is not None:
-            how = f"{len(filters)} owned camera(s) of the known ones"
+            how = f"{len(self.frame_filters)} owned camera(s) of the known ones"
         elif cfg.workers > 1:
             how = "every frame, keeping the owned cameras' (N times the frame bandwidth)"
         else:
@@ -141,17 +132,6 @@ class VisionService:
         log.info(
             "vision worker %d of %d (%s): %s", cfg.worker_index, cfg.workers, cfg.instance, how
         )
-
-    def stop(self) -> None:
-        try:
-            self.health.stop()
-        finally:
-            self.mqtt.close()
-
-    @property
-    def metrics_port(self) -> int | None:
-        """The bound /metrics port (None when off)."""
-        return self.health.metrics_port
 
     def figures(self) -> dict[str, int | dict[str, int]]:
         """The counters for the status topic and /metrics (read without the frame lock)."""
@@ -161,22 +141,21 @@ class VisionService:
             "events": s.events,
             "violations": s.violations,
             "rejected": dict(s.rejected),
-            "dead_letters": s.dead_letters,
+            "dead_letters": self.dead_letters.sent,
             "not_owned": s.not_owned,
             "cameras": len(self.pipeline.trackers),
         }
 
     def _on_message(self, msg: paho.MQTTMessage) -> None:
-        payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
-        topic = str(getattr(msg, "topic", "?"))
+        topic, payload = payload_of(msg)
         try:
             with self._lock:
                 self._handle(topic, payload, msg)
         except PayloadError as exc:
-            self._reject(topic, payload, exc.reason, exc.detail)
+            self.reject(topic, payload, exc.reason, exc.detail)
         except Exception as exc:  # a bad frame must never stop the worker
             log.exception("unexpected error on a frame from %s", topic[:120])
-            self._reject(topic, payload, "internal", repr(exc)[:500])
+            self.reject(topic, payload, "internal", repr(exc)[:500])
         finally:
             self.mqtt.ack(msg.mid, msg.qos)
 
@@ -205,13 +184,3 @@ class VisionService:
         self.mqtt.publish(detections_topic(parsed.site, parsed.device), encode(event), qos=1)
         self.stats.events += 1
         self.stats.violations += len(event.violations)
-
-    def _reject(self, topic: str, payload: bytes, reason: str, detail: str) -> None:
-        self.stats.rejected[reason] += 1
-        log.warning("rejected frame on %s: %s (%s)", topic[:120], reason, detail[:200])
-        letter = DeadLetter.of(SERVICE, topic, reason, detail, payload)
-        try:
-            self.mqtt.publish(self.dlq_topic, encode(letter), qos=1)
-            self.stats.dead_letters += 1
-        except Exception:
-            log.exception("could not publish a dead letter")
