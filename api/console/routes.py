@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
@@ -459,7 +459,7 @@ def alert_page(
     if "sig" in request.query_params or "expires" in request.query_params:
         signed = _signed_view(request, site, alert_id, session, res)
         link_refused = signed is None
-    return _page(
+    page = _page(
         request,
         "alert.html",
         page="alert",
@@ -467,6 +467,10 @@ def alert_page(
         alert_id=alert_id,
         signed=signed,
         link_refused=link_refused,
-        # helper REC's bkClip(videoEl, site, alertId): the alert's clip, when the recorder ships it
+        # recordings.js's bkClip(videoEl, site, alertId): the alert's clip, where recorded
         clip_script=(STATIC_DIR / "js" / "recordings.js").is_file(),
     )
+    if link_refused:
+        # The sentence for the person, and a status a robot or link checker understands.
+        page.status_code = status.HTTP_403_FORBIDDEN
+    return page

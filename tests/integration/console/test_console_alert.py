@@ -478,7 +478,8 @@ def test_signed_link_opens_the_alert_read_only_without_an_account(
             "00000000-0000-0000-0000-000000000000", aid
         )
         for bad in (tampered, expired, other_alert):
-            page.goto(bad)
+            response = page.goto(bad)
+            assert response is not None and response.status == 403
             page.wait_for_selector("#link-refused")
             assert page.text_content("#link-refused") == (
                 "链接无效或已过期，无法显示此告警。请登录后查看。"
