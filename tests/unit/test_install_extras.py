@@ -8,6 +8,7 @@ copy, not a download, after `make setup`) and imports the agent there.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -103,11 +104,20 @@ def test_every_library_the_edge_imports_is_declared_for_it() -> None:
 
 @pytest.mark.timeout(900)
 def test_a_fresh_edge_install_imports_no_centre_library(tmp_path: Path) -> None:
+    # Built from a copy: a build in the source tree would leave `build/` behind.
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "var", "*.egg-info", "__pycache__", ".*_cache", "docs"
+        ),
+    )
     env = tmp_path / "edge-venv"
     venv.create(env, with_pip=True)
     python = str(env / "bin" / "python")
     install = subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{ROOT}[edge]"],
+        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{src}[edge]"],
         capture_output=True,
         text=True,
         timeout=840,
