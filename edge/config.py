@@ -2,20 +2,49 @@
 
 One pydantic tree on top of the shared `core.settings.Settings` (broker, logging,
 data dir): the `agent` section names the site and device, the buffer bounds, the
-sensors and cameras. Driver entries are validated by their own plugin's
-`config_model`, so a typo in a Modbus register map is reported as precisely as one in
-the broker port.
+sensors and cameras. Sensor and camera entries are typed: an open tagged union on
+`type`, each member the plugin's own `config_model` (extra="forbid"; entry points
+`bk.edge.sensors` / `bk.edge.cameras`, or `register_driver`), so a plugin driver brings
+its config with it and a misspelt field is refused by name, as precisely as one in the
+broker port. Only the plugins the file names are imported.
 """
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    SerializeAsAny,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from core.errors import ConfigError
 from core.ids import Id
 from core.schemas import CameraSettings
 from core.settings import Settings, load_settings
+from edge.drivers.base import CAMERA_GROUP, SENSOR_GROUP, DriverConfig, driver_config
+
+
+def _typed_driver(group: str) -> Callable[[Any], DriverConfig]:
+    def validate(value: Any) -> DriverConfig:
+        if not isinstance(value, dict | DriverConfig):
+            raise PydanticCustomError("driver_entry", "a driver entry must be a mapping")
+        try:
+            return driver_config(group, value)
+        except ConfigError as exc:
+            raise PydanticCustomError("driver_config", "{detail}", {"detail": str(exc)}) from exc
+
+    return validate
+
+
+SensorConfig = Annotated[SerializeAsAny[DriverConfig], PlainValidator(_typed_driver(SENSOR_GROUP))]
+"""A sensor entry, typed by its driver's `config_model` (chosen by `type`)."""
 
 
 class _Section(BaseModel):
@@ -63,7 +92,12 @@ class PublishConfig(_Section):
 
 
 class CameraEntry(_Section):
-    """A camera: its driver config (free-form, checked by the plugin) and publish settings."""
+    """A camera: its driver config (typed by the plugin's model) and publish settings.
+
+    The driver's fields sit beside `publish` in the file; they are checked against the
+    camera plugin's `config_model` (extra="forbid") when the entry is read, and the
+    typed result is `driver`.
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -73,6 +107,23 @@ class CameraEntry(_Section):
         default_factory=CameraSettings,
         description="Frame rate limit, resize, JPEG quality, motion gating",
     )
+
+    _driver: DriverConfig | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _typed(self) -> "CameraEntry":
+        try:
+            self._driver = driver_config(CAMERA_GROUP, self.driver_spec())
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+    @property
+    def driver(self) -> DriverConfig:
+        """The typed driver config (the plugin's model)."""
+        if self._driver is None:
+            self._driver = driver_config(CAMERA_GROUP, self.driver_spec())
+        return self._driver
 
     def driver_spec(self) -> dict[str, Any]:
         data = self.model_dump(exclude={"publish"})
@@ -94,8 +145,8 @@ class AgentConfig(_Section):
     heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Status heartbeat")
     buffer: BufferConfig = Field(default_factory=BufferConfig, description="Disk buffer bounds")
     publish: PublishConfig = Field(default_factory=PublishConfig, description="Telemetry batches")
-    sensors: list[dict[str, Any]] = Field(
-        default_factory=list, description="Sensor drivers (type picks the plugin)"
+    sensors: list[SensorConfig] = Field(
+        default_factory=list, description="Sensor drivers (type picks the plugin and its config)"
     )
     cameras: list[CameraEntry] = Field(default_factory=list, description="Cameras")
     inference: InferenceConfig | None = Field(default=None, description="On-edge inference")
@@ -112,7 +163,7 @@ class AgentConfig(_Section):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "AgentConfig":
-        ids = [str(s.get("id")) for s in self.sensors] + [c.id for c in self.cameras]
+        ids = [s.id for s in self.sensors] + [c.id for c in self.cameras]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate sensor/camera ids: {', '.join(dupes)}")
@@ -122,8 +173,8 @@ class AgentConfig(_Section):
 class EdgeSettings(Settings):
     """Settings of `bk edge run`: the shared tree plus the `agent` section."""
 
-    # Optional only because core's loader first builds the tree from the environment
-    # alone; `load_edge_settings` insists on it.
+    # Optional so that a tree without it (the environment alone) still loads;
+    # `load_edge_settings` insists on it with a sentence, not a pydantic report.
     agent: AgentConfig | None = Field(default=None, description="The edge agent")
 
     @property

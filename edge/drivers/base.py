@@ -12,6 +12,7 @@ passes its simulated clock, and both exercise the same code path.
 
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -22,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.errors import ConfigError
 from core.ids import Id
 from core.schemas import SensorKind
-from core.settings import format_validation_error
 
 SENSOR_GROUP = "bk.edge.sensors"
 CAMERA_GROUP = "bk.edge.cameras"
@@ -124,10 +124,8 @@ def _import_class(path: str) -> type[Any]:
     return cls
 
 
-def _load(group: str, spec: dict[str, Any], base: type[Any]) -> Any:
-    kind = spec.get("type")
-    if not isinstance(kind, str):
-        raise ConfigError(f"driver entry {spec!r} has no 'type'")
+def driver_class(group: str, kind: str, base: type[Any]) -> type[Any]:
+    """The driver class for `kind` in `group` (only that plugin is imported)."""
     local = _REGISTERED.get(group, {})
     if ":" in kind:  # `package.module:Class`: a driver that is not packaged as a plugin
         local = {kind: _import_class(kind)}
@@ -141,21 +139,55 @@ def _load(group: str, spec: dict[str, Any], base: type[Any]) -> Any:
         raise ConfigError(f"driver type {kind!r} cannot be loaded: {exc}") from exc
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ConfigError(f"entry point {kind!r} in {group} is not a {base.__name__}")
+    return cls
+
+
+_BASES: dict[str, type[Any]] = {}
+
+
+def driver_config(group: str, spec: Mapping[str, Any] | DriverConfig) -> DriverConfig:
+    """The typed config of one driver entry: `type` picks the plugin, its model checks the rest.
+
+    The plugin's `config_model` (extra="forbid") is the member of the open tagged union of
+    driver configs: a misspelt field is refused by name, e.g.
+    `driver 'f1' (modbus): registres: Extra inputs are not permitted`.
+    """
+    base = _BASES[group]
+    if isinstance(spec, DriverConfig):
+        model: type[DriverConfig] = driver_class(group, spec.type, base).config_model
+        if isinstance(spec, model):
+            return spec
+        spec = spec.model_dump()
+    kind = spec.get("type")
+    if not isinstance(kind, str):
+        raise ConfigError(f"driver entry {dict(spec)!r} has no 'type'")
+    cls = driver_class(group, kind, base)
     config_model: type[DriverConfig] = getattr(cls, "config_model", DriverConfig)
     try:
-        config = config_model.model_validate(spec)
+        return config_model.model_validate(spec)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, f"driver {spec.get('id', kind)!r}")) from exc
-    return cls(config)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(entry)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"driver {spec.get('id', kind)!r} ({kind}): {problems}") from exc
 
 
-def load_sensor_driver(spec: dict[str, Any]) -> SensorDriver:
+def _load(group: str, spec: Mapping[str, Any] | DriverConfig, base: type[Any]) -> Any:
+    config = driver_config(group, spec)
+    return driver_class(group, config.type, base)(config)
+
+
+_BASES.update({SENSOR_GROUP: SensorDriver, CAMERA_GROUP: CameraDriver})
+
+
+def load_sensor_driver(spec: Mapping[str, Any] | DriverConfig) -> SensorDriver:
     """Build a sensor driver from its config mapping (`type` picks the plugin)."""
     driver: SensorDriver = _load(SENSOR_GROUP, spec, SensorDriver)
     return driver
 
 
-def load_camera_driver(spec: dict[str, Any]) -> CameraDriver:
+def load_camera_driver(spec: Mapping[str, Any] | DriverConfig) -> CameraDriver:
     """Build a camera driver from its config mapping (`type` picks the plugin)."""
     driver: CameraDriver = _load(CAMERA_GROUP, spec, CameraDriver)
     return driver
