@@ -59,11 +59,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 from api.db import make_engine  # noqa: E402
 from api.migrate import ALERTS, CENTRE, upgrade  # noqa: E402
 from api.settings import ApiSection  # noqa: E402
-from api.testing import seed_world  # noqa: E402
 from core.schemas import DeviceState, DeviceStatus, Telemetry  # noqa: E402
-from core.servers import LocalInfluxDB, LocalPostgres, free_port  # noqa: E402
 from core.settings import InfluxSettings  # noqa: E402
 from core.store import open_store, reading_points, status_point  # noqa: E402
+from devtools.servers import LocalInfluxDB, LocalPostgres, free_port  # noqa: E402
+from devtools.world import seed_world  # noqa: E402
 from rules.store import AlertRow  # noqa: E402
 from vision.evidence import EvidenceStore  # noqa: E402
 

@@ -55,12 +55,12 @@ from api.db import make_engine  # noqa: E402
 from api.migrate import ALERTS, CENTRE, upgrade  # noqa: E402
 from api.models import Device  # noqa: E402
 from api.settings import ApiSection  # noqa: E402
-from api.testing import seed_world  # noqa: E402
 from core.mqtt import MqttClient  # noqa: E402
 from core.schemas import FrameMeta  # noqa: E402
-from core.servers import LocalMosquitto, free_port  # noqa: E402
 from core.settings import MqttSettings  # noqa: E402
 from core.topics import frame_topic  # noqa: E402
+from devtools.servers import LocalMosquitto, free_port  # noqa: E402
+from devtools.world import seed_world  # noqa: E402
 
 TARGET_P99_MS = 500.0
 TARGET_CPU_PCT = 15.0
@@ -95,7 +95,7 @@ def scene(camera: int, variant: int) -> bytes:
 
 
 def camera_ids(n: int) -> list[str]:
-    # cam1 is seeded by api.testing; the others are added beside it.
+    # cam1 is seeded by devtools.world; the others are added beside it.
     return ["cam1"] + [f"cam{i:02d}" for i in range(2, n + 1)]
 
 

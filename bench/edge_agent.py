@@ -33,9 +33,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from core.mqtt import MqttClient
 from core.schemas import Reading, SensorKind, Telemetry, encode
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import frame_topic, telemetry_topic
+from devtools.servers import LocalMosquitto
 from edge.agent import EdgeAgent
 from edge.buffer import DiskBuffer
 from edge.config import EdgeSettings

@@ -36,11 +36,11 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.servers import LocalInfluxDB, LocalMosquitto, find_binary  # noqa: E402
 from core.settings import InfluxSettings  # noqa: E402
 from core.store import open_store  # noqa: E402
 from core.topics import service_status_subscription, subscription  # noqa: E402
-from ingest.loadgen import publish_all  # noqa: E402
+from devtools.servers import LocalInfluxDB, LocalMosquitto, find_binary  # noqa: E402
+from devtools.traffic import publish_all  # noqa: E402
 
 SITES = 100
 

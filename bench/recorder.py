@@ -43,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.mqtt import MqttClient
 from core.schemas import FrameMeta
-from core.servers import LocalMosquitto
 from core.service_health import ServiceStatus
 from core.settings import MqttSettings
 from core.topics import frame_topic, service_status_topic
+from devtools.servers import LocalMosquitto
 from recorder.playback import Playback
 from recorder.segments import SegmentWriter
 from simulators.scenes import SceneSpec, render_scene

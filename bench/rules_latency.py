@@ -1,7 +1,7 @@
 """Rules latency: threshold reading published -> signed webhook received, under load.
 
 Starts its own Mosquitto and InfluxDB on loopback, a webhook receiver that checks HMAC
-signatures (`rules.receivers.WebhookReceiver`), and `bk rules run` as a subprocess with
+signatures (`devtools.receivers.WebhookReceiver`), and `bk rules run` as a subprocess with
 `bench/rules_latency.yaml` (the GB 31654 pack, cold-room threshold with `for_s: 0`).
 A separate process publishes background traffic: K kitchens x 10 sensors, one reading
 per sensor every 10 s (1,000 kitchens = 1,000 readings/s, normal values, QoS 1).
@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT))
 from core import topics  # noqa: E402
 from core.mqtt import MqttClient  # noqa: E402
 from core.schemas import Telemetry, encode  # noqa: E402
-from core.servers import LocalInfluxDB, LocalMosquitto  # noqa: E402
 from core.settings import MqttSettings  # noqa: E402
-from rules.receivers import WebhookReceiver  # noqa: E402
+from devtools.receivers import WebhookReceiver  # noqa: E402
+from devtools.servers import LocalInfluxDB, LocalMosquitto  # noqa: E402
 
 TARGET_P99_MS = 250.0
 SECRET = secrets.token_hex(16)  # per run; the receiver checks every signature

@@ -24,9 +24,9 @@ from pathlib import Path
 import psutil
 
 from core.mqtt import MqttClient
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import Channel, subscription
+from devtools.servers import LocalMosquitto
 from simulators.devices import default_sensors
 from simulators.fleet import _phase
 from simulators.generate import generate_fleet

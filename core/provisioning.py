@@ -63,6 +63,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from core.binaries import find_binary
 from core.errors import ConfigError, PayloadError
 from core.ids import validate_id
 from core.registry import (
@@ -74,7 +75,6 @@ from core.registry import (
     load_registry,
     save_registry,
 )
-from core.servers import find_binary
 from core.settings import format_validation_error
 from core.tls import DEFAULT_SERVER_HOSTS, create_ca, issue_client_cert, issue_server_cert, load_ca
 from core.topics import PREFIX, Channel

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core.servers import LocalInfluxDB, LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
+from devtools.servers import LocalInfluxDB, LocalMosquitto
 
 
 @pytest.fixture(scope="session")

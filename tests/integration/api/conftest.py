@@ -1,7 +1,7 @@
 """Centre API fixtures: the app served by uvicorn on a free port, on SQLite or PostgreSQL.
 
 The PostgreSQL server is private to this package's tests (Debian's `postgresql`,
-started by core.servers.LocalPostgres as an unprivileged user); tests skip with the
+started by devtools.servers.LocalPostgres as an unprivileged user); tests skip with the
 reason only when it cannot be installed or started.
 """
 
@@ -20,10 +20,10 @@ from api.app import create_app
 from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.settings import ApiSection, ApiSettings
-from api.testing import World, seed_world
 from core.errors import BackendUnavailable, ConfigError
-from core.servers import LocalInfluxDB, LocalPostgres, free_port
 from core.settings import InfluxSettings
+from devtools.servers import LocalInfluxDB, LocalPostgres, free_port
+from devtools.world import World, seed_world
 from vision.evidence import EvidenceStore
 
 

@@ -31,7 +31,6 @@ from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.security import login
 from api.settings import ApiSection, ApiSettings
-from api.testing import PASSWORD, World, seed_world
 from core.mqtt import MqttClient
 from core.schemas import (
     AlertEvent,
@@ -42,10 +41,11 @@ from core.schemas import (
     Severity,
     Telemetry,
 )
-from core.servers import LocalMosquitto, free_port
 from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store, reading_points, status_point
 from core.topics import frame_topic
+from devtools.servers import LocalMosquitto, free_port
+from devtools.world import PASSWORD, World, seed_world
 from rules.alerts import Alert, alert_id, fingerprint
 from rules.store import AlertStore
 

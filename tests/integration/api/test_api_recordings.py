@@ -31,12 +31,12 @@ from api.routers.users import create_user
 from api.schemas import UserCreate
 from api.security import login
 from api.settings import ApiSection, ApiSettings, RecordingsSection
-from api.testing import PASSWORD, World, seed_world
 from core.mqtt import MqttClient
 from core.schemas import AlertEvent, AlertState, FrameMeta, encode
-from core.servers import LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
 from core.topics import alerts_topic, frame_topic
+from devtools.servers import LocalMosquitto
+from devtools.world import PASSWORD, World, seed_world
 from recorder.service import RecorderService
 from recorder.settings import RecorderSection, RecorderSettings
 

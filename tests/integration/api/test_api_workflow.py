@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,8 +28,8 @@ import yaml
 from core import topics
 from core.mqtt import MqttClient
 from core.schemas import Telemetry, encode
-from core.servers import free_port
 from core.settings import InfluxSettings, MqttSettings
+from devtools.servers import free_port
 from rules.config import parse_rule_file, resolve
 from rules.service import RulesSection, RulesService, RulesSettings
 
@@ -438,6 +439,11 @@ def test_kill_9_of_the_worker_and_of_the_api_between_steps_loses_and_duplicates_
             headers=as_("sup_x"),
             timeout=10,
         )
+        # The last worker stops cleanly: its final checkpoint acknowledges what the killed
+        # ones left unacknowledged (redelivered to it), so the worker's persistent session
+        # (the other tests' worker's too: same client id) holds nothing for the next test.
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0, log.read_text()[-3000:]
     finally:
         for p in procs:
             if p.poll() is None:
@@ -488,26 +494,39 @@ def test_an_overdue_rectification_escalates_at_its_deadline_on_the_source_clock(
 ) -> None:
     """The rules clock is source time: a kitchen's readings from two hours ago fire a
     tier-2 alert due in one hour; a reading stamped 30 minutes ago moves the clock past
-    the deadline, and the task goes overdue (escalated once), as the API then shows."""
+    the deadline, and the task goes overdue (escalated once), as the API then shows.
+
+    Kitchen b, worker 1 of 5 (which owns b) and a client id of its own: a fresh rules
+    clock (the other tests' worker checkpoints a clock at the present) and no reading
+    left queued for the other tests' persistent sessions, which subscribe to a."""
     from datetime import timedelta
 
+    from rules.partition import owns
+
+    assert owns("b", 1, 5)
     settings = RulesSettings(
-        mqtt=mqtt_settings,
+        mqtt=mqtt_settings.model_copy(update={"client_id": f"bk-rules-t-{uuid.uuid4().hex[:8]}"}),
         influx=influx_settings,
         rules=RulesSection.model_validate(
-            {"store_url": api.settings.api.alerts_url, "sites": ["a"], "channels": []}
+            {
+                "store_url": api.settings.api.alerts_url,
+                "sites": ["b"],
+                "channels": [],
+                "workers": 5,
+                "worker_index": 1,
+            }
         ),
     )
     one_hour = {"rules": [RULES["rules"][0] | {"id": "cold-1h", "rectify_within_s": 3600}]}
     svc = RulesService(settings, resolve(parse_rule_file(one_hour)))
     svc.start()
-    headers = {"Authorization": f"Bearer {api.world.tokens['sup_x']}"}
+    headers = {"Authorization": f"Bearer {api.world.tokens['admin']}"}
     t0 = datetime.now(UTC) - timedelta(hours=2)
     try:
         pub = MqttClient(mqtt_settings, persistent=False)
         pub.connect()
-        topic = topics.telemetry_topic("a", "fridge3")
-        pub.publish(topic, _reading("a", 11.0, 1, "fridge3", t0)).wait_for_publish(5)
+        topic = topics.telemetry_topic("b", "fridge3")
+        pub.publish(topic, _reading("b", 11.0, 1, "fridge3", t0)).wait_for_publish(5)
 
         def the_alert() -> list[dict[str, Any]]:
             got = httpx.get(f"{api.url}/alerts", headers=headers, timeout=10).json()
@@ -518,9 +537,9 @@ def test_an_overdue_rectification_escalates_at_its_deadline_on_the_source_clock(
         assert alert["overdue"] is False
         # Still too warm 90 minutes later (source time): past the deadline.
         later = t0 + timedelta(minutes=90)
-        pub.publish(topic, _reading("a", 10.0, 2, "fridge3", later)).wait_for_publish(5)
+        pub.publish(topic, _reading("b", 10.0, 2, "fridge3", later)).wait_for_publish(5)
         pub.close()
-        path = f"{api.url}/kitchens/a/alerts/{alert['id']}"
+        path = f"{api.url}/kitchens/b/alerts/{alert['id']}"
 
         def overdue() -> dict[str, Any] | None:
             d: dict[str, Any] = httpx.get(path, headers=headers, timeout=10).json()

@@ -1,7 +1,7 @@
 """Console fixtures: the seeded API under uvicorn (SQLite + a real InfluxDB) and headless
 Chromium (Debian's binary, driven by Playwright; `playwright install` is never used).
 
-The world is api.testing's two districts (kitchen A in district X, kitchen B in Y) plus
+The world is devtools.world's two districts (kitchen A in district X, kitchen B in Y) plus
 three more kitchens, 24 h of cold-room readings for A, device statuses, and one firing
 alert of A with an evidence picture.
 """
@@ -24,11 +24,11 @@ from api.app import create_app
 from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.settings import ApiSection, ApiSettings
-from api.testing import World, seed_world
 from core.schemas import AlertEvent, AlertState, DeviceState, DeviceStatus, Severity, Telemetry
-from core.servers import LocalInfluxDB, free_port
 from core.settings import InfluxSettings
 from core.store import open_store, reading_points, status_point
+from devtools.servers import LocalInfluxDB, free_port
+from devtools.world import World, seed_world
 from rules.alerts import Alert, alert_id, fingerprint
 from rules.store import AlertStore
 from vision.evidence import EvidenceStore

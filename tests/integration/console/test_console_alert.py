@@ -35,14 +35,14 @@ from api.routers.users import create_user
 from api.schemas import UserCreate
 from api.security import login
 from api.settings import ApiSection, ApiSettings
-from api.testing import PASSWORD, World, seed_world
 from core import topics
 from core.mqtt import MqttClient
 from core.schemas import DetectionEvent, Telemetry, encode
-from core.servers import LocalInfluxDB, LocalMosquitto, free_port
 from core.settings import InfluxSettings, MqttSettings
 from core.signing import alert_link
 from core.store import open_store, reading_points
+from devtools.servers import LocalInfluxDB, LocalMosquitto, free_port
+from devtools.world import PASSWORD, World, seed_world
 from rules.config import parse_rule_file, resolve
 from rules.service import RulesSection, RulesService, RulesSettings
 from vision.evidence import EvidenceStore

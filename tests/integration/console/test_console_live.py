@@ -26,12 +26,12 @@ from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.models import Device
 from api.settings import ApiSection, ApiSettings
-from api.testing import World, seed_world
 from core.mqtt import MqttClient
 from core.schemas import FrameMeta
-from core.servers import LocalMosquitto, free_port
 from core.settings import InfluxSettings, MqttSettings
 from core.topics import frame_topic
+from devtools.servers import LocalMosquitto, free_port
+from devtools.world import World, seed_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

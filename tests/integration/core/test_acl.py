@@ -33,8 +33,8 @@ from core.provisioning import (
     rotate,
 )
 from core.registry import DeviceInfo, DeviceKind, SiteInfo, SiteRegistry, save_registry
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
+from devtools.servers import LocalMosquitto
 
 Messages = queue.Queue[mqtt.MQTTMessage]
 

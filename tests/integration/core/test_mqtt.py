@@ -10,8 +10,8 @@ from core import topics
 from core.errors import BackendUnavailable
 from core.mqtt import MqttClient, Will, content_type, user_properties
 from core.schemas import FrameMeta
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
+from devtools.servers import LocalMosquitto
 
 
 def _collector(client: MqttClient) -> "queue.Queue[mqtt.MQTTMessage]":
@@ -118,7 +118,7 @@ def test_last_will_is_published_when_client_vanishes(
 
 
 def test_connect_to_nothing_fails_clearly() -> None:
-    from core.servers import free_port
+    from devtools.servers import free_port
 
     client = MqttClient(MqttSettings(port=free_port()), persistent=False)
     with pytest.raises(BackendUnavailable, match="no answer from MQTT broker"):

@@ -20,10 +20,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from core.mqtt import MqttClient
 from core.schemas import FrameMeta
-from core.servers import free_port
 from core.service_health import ServiceStatus
 from core.settings import MqttSettings
 from core.topics import frame_topic, service_status_topic
+from devtools.servers import free_port
 from edge.agent import EdgeAgent
 from edge.config import EdgeSettings
 from simulators.scenes import SceneSpec, WorkerSpec, render_scene

@@ -9,11 +9,11 @@ from pydantic import SecretStr
 
 from core.errors import BackendUnavailable, WriteRejected
 from core.schemas import Reading, SensorKind, Telemetry
-from core.servers import LocalInfluxDB
 from core.settings import InfluxSettings
 from core.store import open_store, reading_points, to_line_protocol
 from core.store.influx_v1 import InfluxV1Store
 from core.store.influx_v2 import InfluxV2Store
+from devtools.servers import LocalInfluxDB
 
 
 def _telemetry(site: str, n: int, start: datetime) -> Telemetry:

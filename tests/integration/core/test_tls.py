@@ -26,10 +26,10 @@ from core.provisioning import (
     read_credentials,
 )
 from core.registry import DeviceInfo, DeviceKind, SiteInfo, SiteRegistry
-from core.servers import LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings, Settings, TlsSettings, load_settings
 from core.store import open_store
 from core.tls import ServerTlsFiles, create_ca, generate_broker_tls, issue_client_cert
+from devtools.servers import LocalMosquitto
 from edge.agent import EdgeAgent
 from edge.config import EdgeSettings
 from ingest.service import IngestService

@@ -32,12 +32,12 @@ from core.schemas import (
     Severity,
     Telemetry,
 )
-from core.servers import LocalInfluxDB
 from core.settings import InfluxSettings
 from core.store import alert_point, detection_points, open_store, reading_points, status_point
 from dashboards.bands import Band, band
 from dashboards.common import Options
 from dashboards.export import build_all, to_dict
+from devtools.servers import LocalInfluxDB
 from rules.config import RuleSet, parse_rule_file, resolve
 from simulators.fleet import simulate
 from simulators.scenario import load_scenario

@@ -17,7 +17,7 @@ from pymodbus.datastore import (
 from pymodbus.server import ModbusTcpServer
 
 from core.schemas import SensorKind
-from core.servers import free_port
+from devtools.servers import free_port
 from edge.drivers.base import load_sensor_driver
 from edge.drivers.modbus import ModbusSensor
 

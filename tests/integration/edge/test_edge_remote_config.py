@@ -12,9 +12,9 @@ import paho.mqtt.client as mqtt
 
 from core.mqtt import MqttClient, content_type, user_properties
 from core.schemas import DeviceConfig, DeviceStatus, FrameMeta, decode, encode
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import config_topic, frame_topic, status_topic
+from devtools.servers import LocalMosquitto
 from edge.agent import EdgeAgent
 from edge.config import EdgeSettings
 

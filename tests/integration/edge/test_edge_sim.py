@@ -10,9 +10,9 @@ import yaml
 
 from core.mqtt import MqttClient, content_type, user_properties
 from core.schemas import FrameMeta, Telemetry, decode
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import frame_topic, telemetry_topic
+from devtools.servers import LocalMosquitto
 from edge.agent import EdgeAgent
 from edge.config import EdgeSettings
 

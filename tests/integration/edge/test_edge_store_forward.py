@@ -21,9 +21,9 @@ import yaml
 
 from core.mqtt import MqttClient
 from core.schemas import DeviceState, DeviceStatus, Reading, Telemetry, decode
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import status_topic, telemetry_topic
+from devtools.servers import LocalMosquitto
 from edge.agent import EdgeAgent
 from edge.buffer import DiskBuffer
 from edge.config import EdgeSettings

@@ -36,10 +36,10 @@ import yaml
 from core.errors import BackendUnavailable
 from core.mqtt import MqttClient
 from core.schemas import DeviceState, DeviceStatus, decode
-from core.servers import LocalInfluxDB, LocalMosquitto, free_port
 from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store
 from core.topics import status_topic
+from devtools.servers import LocalInfluxDB, LocalMosquitto, free_port
 from rules.store import AlertStore
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]

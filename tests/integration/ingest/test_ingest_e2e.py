@@ -5,9 +5,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.servers import LocalInfluxDB, LocalMosquitto
 from core.settings import InfluxSettings
-from ingest.loadgen import publish_all, telemetry_messages
+from devtools.servers import LocalInfluxDB, LocalMosquitto
+from devtools.traffic import publish_all, telemetry_messages
 
 
 def _sites(prefix: str, n: int) -> list[str]:

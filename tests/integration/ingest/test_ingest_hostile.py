@@ -12,10 +12,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.schemas import DeadLetter
-from core.servers import LocalMosquitto, free_port
 from core.settings import InfluxSettings, MqttSettings
 from core.topics import dead_letter_topic
-from ingest.loadgen import good_other_channels, hostile_corpus, publish_all, telemetry_messages
+from devtools.servers import LocalMosquitto, free_port
+from devtools.traffic import good_other_channels, hostile_corpus, publish_all, telemetry_messages
 from ingest.service import IngestService
 from ingest.settings import IngestSection, IngestSettings
 

@@ -16,9 +16,9 @@ import pytest
 
 from core.mqtt import MqttClient
 from core.schemas import FrameMeta
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import frame_topic
+from devtools.servers import LocalMosquitto
 
 
 @dataclass

@@ -16,9 +16,9 @@ import pytest
 
 from core.mqtt import MqttClient
 from core.schemas import AlertEvent, AlertState, encode
-from core.servers import free_port
 from core.service_health import ServiceStatus
 from core.topics import alerts_topic
+from devtools.servers import free_port
 from recorder.playback import Playback
 from recorder.segments import read_segment
 from recorder.service import RecorderService

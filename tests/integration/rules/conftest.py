@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import BackendUnavailable, ConfigError
-from core.servers import LocalPostgres
+from devtools.servers import LocalPostgres
 
 # The kitchens are in China: a server whose own time zone is not UTC proves that the
 # store hands back UTC whatever the session's TimeZone is.

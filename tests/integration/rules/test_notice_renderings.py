@@ -2,7 +2,7 @@
 receiver got it: the renderings shown in docs/notices/README.md.
 
 Every payload is captured by a real receiver (the vendor-like robot endpoints and the
-webhook receiver of `rules.receivers` over loopback HTTP, an SMTP server, the Mosquitto
+webhook receiver of `devtools.receivers` over loopback HTTP, an SMTP server, the Mosquitto
 broker for the on-site display) and written to docs/notices/<channel>-<tier>-<lang>.json
 (e-mail: .txt, the message as the SMTP server received it), and docs/notices/README.md
 is generated from them. Before a file is rewritten its structure (keys, list lengths,
@@ -29,8 +29,15 @@ from pydantic import TypeAdapter
 
 from core import topics
 from core.mqtt import MqttClient
-from core.servers import free_port
 from core.settings import MqttSettings
+from devtools.receivers import (
+    DingTalkReceiver,
+    FeishuReceiver,
+    WebhookReceiver,
+    WeComReceiver,
+    _RobotReceiver,
+)
+from devtools.servers import free_port
 from rules.alerts import Notice
 from rules.config import load_packs
 from rules.notify import ChannelConfig, build_channel
@@ -38,13 +45,6 @@ from rules.notify.base import Channel
 from rules.notify.directory import directory_from_mapping
 from rules.notify.mqtt_display import MqttDisplayChannel
 from rules.notify.text import Renderer
-from rules.receivers import (
-    DingTalkReceiver,
-    FeishuReceiver,
-    WebhookReceiver,
-    WeComReceiver,
-    _RobotReceiver,
-)
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "notices"
 WAIT_S = 15.0

@@ -18,6 +18,13 @@ from core import topics
 from core.mqtt import MqttClient
 from core.schemas import AlertEvent, decode
 from core.settings import MqttSettings
+from devtools.receivers import (
+    DingTalkReceiver,
+    FeishuReceiver,
+    HangingServer,
+    WeComReceiver,
+    _RobotReceiver,
+)
 from rules.alerts import Notice, NoticeKind
 from rules.config import load_packs
 from rules.notify import ChannelConfig, build_channel
@@ -26,13 +33,6 @@ from rules.notify.dispatch import Dispatcher
 from rules.notify.mqtt_display import MqttDisplayChannel, MqttDisplayConfig
 from rules.notify.robots import RobotRefused
 from rules.notify.text import Renderer
-from rules.receivers import (
-    DingTalkReceiver,
-    FeishuReceiver,
-    HangingServer,
-    WeComReceiver,
-    _RobotReceiver,
-)
 
 ROLES = ("canteen_manager", "district_supervisor")
 SUMMARY = "冷藏库温度过高：8.0 °C 以上"
@@ -391,7 +391,7 @@ def test_hanging_and_refusing_channels_never_block_submit_or_the_others() -> Non
 
 def test_a_storm_is_held_to_the_channels_rate_limit() -> None:
     """A flood of notices (a power cut across a kitchen) is cut to `rate_per_min`."""
-    from rules.receivers import WebhookReceiver
+    from devtools.receivers import WebhookReceiver
 
     with WebhookReceiver(secret="s") as hook:
         cfg = {"type": "webhook", "name": "h", "url": hook.url, "secret": "s", "rate_per_min": 3}

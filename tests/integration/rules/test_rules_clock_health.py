@@ -23,8 +23,8 @@ import yaml
 from core import topics
 from core.mqtt import MqttClient
 from core.schemas import Telemetry, encode
-from core.servers import free_port
 from core.settings import InfluxSettings, MqttSettings
+from devtools.servers import free_port
 from rules.config import parse_rule_file, resolve
 from rules.service import RulesSection, RulesService, RulesSettings
 from rules.store import AlertStore

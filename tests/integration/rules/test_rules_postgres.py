@@ -19,13 +19,13 @@ import pytest
 from sqlalchemy import inspect
 
 from core.schemas import AlertState, Severity
-from core.servers import LocalPostgres
+from devtools.servers import LocalPostgres
+from devtools.traffic import T0, kitchen, reading
 from rules.alerts import Alert, alert_id, fingerprint
 from rules.config import load_packs
 from rules.engine import Engine, Message
 from rules.partition import owner, owns
 from rules.store import AlertRow, AlertStore
-from rules.testing import T0, kitchen, reading
 
 PACKS = load_packs("gb31654")
 CST = timezone(timedelta(hours=8))

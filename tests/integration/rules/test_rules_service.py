@@ -15,11 +15,11 @@ from core.mqtt import MqttClient
 from core.schemas import AlertEvent, AlertState, Telemetry, decode, encode
 from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store
+from devtools.receivers import WebhookReceiver
 from rules.alerts import Notice
 from rules.config import parse_rule_file, resolve
 from rules.notify import EmailChannel, build_channel
 from rules.notify.email import EmailConfig
-from rules.receivers import WebhookReceiver
 from rules.service import RulesSection, RulesService, RulesSettings
 
 RULES = {
@@ -164,7 +164,7 @@ def parse_channel(url: str, secret: str, roles: list[str] | None = None):  # typ
 
 
 def test_email_reaches_a_real_smtp_server() -> None:
-    from core.servers import free_port
+    from devtools.servers import free_port
 
     class Handler:
         def __init__(self) -> None:

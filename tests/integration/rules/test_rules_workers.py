@@ -9,13 +9,13 @@ from pathlib import Path
 from core import topics
 from core.mqtt import MqttClient
 from core.schemas import AlertEvent, AlertState, decode, encode
-from core.servers import LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
+from devtools.servers import LocalMosquitto
+from devtools.traffic import reading
 from rules.config import parse_rule_file, resolve
 from rules.partition import owner
 from rules.service import RulesSection, RulesService, RulesSettings
 from rules.store import AlertStore
-from rules.testing import reading
 
 RULES = {
     "rules": [

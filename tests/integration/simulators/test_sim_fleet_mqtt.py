@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from core.mqtt import MqttClient, content_type, user_properties
 from core.schemas import DeviceState, DeviceStatus, FrameMeta, Telemetry, decode
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import Channel, subscription
+from devtools.servers import LocalMosquitto
 from simulators.cli import app
 from simulators.generate import generate_fleet
 from simulators.runner import FleetRunner, rebase

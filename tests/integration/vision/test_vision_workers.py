@@ -22,9 +22,9 @@ import pytest
 from core.mqtt import MqttClient
 from core.partition import camera_key, owner
 from core.schemas import DetectionEvent, FrameMeta, decode
-from core.servers import LocalMosquitto
 from core.settings import MqttSettings
 from core.topics import Channel, frame_topic, subscription
+from devtools.servers import LocalMosquitto
 from simulators.scenes import SceneSpec, WorkerSpec, render_scene
 from vision.service import VisionService
 from vision.settings import VisionSection, VisionSettings

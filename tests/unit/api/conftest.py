@@ -19,8 +19,8 @@ from api.app import create_app
 from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
 from api.settings import ApiSection, ApiSettings
-from api.testing import World, seed_world
 from core.settings import InfluxSettings, MqttSettings
+from devtools.world import World, seed_world
 from vision.evidence import EvidenceStore
 
 SIGNING_KEY = "test-signing-key-0123456789"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.models import AccessToken, User
 from api.security import FailureWindow
-from api.testing import PASSWORD
+from devtools.world import PASSWORD
 
 
 def login(client: TestClient, user: str, password: str = PASSWORD) -> Any:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.testing import World
+from devtools.world import World
 
 
 def test_no_recorder_index_means_empty_coverage_and_404(

@@ -9,8 +9,8 @@ from core.registry import SiteInfo, SiteRegistry
 from core.schemas import Reading, SensorKind, Telemetry, encode
 from core.store import reading_points, to_line_protocol
 from core.topics import telemetry_topic
+from devtools.traffic import good_other_channels, hostile_corpus, telemetry_messages
 from ingest.convert import Converter, reading_lines
-from ingest.loadgen import good_other_channels, hostile_corpus, telemetry_messages
 
 VALUES = [0.0, 1.0, -3.25, 2.5, 1e-05, 123.456789012345, -80.0, 399.99999, 0.1 + 0.2, 7.0]
 

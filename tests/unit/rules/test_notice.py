@@ -15,6 +15,7 @@ import yaml
 
 from core.schemas import AlertEvent
 from core.signing import alert_page_path, check_signature, evidence_path
+from devtools.traffic import T0, reading
 from rules.alerts import Notice
 from rules.config import load_packs, resolve
 from rules.engine import Engine
@@ -25,7 +26,6 @@ from rules.notify.email import EmailConfig
 from rules.notify.robots import DingTalkConfig, FeishuConfig, WeComConfig
 from rules.notify.text import Renderer, html_body, markdown, plain
 from rules.service import RulesSection, RulesService, RulesSettings
-from rules.testing import T0, reading
 
 KEY = b"k" * 32
 BASE = "https://bk.example.cn"

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from core.schemas import AlertEvent, AlertState, DetectionEvent
+from devtools.traffic import T0
 from rules.config import load_packs
 from rules.engine import Engine
-from rules.testing import T0
 
 LOCAL = timedelta(hours=8)  # T0 is Monday 00:00 UTC = 08:00 in Shanghai
 

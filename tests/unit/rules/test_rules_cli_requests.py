@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from devtools.traffic import T0, kitchen
 from rules.cli import app
 from rules.config import load_packs
 from rules.engine import Engine
 from rules.store import AlertStore
-from rules.testing import T0, kitchen
 
 
 def _store_with_an_alert(tmp_path: Path) -> tuple[str, str]:

@@ -16,9 +16,9 @@ import pytest
 
 from core.registry import SiteCategory
 from core.schemas import AlertEvent, AlertState, DetectionEvent, Telemetry
+from devtools.traffic import T0, reading
 from rules.config import explain, load_packs, parse_rule_file, resolve
 from rules.engine import Engine
-from rules.testing import T0, reading
 from simulators.fleet import simulate
 from simulators.generate import kitchen
 from simulators.scenario import Scenario

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from core.schemas import AlertEvent, AlertState
+from devtools.traffic import T0, kitchen, reading, status
 from rules.config import load_packs
 from rules.engine import Engine
-from rules.testing import T0, kitchen, reading, status
 
 
 def run(engine: Engine, msgs: Iterable[Any], tick_every: float = 60.0) -> list[AlertEvent]:

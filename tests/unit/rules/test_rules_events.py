@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from core.schemas import AlertEvent, AlertState, DetectionEvent
+from devtools.traffic import T0, reading
 from rules.config import parse_rule_file, resolve
 from rules.engine import Engine
 from rules.store import AlertStore
-from rules.testing import T0, reading
 
 BOX = {"x1": 10, "y1": 10, "x2": 60, "y2": 60}
 

@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 
 from core.schemas import AlertEvent
+from devtools.traffic import reading
 from rules.alerts import Notice
 from rules.config import parse_rule_file, resolve
 from rules.engine import Engine
 from rules.store import AlertStore
-from devtools.traffic import reading
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.schemas import AlertEvent, AlertState, Severity
+from devtools.traffic import T0, reading
 from rules.config import load_packs, resolve
 from rules.engine import Engine
 from rules.model import Override, RuleFile, ThresholdRule
 from rules.store import AlertStore
-from rules.testing import T0, reading
 
 HOUR = 3600.0
 PHOTO = "ab" * 32

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from devtools.kitchens import STILL_ROOM, one_device_kitchen
 from simulators.devices import DeviceSpec, SimKitchen
 from simulators.faults import FaultKind
 from simulators.physics import (
@@ -21,7 +22,6 @@ from simulators.physics import (
 from simulators.physics.cooling import newton_closed_form
 from simulators.physics.refrigeration import COLD_ROOM, FREEZER, SAMPLE_FRIDGE
 from simulators.scenario import crossing_time
-from simulators.testing import STILL_ROOM, one_device_kitchen
 
 
 def kitchen(

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from devtools.kitchens import STILL_ROOM, one_device_kitchen
 from simulators.devices import SimKitchen
 from simulators.physics import PHYSICS_DT_S, DisinfectionCabinet, DisinfectionParams
 from simulators.physics.cooling import FoodCoolingParams, newton_closed_form
 from simulators.physics.refrigeration import COLD_ROOM, FREEZER, SAMPLE_FRIDGE
-from simulators.testing import STILL_ROOM, one_device_kitchen
 
 COARSE_S = 60.0
 CURVE_TOL_C = 0.02

@@ -22,15 +22,12 @@ from typing import Any
 
 import httpx
 
+from core.binaries import DEBIAN_PACKAGES, locate
+from core.binaries import find_binary as core_find_binary
 from core.errors import BackendUnavailable, ConfigError
 from core.tls import ServerTlsFiles
 
 logger = logging.getLogger(__name__)
-
-DEBIAN_PACKAGES = {
-    "mosquitto": ["mosquitto", "mosquitto-clients"],
-    "influxd": ["influxdb", "influxdb-client"],
-}
 
 
 def free_port() -> int:
@@ -41,10 +38,14 @@ def free_port() -> int:
 
 
 def find_binary(name: str, install: bool = True) -> str:
-    """Path of a server binary; apt-get installs its package when missing and allowed."""
-    for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
-        if candidate and Path(candidate).exists():
-            return candidate
+    """Path of a server binary; apt-get installs its package when missing and allowed.
+
+    Development scaffolding only: tests and the demo may install what they start, a
+    runtime service never does (core.binaries only looks).
+    """
+    found = locate(name)
+    if found is not None:
+        return found
     packages = DEBIAN_PACKAGES.get(name)
     if install and packages and shutil.which("apt-get") and os.geteuid() == 0:
         logger.warning("%s missing: installing Debian packages %s", name, " ".join(packages))
@@ -52,10 +53,7 @@ def find_binary(name: str, install: bool = True) -> str:
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
         return find_binary(name, install=False)
-    raise ConfigError(
-        f"{name} not found; install the Debian packages {' '.join(packages or [name])} "
-        "(apt-get install) or put it on PATH"
-    )
+    return core_find_binary(name)
 
 
 def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], what: str) -> None:

@@ -1,4 +1,4 @@
-"""A one-device kitchen for physics tests (as `rules.testing` is for the rules' tests)."""
+"""A one-device kitchen for physics tests (as `devtools.traffic` is for the rules' tests)."""
 
 from datetime import UTC, datetime
 from typing import Any

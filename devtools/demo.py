@@ -25,10 +25,10 @@ import typer
 from core.errors import BkError
 from core.logging_setup import setup_logging
 from core.mqtt import MqttClient
-from core.servers import LocalInfluxDB, LocalMosquitto
 from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store
 from core.topics import service_status_subscription
+from devtools.servers import LocalInfluxDB, LocalMosquitto
 
 logger = logging.getLogger(__name__)
 

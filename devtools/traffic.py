@@ -1,7 +1,11 @@
-"""Synthetic telemetry for the ingest tests and benchmark: many sites, batched readings.
+"""Synthetic kitchen traffic for tests and benchmarks: the one traffic generator.
 
-Payloads are built once with the core schemas (so they are exactly what an edge agent
-sends) and published as fast as a paho client can, at QoS 1.
+Two sizes of the same thing, both built with the core schemas (so every payload is
+exactly what an edge agent sends):
+- bulk: many sites' batched readings published as fast as a paho client can at QoS 1,
+  and a corpus of hostile payloads (the ingest tests and benchmark);
+- one kitchen: a steady stream of readings per zone with chosen excursions, statuses
+  (the rules tests, bytewax-style test source).
 """
 
 import json
@@ -206,3 +210,66 @@ def good_other_channels(site: str, device: str = "agent1") -> list[tuple[str, by
         (detections_topic(site, "cam1"), encode(detection)),
         (alerts_topic(site), encode(alert)),
     ]
+
+
+# -- one kitchen's traffic (the rules tests) -------------------------------------
+
+T0 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday (08:00 in Shanghai)
+ZONES = {"cold_room": 4.0, "freezer": -20.0, "hot_holding": 70.0, "sample_fridge": 3.0}
+
+
+def reading(
+    site: str, device: str, sensor: str, zone: str, value: float, ts: datetime, seq: int
+) -> Telemetry:
+    return Telemetry.model_validate(
+        {
+            "site": site,
+            "device": device,
+            "readings": [
+                {
+                    "sensor": sensor,
+                    "kind": "temperature",
+                    "value": value,
+                    "unit": "degC",
+                    "ts": ts,
+                    "seq": seq,
+                    "zone": zone,
+                }
+            ],
+        }
+    )
+
+
+def kitchen(
+    site: str,
+    start: datetime,
+    seconds: float,
+    step: float = 10.0,
+    fault: tuple[str, float, float, float] | None = None,
+) -> Iterator[Telemetry]:
+    """Normal readings of one kitchen; `fault` = (zone, from_s, to_s, value)."""
+    n = int(seconds // step)
+    for i in range(n):
+        ts = start + timedelta(seconds=i * step)
+        readings = []
+        for j, (zone, v) in enumerate(ZONES.items()):
+            if fault and fault[0] == zone and fault[1] <= i * step < fault[2]:
+                v = fault[3]
+            readings.append(
+                {
+                    "sensor": f"t{j}",
+                    "kind": "temperature",
+                    "value": v + 0.1 * (i % 3),
+                    "unit": "degC",
+                    "ts": ts,
+                    "seq": i,
+                    "zone": zone,
+                }
+            )
+        yield Telemetry.model_validate({"site": site, "device": "agent", "readings": readings})
+
+
+def status(site: str, device: str, online: bool, ts: datetime) -> DeviceStatus:
+    return DeviceStatus.model_validate(
+        {"site": site, "device": device, "state": "online" if online else "offline", "ts": ts}
+    )
