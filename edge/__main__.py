@@ -1,8 +1,9 @@
-"""`python -m edge run --config agent.yaml [--validate-config]`: the agent alone.
+"""`python -m edge run --config agent.yaml [--validate-config]`: the edge agent's command line.
 
-`bk edge run` does the same, but `bk` loads every part's command line (and Typer) to
-build its help; on a small kitchen box this lean entry point saves that memory (about
-30 MB of RSS) and start-up time. Same options, same exit codes.
+Defined once, here; `bk edge …` forwards its arguments to it (edge/cli.py). It needs no
+Typer: a small kitchen box running the agent for months should not carry `bk`'s help
+machinery and every part's command line (about 30 MB of RSS). Exit codes: 0, or 2 on a
+configuration or start-up error.
 """
 
 import argparse

@@ -1,18 +1,27 @@
-"""`bk edge` sub-commands: run the agent, or check its config without starting."""
+"""`bk edge …`: the edge agent's one command line, reached through `bk`.
+
+The command line itself is defined once, in `edge/__main__.py` (`python -m edge`,
+argparse, no Typer: a kitchen box runs the agent for months and should not carry `bk`'s
+help machinery). `bk edge` forwards its arguments there unchanged; `bk edge run`
+replaces this process with `python -m edge run …` (same PID, options, signals and exit
+codes), leaving behind the ~8 MB of RSS that `bk` loaded to build its own help
+(bench/edge_agent.py measures both ways).
+"""
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from core.errors import BkError
-from edge import runner
+from edge.__main__ import main as edge_main
 
 app = typer.Typer(
-    help="Edge agent: sensors and cameras to MQTT with store-and-forward.", no_args_is_help=True
+    help="Edge agent: sensors and cameras to MQTT with store-and-forward "
+    "(the same command line as `python -m edge`).",
+    no_args_is_help=True,
 )
+
+_FORWARD = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
 @app.callback()
@@ -20,30 +29,12 @@ def _main() -> None:
     """Edge agent commands."""
 
 
-@app.command()
-def run(
-    config: Annotated[Path, typer.Option("--config", "-c", help="agent.yaml")],
-    validate_config: Annotated[
-        bool, typer.Option("--validate-config", help="Check the config (and drivers) and exit")
-    ] = False,
-) -> None:
-    """Run the edge agent until SIGTERM/SIGINT.
-
-    The agent replaces this process with the lean entry point `python -m edge run`
-    (same PID, options, signals and exit codes): `bk` has loaded Typer and every part's
-    command line by now, about 8 MB of RSS the agent would carry for its whole life on
-    a small box (bench/edge_agent.py measures both ways).
-    """
-    try:
-        if validate_config:
-            typer.echo(runner.validate(config))
-            return
-        if sys.executable:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            argv = [sys.executable, "-m", "edge", "run", "--config", str(config)]
-            os.execv(sys.executable, argv)  # noqa: S606 (our interpreter, no shell)
-        runner.run(config)
-    except BkError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+@app.command(context_settings=_FORWARD, add_help_option=False)
+def run(ctx: typer.Context) -> None:
+    """Run the agent until SIGTERM/SIGINT, or check its config (`bk edge run --help`)."""
+    args = ["run", *ctx.args]
+    if "--validate-config" not in args and not {"-h", "--help"} & set(args) and sys.executable:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "edge", *args])  # noqa: S606
+    raise typer.Exit(edge_main(args))
