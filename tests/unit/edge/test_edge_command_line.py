@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from core.cli import _register, app, main  # noqa: F401 - main registers the parts' commands
+from core.cli import _register, app
 
 
 def _bk(*args: str) -> subprocess.CompletedProcess[str]:
