@@ -23,7 +23,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from core.errors import ConfigError
+from core.errors import ConfigError, PayloadError
+from core.ids import validate_id
 
 
 class _Section(BaseModel):
@@ -115,6 +116,46 @@ def host_instance(fallback: str) -> str:
     """A stable instance id from the host name (client id and status topic use it)."""
     host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname().lower())
     return (host.strip("-_") or fallback)[:40]
+
+
+class CameraWorkerSection(ServiceSection):
+    """A service whose workers partition the cameras (vision, recorder): `core.partition`.
+
+    Worker i of N owns the cameras whose key `site/camera` has crc32 % N == i; with the
+    cameras named (here or by the registry's camera devices) a worker subscribes only to
+    its own cameras' frame topics.
+    """
+
+    worker_index: int = Field(default=0, ge=0, description="This worker's index (0 .. workers-1)")
+    workers: int = Field(
+        default=1, ge=1, le=1024, description="Number of workers partitioning the cameras"
+    )
+    known_cameras: list[str] | None = Field(
+        default=None,
+        description="Cameras as `site/camera`: each worker subscribes only to the frame "
+        "topics of those it owns (no wasted bandwidth); absent: learned from the stream",
+    )
+    registry_file: Path | None = Field(
+        default=None,
+        description="Site registry (YAML): its camera devices are known cameras",
+    )
+
+    @model_validator(mode="after")
+    def _partition(self) -> "CameraWorkerSection":
+        if self.worker_index >= self.workers:
+            raise ValueError(
+                f"worker_index {self.worker_index} must be below workers {self.workers}"
+            )
+        for entry in self.known_cameras or []:
+            site, sep, camera = entry.partition("/")
+            if not sep:
+                raise ValueError(f"known camera {entry[:80]!r} is not `site/camera`")
+            try:
+                validate_id(site, "site")
+                validate_id(camera, "camera")
+            except PayloadError as exc:
+                raise ValueError(f"known camera {entry[:80]!r}: {exc.detail}") from exc
+        return self
 
 
 _YAML_FILE: ContextVar[Path | None] = ContextVar("bk_settings_yaml_file", default=None)

@@ -4,16 +4,15 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from core.errors import PayloadError
-from core.ids import Id, validate_id
+from core.ids import Id
 from core.registry import SiteCategory
-from core.settings import ServiceSection, Settings, host_instance
+from core.settings import CameraWorkerSection, Settings, host_instance
 
 MIN_RETENTION_DAYS = 7.0
 """SAMR's 明厨亮灶 guidance keeps kitchen video at least 7 days: no setting goes below."""
 
 
-class RecorderSection(ServiceSection):
+class RecorderSection(CameraWorkerSection):
     """What `bk recorder run` needs besides the broker."""
 
     instance: Id = Field(
@@ -22,20 +21,6 @@ class RecorderSection(ServiceSection):
     group: Id = Field(
         default="recorder",
         description="Shared-subscription group of a lone worker with unnamed cameras",
-    )
-    worker_index: int = Field(
-        default=0, ge=0, description="This worker's index (BK_RECORDER__WORKER_INDEX)"
-    )
-    workers: int = Field(
-        default=1,
-        ge=1,
-        le=1024,
-        description="Number of recorder workers partitioning the cameras (BK_RECORDER__WORKERS)",
-    )
-    known_cameras: list[str] | None = Field(
-        default=None,
-        description="Cameras as `site/camera`: each worker subscribes only to the frame topics "
-        "of those it owns; absent: learned from the stream",
     )
     registry_file: Path | None = Field(
         default=None,
@@ -122,19 +107,6 @@ class RecorderSection(ServiceSection):
 
     @model_validator(mode="after")
     def _checks(self) -> "RecorderSection":
-        if self.worker_index >= self.workers:
-            raise ValueError(
-                f"worker_index {self.worker_index} must be below workers {self.workers}"
-            )
-        for entry in self.known_cameras or []:
-            site, sep, camera = entry.partition("/")
-            if not sep:
-                raise ValueError(f"known camera {entry[:80]!r} is not `site/camera`")
-            try:
-                validate_id(site, "site")
-                validate_id(camera, "camera")
-            except PayloadError as exc:
-                raise ValueError(f"known camera {entry[:80]!r}: {exc.detail}") from exc
         for category, days in self.retention_by_category.items():
             if days < MIN_RETENTION_DAYS:
                 raise ValueError(
