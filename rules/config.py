@@ -10,14 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from core.errors import ConfigError
 from core.settings import read_yaml_mapping
-from rules.model import Override, Rule, RuleFile, Schedule, ThresholdRule
+from rules.kinds import KINDS, rule_adapter
+from rules.model import Override, Rule, RuleFile, Schedule
 
 PACKS_DIR = Path(__file__).parent / "packs"
-_RULE = TypeAdapter(Rule)
 
 
 def pack_names() -> list[str]:
@@ -81,7 +81,7 @@ class RuleSet:
             if o.disabled:
                 effective = None
                 break
-            effective = _RULE.validate_python({**effective.model_dump(), **o.set})
+            effective = rule_adapter().validate_python({**effective.model_dump(), **o.set})
         self._cache[key] = effective
         return effective
 
@@ -123,7 +123,7 @@ def resolve(file: RuleFile, source: str = "<memory>") -> RuleSet:
             problems.append(f"overrides.{i}: unknown rule {o.rule!r}")
             continue
         try:
-            _RULE.validate_python({**base.model_dump(), **o.set})
+            rule_adapter().validate_python({**base.model_dump(), **o.set})
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"][1:]) or "(rule)"
@@ -197,7 +197,7 @@ def _apply(rule: Rule, overrides: list[Override]) -> Rule | None:
     for o in sorted(overrides, key=lambda o: (o.site is not None, o.device is not None)):
         if effective is None or o.disabled:
             return None
-        effective = _RULE.validate_python({**effective.model_dump(), **o.set})
+        effective = rule_adapter().validate_python({**effective.model_dump(), **o.set})
     return effective
 
 
@@ -209,73 +209,8 @@ def _changes(base: Rule, eff: Rule) -> str:
 def _describe(r: Rule, source: bool = True) -> str:
     when = f" during {r.schedule}" if r.schedule else ""
     held = f" for {r.for_s:g} s" if r.for_s else ""
-    what: str
-    if r.kind == "threshold":
-        what = f"{_where(r.match.zone)} {r.match.kind.value} above {r.above:g}{held}"
-        what += f" (clears below {r.above - r.hysteresis:g})"
-        what += _coldchain_words(r)
-        if r.while_powered:
-            what += "; only while switched on (its power sensor, if any, reads on)"
-    elif r.kind == "below":
-        what = f"{_where(r.match.zone)} {r.match.kind.value} below {r.below:g}{held}"
-        what += f" (clears above {r.below + r.hysteresis:g})"
-        if r.while_powered:
-            what += "; only while switched on (its power sensor, if any, reads on)"
-    elif r.kind == "rate_of_change":
-        what = f"{_where(r.match.zone)} changes ({r.direction}) faster than "
-        what += f"{r.max_per_min:g}/min over {r.window_s:g} s{held}"
-    elif r.kind == "no_data":
-        what = f"a {'camera' if r.source == 'detections' else 'sensor'} silent > {r.silent_s:g} s"
-        interval = f"{r.interval_s:g} s" if r.interval_s else "learned from its readings"
-        what += (
-            f" and > {r.interval_factor:g}× its own reporting interval ({interval};"
-            f" {r.first_silent_s:g} s before that is known)"
-        )
-    elif r.kind == "device_offline":
-        what = f"a device reported offline{held}"
-    elif r.kind == "detection_persistence":
-        what = f"violation {'/'.join(r.classes)} in {_where(r.zones)}{held}"
-    elif r.kind == "immediate":
-        what = f"any {'/'.join(r.classes)} sighting (clears after {r.quiet_s:g} s quiet)"
-    elif r.kind == "cooling_curve":
-        what = (
-            f"food not cooled {r.start_c:g}→{r.mid_c:g} °C within {r.mid_within_s / 3600:g} h"
-            f" and to {r.end_c:g} °C within {r.end_within_s / 3600:g} h"
-        )
-    else:
-        what = f"disinfection cycle not holding {r.target_c:g} °C for {r.hold_s:g} s"
+    what = KINDS[r.kind].describe(r, held)
     line = f"{r.id} [{r.kind}, {r.severity.value}]: alert when {what}{when}"
     if r.ref and source:
         line += f" — source: {r.ref}"
     return line
-
-
-def _coldchain_words(r: ThresholdRule) -> str:
-    """What a cold-chain rule does with product probes and defrosts, in words."""
-    words = ""
-    p, d = r.product, r.defrost
-    if p is not None:
-        probes = "/".join(p.probes) or "(none)"
-        estimate = (
-            f"an estimate of product temperature from the air probe (first-order filter,"
-            f" τ {p.tau_s / 60:g} min)"
-            if p.tau_s > 0
-            else "the air probe itself"
-        )
-        words += f"; judged on the food: the product probe {probes} where the device has one,"
-        words += (
-            f" else {estimate}; once pending or firing it clears on the air back below the limit"
-        )
-    if d is not None:
-        how = f"a rise ≥ {d.rise_per_min:g} °C/min or " if d.auto else ""
-        words += (
-            f"; a defrost or door opening ({how}a configured defrost window) holds the"
-            f" estimate; any air excursion above {d.peak_c:g} °C, above the limit longer than"
-            f" {d.max_s / 60:g} min or with the door open over {d.door_s / 60:g} min is a"
-            f" failure (not a defrost) and fires at once"
-        )
-    return words
-
-
-def _where(zones: list[str] | None) -> str:
-    return ",".join(zones) if zones else "any zone"
