@@ -17,22 +17,20 @@ stops the worker cleanly: a final checkpoint, its acknowledgements, notices flus
 
 import logging
 import queue
-import signal
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from types import FrameType
+from typing import ClassVar
 
 import paho.mqtt.client as mqtt
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from core import topics
 from core.errors import PayloadError
-from core.mqtt import MqttClient
 from core.schemas import AlertEvent, DetectionEvent, DeviceStatus, Telemetry, decode, encode
-from core.schemas.deadletter import DeadLetter
-from core.service_health import ServiceHealth
-from core.settings import Settings
+from core.service import Service
+from core.settings import ServiceSection, Settings
 from core.store import alert_point, open_store
 from core.store.base import TimeSeriesStore
 from rules.config import RuleSet, load_packs, load_rules
@@ -48,8 +46,8 @@ from rules.store import AlertStore
 logger = logging.getLogger(__name__)
 
 
-class RulesSection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RulesSection(ServiceSection):
+    """What `bk rules run` needs besides the broker (health knobs from ServiceSection)."""
 
     rule_file: Path | None = Field(default=None, description="Rule file; packs only if absent")
     packs: list[str] = Field(default_factory=lambda: ["gb31654"], description="Packs if no file")
@@ -93,13 +91,6 @@ class RulesSection(BaseModel):
         default=3 * 24 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of notice links"
     )
     write_influx: bool = Field(default=True, description="Write `alert` points")
-    status_interval_s: float = Field(
-        default=15.0, gt=0, description="How often the retained service status is refreshed"
-    )
-    metrics_port: int = Field(
-        default=0, ge=0, le=65535, description="Prometheus /metrics port; 0 = off"
-    )
-    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint")
 
 
 class RulesSettings(Settings):
@@ -113,7 +104,13 @@ _TYPES: dict[topics.Channel, type[Telemetry] | type[DeviceStatus] | type[Detecti
 }
 
 
-class RulesService:
+class RulesService(Service):
+    """The engine on the live stream; the skeleton owns MQTT, status, metrics, stop."""
+
+    name = "rules"
+    gauges = frozenset({"queue", "unacked", "open_alerts", "clock_lag_s", "lag_s"})
+    labels: ClassVar[Mapping[str, str]] = {"dispatch": "outcome", "rejected": "reason"}
+
     def __init__(self, settings: RulesSettings, ruleset: RuleSet | None = None) -> None:
         cfg = settings.rules
         self.settings = settings
@@ -126,19 +123,11 @@ class RulesService:
             owns=lambda site: owns(site, cfg.worker_index, cfg.workers),
         )
         self.engine = Engine(ruleset, self.store)
-        self.instance = f"w{cfg.worker_index}"
-        self.health = ServiceHealth(
-            "rules",
-            self.instance,
-            self.figures,
-            gauges={"queue", "unacked", "open_alerts", "clock_lag_s", "lag_s"},
-            labels={"dispatch": "outcome"},
-        )
-        self.mqtt = MqttClient(
-            settings.mqtt,
-            client_id=settings.mqtt.client_id or f"bk-rules-{cfg.worker_index}-of-{cfg.workers}",
-            will=self.health.will(),
-            on_message=self._on_message,
+        super().__init__(
+            settings,
+            cfg,
+            f"w{cfg.worker_index}",
+            client_id=f"bk-rules-{cfg.worker_index}-of-{cfg.workers}",
             manual_ack=True,
             receive_maximum=cfg.max_unacked,
         )
@@ -185,12 +174,8 @@ class RulesService:
         self._anchor_mono = time.monotonic()
         self._clock_lock = threading.Lock()
 
-    def start(self) -> None:
+    def _prepare(self) -> None:
         self._thread.start()
-        self.mqtt.connect()
-        self.health.start(
-            self.mqtt, self.cfg.status_interval_s, self.cfg.metrics_port, self.cfg.metrics_host
-        )
         sites = self.cfg.sites
         if sites is not None:
             mine = [s for s in sites if owns(s, self.cfg.worker_index, self.cfg.workers)]
@@ -201,16 +186,19 @@ class RulesService:
                 self.mqtt.subscribe(topics.subscription(ch, site=site), qos=1)
         logger.info("rules worker %s subscribed to %d site filter(s)", self.instance, len(mine))
 
-    def stop(self) -> None:
-        """Finish the queue, save a last checkpoint, acknowledge, flush notices, go."""
+    def _drain(self) -> None:
+        """Finish the queue, save a last checkpoint, acknowledge, flush notices.
+
+        The skeleton then publishes the final offline status and leaves the broker.
+        """
         # Take nothing new: what arrives now stays un-acknowledged and comes again later.
         self.mqtt.set_message_handler(lambda msg: None)
         self._stop.set()
         self._thread.join(10)
         self._checkpoint()
         self.dispatcher.close()  # queued notices go out (display ones still need MQTT)
-        self.health.stop()  # final offline status with the last figures
-        self.mqtt.close()
+
+    def _close(self) -> None:
         self.store.close()
         if self.influx is not None:
             self.influx.close()
@@ -220,6 +208,8 @@ class RulesService:
         engine = self.engine.counters
         return {
             **self.counters,
+            "rejected": dict(self.dead_letters.rejected),
+            "dead_letters": self.dead_letters.sent,
             "messages": engine.get("messages", 0),
             "readings": engine.get("readings", 0),
             "dispatch": dict(self.dispatcher.counters),
@@ -303,20 +293,12 @@ class RulesService:
                 raise PayloadError("invalid", "site/device in payload do not match the topic")
         except PayloadError as exc:
             self.counters["bad_input"] += 1
-            logger.warning("rejected message on %s: %s", raw.topic[:120], exc)
-            self._dead_letter(raw, exc)
+            self.reject(raw.topic, bytes(raw.payload), exc.reason, str(exc.detail))
             return
         self._emit(self.engine.process(msg))
         with self._clock_lock:
             self._anchor_wm = self.engine.watermark
             self._anchor_mono = time.monotonic()
-
-    def _dead_letter(self, raw: mqtt.MQTTMessage, exc: PayloadError) -> None:
-        try:
-            dl = DeadLetter.of("rules", raw.topic, exc.reason, str(exc.detail), bytes(raw.payload))
-            self.mqtt.publish(topics.dead_letter_topic("rules"), encode(dl), qos=1)
-        except Exception:
-            logger.exception("could not publish dead letter")
 
     def _tick(self, mono_now: float) -> None:
         for ref, action, actor, comment, at in self.store.take_requests():
@@ -367,20 +349,3 @@ class RulesService:
     def _notify(self) -> None:
         while self.engine.outbox:
             self.dispatcher.submit(self.engine.outbox.popleft())
-
-    def run_forever(self) -> None:
-        """Run until SIGTERM or SIGINT, then stop cleanly (final checkpoint and acks)."""
-        stop = threading.Event()
-
-        def _on_signal(signum: int, frame: FrameType | None) -> None:
-            logger.info("signal %d: stopping", signum)
-            stop.set()
-
-        signal.signal(signal.SIGTERM, _on_signal)
-        signal.signal(signal.SIGINT, _on_signal)
-        self.start()
-        try:
-            while not stop.wait(0.5):
-                pass
-        finally:
-            self.stop()
