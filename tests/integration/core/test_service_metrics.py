@@ -16,7 +16,6 @@ from pathlib import Path
 import cv2
 import httpx
 import numpy as np
-from prometheus_client.parser import text_string_to_metric_families
 
 from core.mqtt import MqttClient
 from core.schemas import FrameMeta
@@ -29,17 +28,6 @@ from edge.config import EdgeSettings
 from simulators.scenes import SceneSpec, WorkerSpec, render_scene
 from vision.service import VisionService
 from vision.settings import VisionSection, VisionSettings
-
-
-def scrape(port: int) -> dict[str, float]:
-    """`/metrics` over HTTP as `{name{label=value}: value}`."""
-    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    out: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
-            out[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
-    return out
 
 
 def _wait(cond: Callable[[], bool], timeout: float) -> bool:
@@ -68,7 +56,10 @@ def _jpeg(i: int) -> bytes:
 
 
 def test_vision_metrics_and_status_show_real_counters(
-    mqtt_settings: MqttSettings, site_id: str, tmp_path: Path
+    mqtt_settings: MqttSettings,
+    site_id: str,
+    tmp_path: Path,
+    scrape: Callable[[int], dict[str, float]],
 ) -> None:
     instance = f"m{site_id}"
     service = VisionService(
@@ -155,7 +146,10 @@ def test_vision_metrics_and_status_show_real_counters(
 
 
 def test_edge_agent_metrics_show_real_counters(
-    mqtt_settings: MqttSettings, site_id: str, tmp_path: Path
+    mqtt_settings: MqttSettings,
+    site_id: str,
+    tmp_path: Path,
+    scrape: Callable[[int], dict[str, float]],
 ) -> None:
     port = free_port()
     settings = EdgeSettings.model_validate(

@@ -11,7 +11,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,6 @@ from typing import Annotated
 import httpx
 import paho.mqtt.client as paho
 import typer
-from prometheus_client.parser import text_string_to_metric_families
 from pydantic import Field
 from typer.testing import CliRunner
 
@@ -33,6 +31,7 @@ from core.service import Service, payload_of, run_service
 from core.service_health import Figures, ServiceStatus
 from core.settings import MqttSettings, ServiceSection, Settings
 from core.topics import dead_letter_topic, service_status_topic
+from devtools.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -106,16 +105,6 @@ def _wait(cond: Callable[[], bool], timeout: float) -> bool:
     return cond()
 
 
-def _scrape(port: int) -> dict[str, float]:
-    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    out: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
-            out[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
-    return out
-
-
 class _Inbox:
     """Everything that arrives on some topics, decoded as JSON."""
 
@@ -143,12 +132,6 @@ class _Inbox:
         raise AssertionError("nothing matching arrived")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _state(payload: bytes) -> str:
     return str(json.loads(payload).get("state"))
 
@@ -157,13 +140,13 @@ def _state(payload: bytes) -> str:
 
 
 def test_dead_letters_counted_published_and_shown_in_metrics_and_status(
-    mqtt_settings: MqttSettings, site_id: str
+    mqtt_settings: MqttSettings, site_id: str, scrape: Callable[[int], dict[str, float]]
 ) -> None:
     instance = f"e{site_id}"[:40]
     service = EchoService(
         EchoSettings(
             mqtt=mqtt_settings,
-            echo=EchoSection(instance=instance, metrics_port=_free_port(), status_interval_s=0.3),
+            echo=EchoSection(instance=instance, metrics_port=free_port(), status_interval_s=0.3),
         )
     )
     inbox = _Inbox(mqtt_settings, dead_letter_topic("echo"), service_status_topic("echo", instance))
@@ -186,8 +169,8 @@ def test_dead_letters_counted_published_and_shown_in_metrics_and_status(
 
         port = service.metrics_port
         assert port is not None
-        assert _wait(lambda: _scrape(port).get("bk_echo_echoed_total") == 2, 20)
-        metrics = _scrape(port)
+        assert _wait(lambda: scrape(port).get("bk_echo_echoed_total") == 2, 20)
+        metrics = scrape(port)
         assert metrics["bk_echo_rejected_total{kind=bad_json}"] == 2
         assert metrics["bk_echo_dead_letters_total"] == 2
         assert metrics["bk_echo_mqtt_connected"] == 1
