@@ -1,42 +1,232 @@
-"""`bk demo`: the whole platform on this machine, with simulated kitchens.
+"""`bk demo`: a supervised district on this machine, every part of the platform running.
 
-Starts the project's own Mosquitto and InfluxDB on free loopback ports, then the
-centre's services (`bk ingest run`, `bk rules run`, `bk vision run`) and a simulated
-fleet (`bk sim run`) as subprocesses, shows progress from InfluxDB while it runs, and
-stops everything it started. Services are started as commands, never imported:
-`core` imports no part.
+Starts, each as a command of its own (`bk <part> run`, never imported: services are
+being changed by others and `core` imports no part):
+
+- the project's own Mosquitto with the accounts, ACL and TLS certificates `bk provision`
+  writes (services on a password listener, devices on their own listener and on TLS),
+  and InfluxDB;
+- ingest, vision, rules (registry, public base URL and signing key: notices carry signed
+  links to the alert page), the recorder, and the API with its console, its registry
+  imported from the district's generated YAML and demo accounts;
+- the simulated district (devtools/demo_district.py: 20 kitchens, 3 streets, 5 grids,
+  a fixed simulated start, scripted incidents) with `bk sim run`, and simulated people
+  (devtools/demo_people.py) acting on alerts through the API.
+
+Nothing it starts outlives it. Every child runs in its own process group (a Ctrl-C in
+the terminal reaches only the demo, which then stops them in order) and is told by the
+kernel to die with the demo (PR_SET_PDEATHSIG), so a `kill -9` of the demo leaves no
+server behind either. When its output pipe closes (`bk demo | head -5`), it stops the
+servers first and exits quietly: it used to fail on the final summary's write before
+it had stopped them.
 """
 
+import contextlib
+import ctypes
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import typer
+from pydantic import SecretStr
 
 from core.errors import BkError
 from core.logging_setup import setup_logging
 from core.mqtt import MqttClient
-from core.settings import InfluxSettings, MqttSettings
+from core.provisioning import ACL, PASSWD_DEVICES, PASSWD_SERVICES, provision, read_credentials
+from core.registry import SiteRegistry
+from core.settings import InfluxSettings, MqttSettings, TlsSettings
 from core.store import open_store
+from core.tls import ServerTlsFiles
 from core.topics import service_status_subscription
-from devtools.servers import LocalInfluxDB, LocalMosquitto
+from devtools.demo_district import (
+    DISTRICT,
+    centre_registry,
+    district_scenario,
+    grid_of,
+    scenario_yaml,
+    sites_registry,
+    write_yaml,
+)
+from devtools.demo_people import PASSWORD, People
+from devtools.servers import LocalInfluxDB, LocalMosquitto, free_port
+from simulators.scenario import Scenario, load_scenario
 
 logger = logging.getLogger(__name__)
 
-app = typer.Typer(help="Run the whole platform on this machine with simulated kitchens.")
+app = typer.Typer(help="Run the whole platform on this machine with a simulated district.")
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SCENARIO = ROOT / "simulators" / "scenarios" / "demo.yaml"
 DEFAULT_RULES = ROOT / "deploy" / "rules" / "demo.yaml"
+SERVICES = ("ingest", "vision", "rules", "recorder")
+_PR_SET_PDEATHSIG = 1
+
+
+# -- children that die with the demo ------------------------------------------------------
+
+
+def _die_with_parent(sig: int, parent: int) -> Callable[[], None]:
+    """preexec_fn: the kernel sends `sig` to the child when the demo dies (even SIGKILL).
+
+    The parent may die between fork and prctl: then the child's parent is already
+    someone else and it exits at once.
+    """
+
+    def preexec() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+class _DemoMosquitto(LocalMosquitto):
+    def _popen_kwargs(self) -> dict[str, Any]:
+        return {**super()._popen_kwargs(), "preexec_fn": _die_with_parent(9, os.getpid())}
+
+
+class _DemoInfluxDB(LocalInfluxDB):
+    def _popen_kwargs(self) -> dict[str, Any]:
+        return {**super()._popen_kwargs(), "preexec_fn": _die_with_parent(9, os.getpid())}
+
+
+class Children:
+    """The demo's commands: each in its own process group, stopped group by group."""
+
+    def __init__(self, logs: Path, cwd: Path) -> None:
+        self.logs, self.cwd = logs, cwd
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=self.cwd,
+            start_new_session=True,
+            # SIGTERM: a service stops its own workers cleanly when the demo is killed.
+            preexec_fn=_die_with_parent(signal.SIGTERM, os.getpid()),
+        )
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, names: list[str] | None = None, timeout: float = 15.0) -> None:
+        """SIGTERM each group, wait, SIGKILL what is left (the whole group)."""
+        chosen = [n for n in (names or list(self.procs)) if n in self.procs]
+        for name in chosen:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.procs[name].pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name in chosen:
+            proc = self.procs.pop(name)
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("%s did not stop in %.0f s: killed", name, timeout)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)  # stragglers of the group, if any
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+
+
+# -- output that survives a closed pipe ---------------------------------------------------
+
+
+class Output:
+    """Lines to stdout; once the reader has gone, the demo is told to stop, and quietly.
+
+    SIGPIPE is ignored by Python, so a closed pipe shows as BrokenPipeError on a write.
+    stdout is then pointed at /dev/null so later writes (and the flush at exit) succeed.
+    """
+
+    def __init__(self, on_closed: Callable[[], None]) -> None:
+        self.closed = False
+        self._on_closed = on_closed
+
+    def __call__(self, line: str = "") -> None:
+        if self.closed:
+            return
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True
+            with contextlib.suppress(OSError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            self._on_closed()
+
+
+# -- what the demo watches ------------------------------------------------------------------
+
+
+class StatusWatch:
+    """The services' retained status (online, counters), read over MQTT as the admin."""
+
+    def __init__(self, settings: MqttSettings) -> None:
+        self.latest: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self.client = MqttClient(settings, persistent=False, on_message=self._on_message)
+        self.client.subscribe(service_status_subscription(), qos=1)
+
+    def _on_message(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            body = json.loads(bytes(msg.payload))
+            service = msg.topic.split("/")[3]
+        except (ValueError, AttributeError, IndexError):
+            return
+        if isinstance(body, dict):
+            with self._lock:
+                self.latest[service] = body
+
+    def online(self) -> set[str]:
+        with self._lock:
+            return {s for s, b in self.latest.items() if b.get("state") == "online"}
+
+    def counter(self, service: str, name: str) -> int:
+        """A counter from a service's status (found wherever it is nested)."""
+        with self._lock:
+            body = self.latest.get(service, {})
+
+        def find(obj: Any) -> int | None:
+            if isinstance(obj, dict):
+                if isinstance(obj.get(name), int | float):
+                    return int(obj[name])
+                for v in obj.values():
+                    got = find(v)
+                    if got is not None:
+                        return got
+            return None
+
+        return find(body) or 0
+
+
+def _count(store: InfluxSettings, query: str) -> int:
+    try:
+        with open_store(store) as s:
+            rows = s.query(query)
+    except BkError:
+        return -1
+    return int(rows[0].get("count", 0)) if rows else 0
 
 
 def _bk() -> list[str]:
@@ -44,71 +234,11 @@ def _bk() -> list[str]:
     return [exe]
 
 
-def _count(store_settings: InfluxSettings, query: str) -> int:
-    try:
-        with open_store(store_settings) as store:
-            rows = store.query(query)
-    except BkError:
-        return -1
-    return int(rows[0].get("count", 0)) if rows else 0
-
-
-def _alerts_by_rule(store_settings: InfluxSettings) -> dict[str, int]:
-    try:
-        with open_store(store_settings) as store:
-            rows = store.query(
-                "SELECT count(summary) FROM alert WHERE state = 'firing' GROUP BY site, rule"
-            )
-    except BkError:
-        return {}
-    return {f"{r.get('site')}/{r.get('rule')}": int(r.get("count", 0)) for r in rows}
-
-
-def _wait_online(port: int, services: set[str], timeout_s: float) -> set[str]:
-    """Wait until each service says online on its status topic; return those that did not.
-
-    The fleet used to start after a fixed 2 s: on a busy machine the vision worker was
-    still loading its model, missed the first frames (QoS 0, nobody subscribed) and the
-    night's first rodent alerts came a simulated minute later than in a quiet run.
-    """
-    online: set[str] = set()
-    lock = threading.Lock()
-
-    def on_message(msg: mqtt.MQTTMessage) -> None:
-        try:
-            state = json.loads(bytes(msg.payload)).get("state")
-            service = msg.topic.split("/")[3]
-        except (ValueError, AttributeError, IndexError):
-            return
-        if state == "online":
-            with lock:
-                online.add(service)
-
-    client = MqttClient(
-        MqttSettings(host="127.0.0.1", port=port), persistent=False, on_message=on_message
-    )
-    client.subscribe(service_status_subscription(), qos=1)
-    client.connect(timeout=10)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with lock:
-                if services <= online:
-                    break
-            time.sleep(0.2)
-    finally:
-        client.close()
-    time.sleep(0.5)  # a service says online just before its last subscriptions go out
-    with lock:
-        return services - online
-
-
-def _keep_previous(workdir: Path) -> None:
+def _keep_previous(workdir: Path, say: Callable[[str], None]) -> None:
     """Start from nothing, keeping the last run beside it (`<workdir>.previous`).
 
-    A run on another day plays its simulated day on another date; a rules store or broker
-    session left by an earlier run belongs to that other timeline (its open alerts, its
-    clock) and made the new run's alerts wrong.
+    A rules store or broker session left by an earlier run belongs to another timeline
+    (its open alerts, its clock) and made the new run's alerts wrong.
     """
     if not workdir.exists():
         return
@@ -116,125 +246,342 @@ def _keep_previous(workdir: Path) -> None:
     if previous.exists():
         shutil.rmtree(previous)
     workdir.rename(previous)
-    typer.echo(f"the previous run's data is now in {previous}")
+    say(f"the previous run's data is now in {previous}")
+
+
+def _api_get(url: str, token: str, path: str, **params: Any) -> Any:
+    r = httpx.get(
+        url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    r.raise_for_status()
+    return r.json()
+
+
+def _login(url: str, user: str) -> str:
+    r = httpx.post(f"{url}/auth/login", json={"username": user, "password": PASSWORD}, timeout=10)
+    r.raise_for_status()
+    return str(r.json()["access_token"])
+
+
+def summary(url: str, store: InfluxSettings, watch: StatusWatch, people: People) -> dict[str, Any]:
+    """The figures of the final summary (and of the scorecard test), read while all runs."""
+    token = _login(url, "district")
+    cases = _api_get(url, token, "/alerts", open_only=False, limit=1000)
+    figures = _api_get(url, token, "/figures")
+    tiers = Counter(f"tier {c['tier']}" if c.get("tier") else "no task" for c in cases)
+    return {
+        "readings_stored": _count(store, "SELECT count(value) FROM reading"),
+        "frames_analysed": watch.counter("vision", "frames"),
+        "detections_stored": _count(store, "SELECT count(score) FROM detection"),
+        "alerts": len(cases),
+        "alerts_by_tier": dict(sorted(tiers.items())),
+        "alerts_by_rule": dict(sorted(Counter(c["rule"] for c in cases).items())),
+        "alert_events_published": _count(store, "SELECT count(summary) FROM alert"),
+        "acknowledged": sum(1 for c in cases if c.get("acked_at")),
+        "rectified": sum(1 for c in cases if c.get("task_state") in ("submitted", "closed")),
+        "closed": sum(1 for c in cases if c.get("task_state") == "closed"),
+        "rejected_once": sum(1 for c in cases if (c.get("rejections") or 0) > 0),
+        "overdue": sum(1 for c in cases if c.get("overdue")),
+        "people_steps": dict(sorted(people.steps.items())),
+        "grades": figures.get("grades", {}),
+    }
+
+
+# -- the command ---------------------------------------------------------------------------
 
 
 @app.callback(invoke_without_command=True)
 def demo(
-    duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 180,
-    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 60,
-    scenario: Annotated[Path, typer.Option(help="Fleet scenario (YAML)")] = DEFAULT_SCENARIO,
+    duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 360,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 240,
+    kitchens: Annotated[int, typer.Option(min=1, max=200, help="Kitchens in the district")] = 20,
+    hours: Annotated[float, typer.Option(min=0.1, max=24, help="Simulated hours")] = 24,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Fleet scenario (YAML) instead of the district")
+    ] = None,
     workdir: Annotated[Path, typer.Option(help="Where servers and services keep data")] = Path(
         "var/demo"
     ),
-    services: Annotated[
-        str, typer.Option(help="Comma-separated services to start with `bk NAME run`")
-    ] = "ingest,rules,vision",
     frames: Annotated[bool, typer.Option(help="Simulated cameras publish frames")] = True,
+    frame_rate: Annotated[
+        float, typer.Option(help="Most frames per wall second per camera")
+    ] = 0.25,
     rules: Annotated[Path, typer.Option(help="Rule file for `bk rules run`")] = DEFAULT_RULES,
     start: Annotated[
         str,
         typer.Option(
             help="模拟开始 / simulated start (`bk sim run --start`): local HH:MM on the latest "
-            "day whose whole run is past, so every run tells the same story; a date or "
-            "ISO date-time; or `now`"
+            "day whose whole run is past, so every run tells the same story"
         ),
     ] = "00:00",
+    port: Annotated[int, typer.Option(help="Console/API port (0: a free one)")] = 0,
+    summary_json: Annotated[
+        Path | None, typer.Option(help="Also write the final summary here (JSON)")
+    ] = None,
 ) -> None:
-    """Start broker, store, services and a simulated fleet; report what reached the store."""
+    """Start broker, store, services, API and a simulated district; summarise what happened."""
     setup_logging()
+    stopping = threading.Event()
+    say = Output(stopping.set)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
     workdir = workdir.resolve()
-    _keep_previous(workdir)
-    broker = LocalMosquitto(workdir / "mosquitto")
-    store = LocalInfluxDB(workdir / "influxdb")
-    broker.start()
-    store.start()
-    store.create_database("bright_kitchen")
-    store_settings = InfluxSettings(url=store.url, database="bright_kitchen")
-    env = dict(
-        os.environ,
-        BK_MQTT__HOST="127.0.0.1",
-        BK_MQTT__PORT=str(broker.port),
-        BK_INFLUX__URL=store.url,
-        BK_INFLUX__DATABASE="bright_kitchen",
-        BK_DATA_DIR=str(workdir / "data"),
-        BK_RULES__RULE_FILE=str(rules.resolve()),
-        BK_RULES__STORE_URL=f"sqlite:///{workdir / 'alerts.db'}",
-    )
-    typer.echo(
-        f"broker  mqtt://127.0.0.1:{broker.port}   "
-        f"(watch alerts: mosquitto_sub -p {broker.port} -t 'bk/v1/+/alerts' -v)"
-    )
-    typer.echo(f"store   {store.url}  database bright_kitchen")
-    procs: dict[str, subprocess.Popen[bytes]] = {}
+    _keep_previous(workdir, say)
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-
-    def spawn(name: str, cmd: list[str]) -> None:
-        log = (logs / f"{name}.log").open("ab")
-        procs[name] = subprocess.Popen(
-            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
-        )
-        log.close()
-        typer.echo(f"started {name}: {' '.join(cmd)}  (log: {logs / (name + '.log')})")
-
-    names = [s.strip() for s in services.split(",") if s.strip()]
-    for name in names:
-        spawn(name, [*_bk(), name, "run"])
-    late = _wait_online(broker.port, set(names), timeout_s=90)
-    if late:
-        typer.echo(f"not online after 90 s: {', '.join(sorted(late))}; starting the fleet anyway")
-    sim_cmd = [*_bk(), "sim", "run", str(scenario.resolve()), "--speed", str(speed)]
-    sim_cmd += ["--duration", str(duration if duration > 0 else 10**7), "--start", start]
-    sim_cmd += ["--frames"] if frames else ["--no-frames"]
-    spawn("sim", sim_cmd)
-
-    stopping = False
-
-    def _stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    started = time.monotonic()
+    children = Children(logs, workdir)
+    servers: list[LocalMosquitto | LocalInfluxDB] = []
+    people: People | None = None
+    watch: StatusWatch | None = None
+    final: dict[str, Any] | None = None
     try:
-        while not stopping:
-            time.sleep(10)
-            elapsed = time.monotonic() - started
-            readings = _count(store_settings, "SELECT count(value) FROM reading")
-            alerts = _count(store_settings, "SELECT count(summary) FROM alert")
-            detections = _count(store_settings, "SELECT count(score) FROM detection")
-            typer.echo(
-                f"[{elapsed:5.0f} s] stored: {readings} readings, {detections} detections, "
-                f"{alerts} alert events"
-            )
-            for name, p in procs.items():
-                if name != "sim" and p.poll() is not None:
-                    typer.echo(f"service {name} exited with {p.returncode}; see {logs / name}.log")
-            if procs["sim"].poll() is not None:
+        # 1. The district.
+        if scenario is None:
+            scn = district_scenario(kitchens, hours)
+            scenario_file = write_yaml(scenario_yaml(scn), workdir / "scenario.yaml")
+        else:
+            scn, scenario_file = load_scenario(scenario), scenario.resolve()
+        sites_file = write_yaml(sites_registry(scn), workdir / "sites.yaml")
+        centre_file = write_yaml(centre_registry(scn), workdir / "registry.yaml")
+        say(
+            f"[1/7] district: {len(scn.sites)} kitchens, 3 streets, 5 grids, "
+            f"{len(scn.incidents)} scripted incidents ({len(scn.expected_alerts())} must alert)"
+        )
+        # 2. Broker accounts, ACL and TLS, then the servers.
+        auth = workdir / "broker"
+        provision(SiteRegistry.model_validate(sites_registry(scn)), auth, tls_hosts=["127.0.0.1"])
+        creds = read_credentials(auth)
+        tls = auth / "tls"
+        broker = _DemoMosquitto(
+            workdir / "mosquitto",
+            password_file=auth / PASSWD_SERVICES,
+            acl_file=auth / ACL,
+            device_password_file=auth / PASSWD_DEVICES,
+            tls=ServerTlsFiles(tls / "ca.pem", tls / "server.pem", tls / "server.key"),
+        )
+        influx = _DemoInfluxDB(workdir / "influxdb")
+        servers += [broker, influx]
+        broker.start()
+        influx.start()
+        influx.create_database("bright_kitchen")
+        store = InfluxSettings(url=influx.url, database="bright_kitchen")
+        say(
+            f"[2/7] broker: services mqtt://127.0.0.1:{broker.port}, devices "
+            f":{broker.device_port}, TLS mqtts://127.0.0.1:{broker.tls_port} "
+            f"({len(creds)} provisioned accounts, CA {tls / 'ca.pem'}); store {influx.url}"
+        )
+        _check_tls(broker, creds, tls / "ca.pem", next(iter(scn.sites)), say)
+
+        # 3. The centre API: schema, registry, accounts.
+        api_port = port or free_port()
+        url = f"http://127.0.0.1:{api_port}"
+        key = secrets.token_urlsafe(32)
+        alerts_url = f"sqlite:///{workdir / 'alerts.db'}"
+        base_env = dict(
+            os.environ,
+            BK_MQTT__HOST="127.0.0.1",
+            BK_MQTT__PORT=str(broker.port),
+            BK_INFLUX__URL=influx.url,
+            BK_INFLUX__DATABASE="bright_kitchen",
+            BK_DATA_DIR=str(workdir / "data"),
+            BK_API__PORT=str(api_port),
+            BK_API__DATABASE_URL=f"sqlite:///{workdir / 'centre.db'}",
+            BK_API__ALERTS_URL=alerts_url,
+            BK_API__SIGNING_KEY=key,
+            BK_API__PUBLIC_BASE_URL=url,
+            BK_API__REGISTRY_FILE=str(sites_file),
+            BK_API__BROKER_DIR=str(auth),
+            BK_API__TOKEN_TTL_S="3600",  # noqa: S106 - a lifetime, not a secret
+            BK_RULES__RULE_FILE=str(rules.resolve()),
+            BK_RULES__STORE_URL=alerts_url,
+            BK_RULES__REGISTRY_FILE=str(sites_file),
+            BK_RULES__PUBLIC_BASE_URL=url,
+            BK_RULES__SIGNING_KEY=key,
+        )
+
+        def env_for(account: str) -> dict[str, str]:
+            return dict(base_env, BK_MQTT__USERNAME=account, BK_MQTT__PASSWORD=creds[account])
+
+        _setup_api(base_env, centre_file, logs)
+        children.spawn("api", [*_bk(), "api", "run"], env_for("api"))
+        _wait_http(f"{url}/health", 90, children.procs["api"])
+        accounts = _create_accounts(url, scn)
+        say(f"[3/7] API and console: {url}/console  (OpenAPI: {url}/docs)")
+
+        # 4. Services, each with its own account (the recorder has none of its own yet).
+        for name in SERVICES:
+            account = name if name in creds else "admin"
+            children.spawn(name, [*_bk(), name, "run"], env_for(account))
+        watch = StatusWatch(_mqtt(broker.port, "admin", creds["admin"]))
+        watch.client.connect(timeout=10)
+        deadline = time.monotonic() + 120
+        while not stopping.is_set() and time.monotonic() < deadline:
+            if set(SERVICES) <= watch.online():
                 break
-            if duration > 0 and elapsed > duration + 15:
+            time.sleep(0.3)
+        late = sorted(set(SERVICES) - watch.online())
+        say(
+            "[4/7] services online: "
+            + ", ".join(sorted(watch.online() & set(SERVICES)))
+            + (f"; not online after 120 s: {', '.join(late)}" if late else "")
+        )
+
+        # 5. Grafana provisioning, for anyone with Grafana.
+        grafana = workdir / "grafana"
+        subprocess.run(
+            [*_bk(), "dashboards", "export", "--out", str(grafana), "--rules", str(rules),
+             "--registry", str(sites_file), "--influx-url", influx.url, "--console-url", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=120,
+        )  # fmt: skip
+        say(f"[5/7] Grafana provisioning exported to {grafana}")
+
+        # 6. The simulated district and its people.
+        sim_cmd = [*_bk(), "sim", "run", str(scenario_file), "--speed", str(speed)]
+        sim_cmd += ["--duration", str(duration if duration > 0 else 10**7), "--start", start]
+        sim_cmd += ["--frames", "--frame-rate", str(frame_rate)] if frames else ["--no-frames"]
+        sim = children.spawn("sim", sim_cmd, env_for("admin"))
+        people = People(
+            url,
+            managers=accounts["managers"],
+            inspectors=accounts["inspectors"],
+            grid_of={s: grid_of(i) for i, s in enumerate(scn.sites)},
+            watcher="district",
+        )
+        people.start()
+        site0 = next(iter(scn.sites))
+        say(f"[6/7] simulated district running at {speed:g}× ({logs / 'sim.log'})")
+        say("")
+        say(f"  控制台 console  {url}/console   (password for every demo login: {PASSWORD})")
+        say("  district supervisor 区监管员:  district")
+        say(f"  grid inspector 网格员:         {accounts['inspectors'][grid_of(0)]}")
+        say(f"  canteen manager 食堂负责人:    {accounts['managers'][site0]}  ({site0})")
+        say(f"  logs: {logs}")
+        say("")
+
+        # 7. Live summary until the end, Ctrl-C, SIGTERM or the reader going away.
+        started = time.monotonic()
+        next_line = started + 10
+        while not stopping.is_set():
+            if sim.poll() is not None:
                 break
+            if duration > 0 and time.monotonic() - started > duration + 20:
+                break
+            if time.monotonic() >= next_line:
+                next_line += 10
+                readings = _count(store, "SELECT count(value) FROM reading")
+                alerts = _count(store, "SELECT count(summary) FROM alert WHERE state = 'firing'")
+                say(
+                    f"[{time.monotonic() - started:5.0f} s] readings {readings}, frames "
+                    f"{watch.counter('vision', 'frames')}, alerts fired {alerts}, steps "
+                    f"{dict(people.steps)}"
+                )
+                for name, p in children.procs.items():
+                    if name != "sim" and p.poll() is not None:
+                        say(f"service {name} exited with {p.returncode}; see {logs / name}.log")
+            stopping.wait(0.5)
+        time.sleep(3)  # the last readings through ingest, the last steps applied
+        with contextlib.suppress(httpx.HTTPError, BkError, OSError):
+            final = summary(url, store, watch, people)
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs.values():
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        readings = _count(store_settings, "SELECT count(value) FROM reading")
-        detections = _count(store_settings, "SELECT count(score) FROM detection")
-        typer.echo(f"stored in the end: {readings} readings, {detections} detections")
-        by_rule = _alerts_by_rule(store_settings)
-        typer.echo("alerts fired (site/rule: count):")
-        for key, n in sorted(by_rule.items()):
-            typer.echo(f"  {key}: {n}")
-        if not by_rule:
-            typer.echo("  none")
-        store.stop()
-        broker.stop()
-        typer.echo(f"demo stopped; logs and data under {workdir}")
+        # Servers first: whatever happens to the output, nothing is left running.
+        if people is not None:
+            people.stop()
+        children.stop(["sim"])
+        children.stop()
+        if watch is not None:
+            watch.client.close()
+        for server in reversed(servers):
+            server.stop()
+    if final is not None:
+        say("[7/7] final summary 汇总:")
+        for k, v in final.items():
+            say(f"  {k}: {v}")
+        if summary_json is not None:
+            summary_json.write_text(json.dumps(final, ensure_ascii=False, indent=2))
+    say(f"demo stopped; logs and data under {workdir}")
+
+
+def _mqtt(port: int, user: str, password: str) -> MqttSettings:
+    return MqttSettings(host="127.0.0.1", port=port, username=user, password=SecretStr(password))
+
+
+def _check_tls(
+    broker: LocalMosquitto, creds: dict[str, str], ca: Path, site: str, say: Callable[[str], None]
+) -> None:
+    """One device account connects over TLS with the provisioned CA, as an agent would."""
+    user = next((u for u in creds if u.startswith(f"{site}.")), None)
+    if user is None or broker.tls_port is None:
+        return
+    settings = MqttSettings(
+        host="127.0.0.1",
+        port=broker.tls_port,
+        username=user,
+        password=SecretStr(creds[user]),
+        tls=TlsSettings(ca_file=ca),
+    )
+    client = MqttClient(settings, client_id=user, persistent=False)
+    try:
+        client.connect(timeout=10)
+        say(f"      TLS checked: {user} connected to :{broker.tls_port} with the provisioned CA")
+    except (BkError, OSError, TimeoutError) as exc:
+        say(f"      TLS check failed for {user}: {exc}")
+    finally:
+        client.close()
+
+
+def _setup_api(env: dict[str, str], registry_file: Path, logs: Path) -> None:
+    """Schema, the admin account (password on stdin, no terminal) and the registry."""
+    with (logs / "api-setup.log").open("ab") as log:
+        subprocess.run(
+            [*_bk(), "api", "add-user", "admin", "--role", "admin"],
+            input=(PASSWORD + "\n").encode(),
+            env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=120,
+            start_new_session=True,  # no terminal: getpass reads the piped password
+        )  # fmt: skip
+        subprocess.run(
+            [*_bk(), "registry", "import", str(registry_file)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=120,
+        )  # fmt: skip
+
+
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BkError(f"{url}: the server exited with {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise BkError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _create_accounts(url: str, scn: Scenario) -> dict[str, dict[str, str]]:
+    """The demo logins, made by the admin through the API: a district supervisor, one
+    inspector per grid, one manager per kitchen (all with the demo password)."""
+    token = _login(url, "admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    managers = {site: f"manager-{site}" for site in scn.sites}
+    inspectors = {grid_of(i): f"inspector-{grid_of(i)}" for i in range(min(5, len(scn.sites)))}
+    bodies: list[dict[str, Any]] = [
+        {"username": "district", "role": "district_supervisor", "districts": [DISTRICT]}
+    ]
+    bodies += [
+        {"username": u, "role": "grid_inspector", "grids": [g]} for g, u in inspectors.items()
+    ]
+    bodies += [
+        {"username": u, "role": "canteen_manager", "kitchen_id": s} for s, u in managers.items()
+    ]
+    for body in bodies:
+        r = httpx.post(
+            f"{url}/users", json={**body, "password": PASSWORD}, headers=headers, timeout=30
+        )
+        r.raise_for_status()
+    return {"managers": managers, "inspectors": inspectors}
