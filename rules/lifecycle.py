@@ -564,9 +564,13 @@ class Lifecycle:
                 continue
             if alert.tier == 3:  # collected into the daily digest, never chased one by one
                 continue
-            age = t - alert.fired_at.timestamp()
-            level = max(i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age)
-            now = _dt(t)
+            # On the kitchen's clock, as its firing time is (and no-data's silence):
+            # a kitchen 20 min behind is escalated 15 min after it fired by its own
+            # time, not 20 min early, and the notice carries that time.
+            local = t - self.lag(alert.site)
+            age = local - alert.fired_at.timestamp()
+            level = max((i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age), default=0)
+            now = _dt(local)
             if level > alert.level:
                 alert.level = level
                 alert.last_notified_at = now
@@ -577,7 +581,7 @@ class Lifecycle:
                 self.outbox.append(Notice("escalation", event, roles, level))
             elif (
                 alert.last_notified_at is not None
-                and t - alert.last_notified_at.timestamp() >= esc.remind_every_s
+                and local - alert.last_notified_at.timestamp() >= esc.remind_every_s
             ):
                 alert.last_notified_at = now
                 event = alert.event(now)
