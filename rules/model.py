@@ -8,10 +8,10 @@ rule that silently never fires, and a new kind needs no edit here.
 """
 
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SerializeAsAny, field_validator, model_validator
+from pydantic import BeforeValidator, Field, SerializeAsAny, field_validator, model_validator
 
 from core.ids import Id
 from rules.kinds import (
@@ -233,11 +233,16 @@ class Escalation(_Strict):
         return self
 
 
+def _kind(value: Any) -> Any:
+    """A rule as its registered kind (the union is built from the registry when read)."""
+    return value if isinstance(value, RuleBase) else rule_adapter().validate_python(value)
+
+
 class RuleFile(_Strict):
     """One rule file: packs to include, rules, schedules, overrides, windows, silences."""
 
     include: list[str] = Field(default_factory=list, description="Packs, e.g. [gb31654]")
-    rules: list[SerializeAsAny[RuleBase]] = Field(
+    rules: list[Annotated[SerializeAsAny[RuleBase], BeforeValidator(_kind)]] = Field(
         default_factory=list, description="Rules (replace a pack's by id)"
     )
     schedules: dict[str, Schedule] = Field(default_factory=dict, description="Named schedules")
@@ -250,15 +255,6 @@ class RuleFile(_Strict):
     )
     silences: list[Silence] = Field(default_factory=list, description="Silences")
     escalation: Escalation = Field(default_factory=Escalation, description="Escalation")
-
-    @field_validator("rules", mode="before")
-    @classmethod
-    def _kinds(cls, value: Any) -> Any:
-        """Each rule as its registered kind (the union is built from the registry now)."""
-        if not isinstance(value, list):
-            return value
-        adapter = rule_adapter()
-        return [r if isinstance(r, RuleBase) else adapter.validate_python(r) for r in value]
 
     @model_validator(mode="after")
     def _consistent(self) -> "RuleFile":
