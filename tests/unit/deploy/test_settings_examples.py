@@ -1,9 +1,10 @@
 """Every settings example in deploy/ loads through the services' own `--validate-config`.
 
-Each service is run as its unit runs it (`bk <part> run --config deploy/centre/<part>.yaml`)
-with the environment its unit gives it: the example secrets file (centre.env.example) and a
-broker account env file written by a real `bk provision`. Only the host paths that do not
-exist here (/etc/bk/sites.yaml, the rule file) are pointed at the repository's examples.
+Each service is run as its systemd unit runs it (ExecStart with deploy/centre/<part>.yaml)
+with the environment its unit gives it: its `Environment=` lines, the example secrets file
+(centre.env.example) and a broker account env file written by a real `bk provision --tls`.
+Only the host paths that do not exist here (/etc/bk/sites.yaml, the rule file) are pointed
+at the repository's examples.
 """
 
 import os
@@ -79,15 +80,39 @@ LEAKS = pytest.mark.xfail(
 )
 
 
+def unit_of(part: str) -> Path:
+    name = "bk-api.service" if part == "api" else f"bk-{part}@.service"
+    return REPO / "deploy" / "systemd" / name
+
+
 def validate(part: str, accounts: Path) -> subprocess.CompletedProcess[str]:
-    """`bk <part> run --validate-config` with the environment its systemd unit gives it."""
-    account = "admin" if part == "recorder" else part  # see deploy/systemd/bk-recorder@.service
-    env = {
-        **base_env(),
-        **env_file(accounts / f"{account}.env"),
-        **env_file(CENTRE / "centre.env.example"),
-        **host_paths(),
-    }
+    """The unit's ExecStart plus `--validate-config`, in the environment the unit gives it.
+
+    systemd semantics: `Environment=` first, then each `EnvironmentFile=` in order on top
+    (a file's value wins); `%i` is instance 0. Host paths map to this checkout: the
+    provisioned accounts/ folder, centre.env.example, deploy/centre/<part>.yaml.
+    """
+    env = base_env()
+    files: dict[str, str] = {}
+    command: list[str] = []
+    for line in unit_of(part).read_text().replace("%i", "0").splitlines():
+        key, _, value = line.partition("=")
+        if key == "Environment":
+            name, _, val = value.partition("=")
+            env[name] = val
+        elif key == "EnvironmentFile":
+            path = Path(value)
+            if value.startswith("/etc/mosquitto/bk/accounts/"):
+                files.update(env_file(accounts / path.name))
+            else:
+                assert value == "/etc/bk/centre.env", value
+                files.update(env_file(CENTRE / "centre.env.example"))
+        elif key == "ExecStart":
+            command = value.split()
+    env.update(files)
+    env.update(host_paths())
+    assert command[:3] == ["/opt/bk/venv/bin/bk", part, "run"], command
+    assert command[3:] == ["--config", f"/etc/bk/{part}.yaml"], command
     return run(
         [str(BK), part, "run", "--config", str(CENTRE / f"{part}.yaml"), "--validate-config"], env
     )
