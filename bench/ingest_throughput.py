@@ -143,7 +143,8 @@ class Watcher:
         self.c.loop_start()
 
     def _on(self, c: mqtt.Client, u: object, m: mqtt.MQTTMessage) -> None:
-        self.latest[m.topic.split("/")[4]] = json.loads(m.payload)
+        report = json.loads(m.payload)  # core.service_health.ServiceStatus
+        self.latest[m.topic.split("/")[4]] = {**report.get("counters", {}), **report}
 
     def total(self, ids: list[str], key: str) -> int:
         return sum(int(self.latest.get(i, {}).get(key, 0)) for i in ids)
