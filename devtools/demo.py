@@ -330,6 +330,11 @@ def demo(
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
 
+    def go_on() -> None:
+        """Between start-up steps: a stop asked for (signal, closed pipe) ends it here."""
+        if stopping.is_set():
+            raise KeyboardInterrupt
+
     workdir = workdir.resolve()
     _keep_previous(workdir, say)
     logs = workdir / "logs"
@@ -352,6 +357,7 @@ def demo(
             f"[1/7] district: {len(scn.sites)} kitchens, 3 streets, 5 grids, "
             f"{len(scn.incidents)} scripted incidents ({len(scn.expected_alerts())} must alert)"
         )
+        go_on()
         # 2. Broker accounts, ACL and TLS, then the servers.
         auth = workdir / "broker"
         provision(SiteRegistry.model_validate(sites_registry(scn)), auth, tls_hosts=["127.0.0.1"])
@@ -377,6 +383,7 @@ def demo(
         )
         _check_tls(broker, creds, tls / "ca.pem", next(iter(scn.sites)), say)
 
+        go_on()
         # 3. The centre API: schema, registry, accounts.
         api_port = port or free_port()
         url = f"http://127.0.0.1:{api_port}"
@@ -413,6 +420,7 @@ def demo(
         accounts = _create_accounts(url, scn)
         say(f"[3/7] API and console: {url}/console  (OpenAPI: {url}/docs)")
 
+        go_on()
         # 4. Services, each with its own account (the recorder has none of its own yet).
         for name in SERVICES:
             account = name if name in creds else "admin"
@@ -431,6 +439,7 @@ def demo(
             + (f"; not online after 120 s: {', '.join(late)}" if late else "")
         )
 
+        go_on()
         # 5. Grafana provisioning, for anyone with Grafana.
         grafana = workdir / "grafana"
         subprocess.run(
@@ -440,6 +449,7 @@ def demo(
         )  # fmt: skip
         say(f"[5/7] Grafana provisioning exported to {grafana}")
 
+        go_on()
         # 6. The simulated district and its people.
         sim_cmd = [*_bk(), "sim", "run", str(scenario_file), "--speed", str(speed)]
         sim_cmd += ["--duration", str(duration if duration > 0 else 10**7), "--start", start]
@@ -484,9 +494,10 @@ def demo(
                     if name != "sim" and p.poll() is not None:
                         say(f"service {name} exited with {p.returncode}; see {logs / name}.log")
             stopping.wait(0.5)
-        time.sleep(3)  # the last readings through ingest, the last steps applied
-        with contextlib.suppress(httpx.HTTPError, BkError, OSError):
-            final = summary(url, store, watch, people)
+        if not say.closed:
+            time.sleep(3)  # the last readings through ingest, the last steps applied
+            with contextlib.suppress(httpx.HTTPError, BkError, OSError):
+                final = summary(url, store, watch, people)
     except KeyboardInterrupt:
         pass
     finally:

@@ -57,12 +57,13 @@ _ZONES = {
 
 # (kitchen index, device, sensor, fault, start after local midnight, duration, comment).
 # Kitchen indices wrap around a smaller district (index % kitchens), so a 5-kitchen test
-# keeps every kind of incident. Ordered by start: a short window keeps the early ones.
+# keeps every kind of incident; a short window keeps the early ones. A sensor dropout
+# waits until the rules have learnt the sensor's interval (the first hour they wait 1 h).
 SCRIPT: list[tuple[int, str, str | None, str, timedelta, timedelta | None]] = [
     (0, "edge1", None, "network_outage", timedelta(minutes=20), timedelta(minutes=25)),
     (1, "coldroom1", None, "door_left_open", timedelta(minutes=30), timedelta(hours=2)),
     (2, "freezer1", "t1", "noise_spikes", timedelta(minutes=30), timedelta(hours=3)),  # no alert
-    (3, "hotbox1", "t1", "sensor_dropout", timedelta(minutes=40), timedelta(minutes=50)),
+    (3, "hotbox1", "t1", "sensor_dropout", timedelta(minutes=70), timedelta(minutes=50)),
     (4, "samplefridge1", "t1", "sensor_stuck", timedelta(minutes=45), timedelta(hours=2)),
     (5, "freezer1", None, "power_cut", timedelta(hours=1), timedelta(hours=4)),
     (6, "coldroom1", "t1", "sensor_drift", timedelta(hours=1), timedelta(hours=3)),  # no alert

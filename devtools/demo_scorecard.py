@@ -1,0 +1,190 @@
+"""The scorecard of a finished `bk demo` run, read from what the run left in its folder.
+
+Independent of the demo's own counters: the scripted incidents come from the scenario
+the simulator ran (moved to the start it printed), the alerts from the rules' alert
+store (SQLite, read with plain SQL), the readings from the run's InfluxDB data (a new
+server on the same data folder), the clips from the recorder's folder.
+
+- recall: scripted incidents that must alert, matched by an alert of the expected rule
+  at the kitchen that fired in the incident's window [at, by] (fired, not started: a
+  no-data alert starts at the last reading before the silence), `by` extended by
+  GRACE_WALL_S wall seconds of simulated time: the rules judge time-based rules once a
+  wall second, which at 240× is 4 simulated minutes;
+- false alerts: alerts of the sensor and device rules that answer no scripted incident
+  (an alert for a fault that must not alert counts here). Camera rules (rodent, no-hat,
+  no-mask, camera-off) judge random simulated scenes with no script to compare with:
+  they are counted apart, with their evidence. Alerts firing after the scenario's end
+  are not judged: the simulated agents sign off then (offline), as real ones would;
+- latency: alert firing minus fault start, simulated minutes (and wall seconds);
+- readings lost: per device, the sequence numbers the simulator published (contiguous
+  from the first) against those stored, and the total against the simulator's count.
+"""
+
+import json
+import re
+import sqlite3
+import statistics
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.settings import InfluxSettings
+from core.store import open_store
+from devtools.servers import LocalInfluxDB
+from simulators.scenario import load_scenario
+
+CAMERA_RULES = frozenset({"rodent", "no-hat", "no-mask", "camera-off"})
+GRACE_WALL_S = 2.0
+"""Wall seconds of slack on each deadline (rules tick plus delivery, in simulated time)."""
+_START = re.compile(r"simulated start (\S+), ([\d.]+)× the wall clock")
+_PUBLISHED = re.compile(r"(\d+) kitchens: (\d+) readings in (\d+) messages")
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1]
+
+
+def readings_check(influx_dir: Path, published: int) -> dict[str, Any]:
+    """Stored readings against the simulator's: per-device seq gaps and the total."""
+    server = LocalInfluxDB(influx_dir)
+    server.start()
+    try:
+        with open_store(InfluxSettings(url=server.url, database="bright_kitchen")) as store:
+            rows = store.query(
+                "SELECT count(seq) AS n, min(seq) AS lo, max(seq) AS hi FROM reading "
+                "GROUP BY site, device"
+            )
+            distinct = store.query(
+                "SELECT count(distinct(seq)) AS d FROM reading GROUP BY site, device"
+            )
+    finally:
+        server.stop()
+    stored = sum(int(r.get("n", 0)) for r in rows)
+    gaps = 0
+    for r in distinct:
+        match = next(
+            (x for x in rows if (x.get("site"), x.get("device")) == (r["site"], r["device"])),
+            None,
+        )
+        if match is not None:
+            gaps += int(match["hi"]) - int(match["lo"]) + 1 - int(r.get("d", 0))
+    return {
+        "published": published,
+        "stored": stored,
+        "devices": len(rows),
+        "seq_gaps": gaps,
+        "lost": max(0, published - stored) + gaps,
+    }
+
+
+def scorecard(workdir: Path) -> dict[str, Any]:
+    """Every figure of the scorecard for the run kept in `workdir`."""
+    sim_log = (workdir / "logs" / "sim.log").read_text(encoding="utf-8", errors="replace")
+    start = _START.search(sim_log)
+    done = _PUBLISHED.search(sim_log)
+    if start is None or done is None:
+        raise RuntimeError(f"{workdir}/logs/sim.log: no start or final line")
+    scn = load_scenario(workdir / "scenario.yaml")
+    speed = float(start[2])
+    placed = scn.shifted(datetime.fromisoformat(start[1]).astimezone(UTC) - scn.start)
+    expected = placed.expected_alerts()
+    grace = timedelta(seconds=GRACE_WALL_S * speed)
+
+    db = sqlite3.connect(workdir / "alerts.db")
+    try:
+        alerts = db.execute(
+            "SELECT id, site, rule, subject, coalesce(fired_at, started_at), evidence FROM alerts"
+        ).fetchall()
+        steps = dict(db.execute("SELECT action, count(*) FROM alert_steps GROUP BY action"))
+    finally:
+        db.close()
+
+    matched: set[str] = set()
+    latencies: list[float] = []
+    missed: list[str] = []
+    for exp in expected:
+        hit = sorted(
+            (_utc(a[4]), a[0])
+            for a in alerts
+            if a[1] == exp.site
+            and a[2] == exp.rule
+            and a[0] not in matched
+            and exp.not_before <= _utc(a[4]) <= exp.by + grace
+        )
+        if not hit:
+            missed.append(f"{exp.site} {exp.rule} {exp.subject} by {exp.by:%H:%M}")
+            continue
+        matched.add(hit[0][1])
+        latencies.append((hit[0][0] - exp.not_before).total_seconds() / 60)
+    false = [
+        f"{a[1]} {a[2]} {a[3]} at {a[4]}"
+        for a in alerts
+        if a[2] not in CAMERA_RULES and a[0] not in matched and _utc(a[4]) <= placed.end
+    ]
+    after_end = sum(1 for a in alerts if _utc(a[4]) > placed.end)
+    camera = [a for a in alerts if a[2] in CAMERA_RULES]
+    evidence = Counter(
+        str(e.get("kind", "picture")) for a in alerts for e in json.loads(a[5] or "[]")
+    )
+    clips = list((workdir / "var" / "recorder" / "clips").glob("*.mkv"))
+    p50, p99 = _quantile(latencies, 0.5), _quantile(latencies, 0.99)
+    return {
+        "kitchens": len(scn.sites),
+        "simulated_hours": scn.duration.total_seconds() / 3600,
+        "speed": speed,
+        "incidents": len(scn.incidents),
+        "must_alert": len(expected),
+        "detected": len(expected) - len(missed),
+        "recall": (len(expected) - len(missed)) / len(expected) if expected else 1.0,
+        "missed": missed,
+        "false_alerts": false,
+        "alerts_after_end": after_end,
+        "latency_min_p50": p50,
+        "latency_min_p99": p99,
+        "latency_wall_s_p50": None if p50 is None else p50 * 60 / speed,
+        "camera_alerts": dict(Counter(a[2] for a in camera)),
+        "camera_alerts_with_evidence": sum(1 for a in camera if json.loads(a[5] or "[]")),
+        "evidence_attached": dict(evidence),
+        "clips_recorded": len(clips),
+        "loop_steps": {k: v for k, v in sorted(steps.items()) if k != "fired"},
+        "readings": readings_check(workdir / "influxdb", int(done[2])),
+    }
+
+
+def format_scorecard(card: dict[str, Any]) -> str:
+    """The scorecard as the lines the test prints and the README quotes."""
+    r = card["readings"]
+
+    def num(v: float | None, unit: str) -> str:
+        return "n/a" if v is None else f"{v:.1f} {unit}"
+
+    lines = [
+        f"scorecard: {card['kitchens']} kitchens, {card['simulated_hours']:g} simulated h at "
+        f"{card['speed']:g}×, {card['incidents']} scripted incidents",
+        f"  incidents detected (recall)  {card['detected']}/{card['must_alert']} "
+        f"({card['recall']:.0%})" + (f"  missed: {card['missed']}" if card["missed"] else ""),
+        f"  false alerts                 {len(card['false_alerts'])}"
+        + (f"  {card['false_alerts']}" if card["false_alerts"] else ""),
+        f"  alerts after the end         {card['alerts_after_end']} (the fleet signing off; "
+        "not judged)",
+        f"  alert latency p50 / p99      {num(card['latency_min_p50'], 'min')} / "
+        f"{num(card['latency_min_p99'], 'min')} simulated "
+        f"({num(card['latency_wall_s_p50'], 's')} wall at p50)",
+        f"  readings lost                {r['lost']} (published {r['published']}, stored "
+        f"{r['stored']}, seq gaps {r['seq_gaps']} over {r['devices']} devices)",
+        f"  camera alerts (random scenes) {card['camera_alerts']}, "
+        f"{card['camera_alerts_with_evidence']} with evidence",
+        f"  evidence attached            {card['evidence_attached']}; clips recorded "
+        f"{card['clips_recorded']}",
+        f"  loop steps applied           {card['loop_steps']}",
+    ]
+    return "\n".join(lines)
