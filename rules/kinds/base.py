@@ -14,16 +14,19 @@ and hands it to the checkpoint as its own typed model (`snapshot` / `restore`).
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from core.ids import Id
 from core.schemas import DetectionEvent, SensorKind, Severity
-from rules.alerts import Alert
 
 if TYPE_CHECKING:
-    from rules.config import RuleSet
+    from rules.engine import Engine as Host
+    # What an evaluator may use of the engine: the kitchen's facts (`seen`, `power`,
+    # `door_since`, `lag(site)`, `rs`), the conditions (`conds`, `alerts`) and the
+    # lifecycle's `condition` (a level seen true or false), `fire` (an event that is
+    # an alert at once) and `clear` (the condition is over).
 
 
 class _Strict(BaseModel):
@@ -88,6 +91,15 @@ TIER_OF_SEVERITY: dict[Severity, Literal[1, 2, 3]] = {
 }
 
 
+class DetectionRuleBase(RuleBase):
+    """What the detection kinds share: which classes, where, and how sure."""
+
+    classes: list[Id] = Field(min_length=1, description="Classes, e.g. no_hat or rodent")
+    zones: list[Id] | None = Field(default=None, description="Zones (all if absent)")
+    cameras: list[Id] | None = Field(default=None, description="Cameras (all if absent)")
+    min_score: float = Field(default=0.0, ge=0, le=1, description="Detections below are ignored")
+
+
 Input = Literal["reading", "detection", "status"]
 
 
@@ -113,62 +125,6 @@ class Cond:
 
     since: float | None
     clear_since: float | None
-
-
-class Host(Protocol):
-    """What an evaluator may use of the engine: the kitchen's facts and the lifecycle."""
-
-    @property
-    def rs(self) -> "RuleSet": ...
-
-    alerts: dict[str, Alert]
-    seen: dict[tuple[str, str, str], Seen]
-    conds: dict[str, Cond]
-    power: dict[tuple[str, str], float]
-    door_since: dict[tuple[str, str], float]
-    watermark: float
-
-    def lag(self, site: str) -> float:
-        """How far the kitchen's clock is behind the watermark (0 if in step)."""
-        ...
-
-    def condition(
-        self,
-        rule: RuleBase,
-        key: str,
-        site: str,
-        device: str,
-        subject: str,
-        active: bool,
-        ts: float,
-        value: float | None,
-        threshold: float | None,
-        summary: str,
-        evidence: list[dict[str, str]] | None = None,
-    ) -> None:
-        """A level condition seen true or false at `ts` (for_s, clear_for_s, damping)."""
-        ...
-
-    def fire(
-        self,
-        rule: RuleBase,
-        key: str,
-        site: str,
-        device: str,
-        subject: str,
-        ts: float,
-        value: float | None,
-        threshold: float | None,
-        summary: str,
-        started: float,
-        evidence: list[dict[str, str]] | None = None,
-    ) -> None:
-        """An event that is an alert at once (unless one is open for `key`)."""
-        ...
-
-    def clear(self, key: str, ts: float) -> None:
-        """Resolve the open alert of `key`, if any."""
-        ...
 
 
 class State(BaseModel):
@@ -206,7 +162,7 @@ class Evaluator:
         KINDS[name] = cls
         _ADAPTER.clear()
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: "Host") -> None:
         self.host = host
 
     def on_reading(

@@ -5,20 +5,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from core.ids import Id
 from core.schemas import DetectionEvent
-from rules.kinds.base import Evaluator, RuleBase, detection_hits
+from rules.kinds.base import DetectionRuleBase, Evaluator, detection_hits
 from rules.kinds.level import where
 
 
-class DetectionPersistenceRule(RuleBase):
+class DetectionPersistenceRule(DetectionRuleBase):
     """A declared violation (e.g. no_hat) present in a zone, usually during working hours."""
 
     kind: Literal["detection_persistence"]
-    classes: list[Id] = Field(min_length=1, description="Violation classes, e.g. no_hat")
-    zones: list[Id] | None = Field(default=None, description="Zones (all if absent)")
-    cameras: list[Id] | None = Field(default=None, description="Cameras (all if absent)")
-    min_score: float = Field(default=0.0, ge=0, le=1, description="Detections below are ignored")
     clear_for_s: float = Field(default=120.0, ge=0, description="Absent this long to resolve")
 
 

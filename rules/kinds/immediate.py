@@ -4,19 +4,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from core.ids import Id
 from core.schemas import DetectionEvent
-from rules.kinds.base import Evaluator, RuleBase, detection_hits
+from rules.kinds.base import DetectionRuleBase, Evaluator, detection_hits
 
 
-class ImmediateRule(RuleBase):
+class ImmediateRule(DetectionRuleBase):
     """Any sighting fires at once (a rodent); the alert clears after `quiet_s` of quiet."""
 
     kind: Literal["immediate"]
-    classes: list[Id] = Field(min_length=1, description="Classes, e.g. rodent")
-    zones: list[Id] | None = Field(default=None, description="Zones (all if absent)")
-    cameras: list[Id] | None = Field(default=None, description="Cameras (all if absent)")
-    min_score: float = Field(default=0.0, ge=0, le=1, description="Detections below are ignored")
     quiet_s: float = Field(default=1800.0, gt=0, description="Quiet period that clears the alert")
 
 
