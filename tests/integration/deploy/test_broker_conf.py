@@ -171,6 +171,12 @@ def test_agent_over_tls_accepted_anonymous_refused(
             client.connect(timeout=FAIL_S)
         assert client.connects == 0, settings
 
+    # persistence: a clean stop writes the sessions and retained messages to disk.
+    for client in (connected, ingest):
+        client.close()
+    server.stop()
+    assert (server.workdir / "data" / "mosquitto.db").stat().st_size > 0
+
 
 def service_settings(
     auth: Path, server: ShippedMosquitto, monkeypatch: pytest.MonkeyPatch, unit_env: dict[str, str]
