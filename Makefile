@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[dev,train]"
 	touch $@
 
-## Run the whole platform on this machine (broker, store, services, simulated kitchens).
+## A supervised district on this machine: broker, store, services, API/console, simulated kitchens and people.
 demo: setup
 	$(BIN)/bk demo
 
