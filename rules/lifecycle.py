@@ -539,9 +539,9 @@ class Lifecycle:
         silences = self.rs.file.silences
         if not silences and not any(a.silenced for a in self.alerts.values()):
             return
-        now = _dt(t)
-        esc = self.rs.file.escalation
         for alert in list(self.alerts.values()):
+            local = t - self.lag(alert.site)  # the kitchen's clock, as for escalation
+            now = _dt(local)
             covered = any(s.covers(alert.site, alert.rule, alert.subject, now) for s in silences)
             if covered or not alert.silenced:
                 alert.silenced = alert.silenced or covered
@@ -549,13 +549,19 @@ class Lifecycle:
             alert.silenced = False
             if alert.state is not AlertState.FIRING or alert.fired_at is None:
                 continue
-            age = t - alert.fired_at.timestamp()
-            alert.level = max(i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age)
+            alert.level = self._level_at(alert.fired_at.timestamp(), local)
             alert.last_notified_at = now
             event = alert.event(now)
             if self.store is not None:
                 self.store.record(alert, event, "silence over: notified")
             self.outbox.append(Notice("firing", event, self._roles_upto(alert.level), alert.level))
+
+    def _level_at(self, fired: float, local: float) -> int:
+        """The escalation level an alert fired at `fired` has reached at `local` (both
+        on its kitchen's clock; an alert fired on the tick's clock may look younger)."""
+        age = local - fired
+        levels = self.rs.file.escalation.levels
+        return max((i for i, lvl in enumerate(levels) if lvl.after_s <= age), default=0)
 
     def _tick_escalation(self, t: float) -> None:
         esc = self.rs.file.escalation
@@ -568,8 +574,7 @@ class Lifecycle:
             # a kitchen 20 min behind is escalated 15 min after it fired by its own
             # time, not 20 min early, and the notice carries that time.
             local = t - self.lag(alert.site)
-            age = local - alert.fired_at.timestamp()
-            level = max((i for i, lvl in enumerate(esc.levels) if lvl.after_s <= age), default=0)
+            level = self._level_at(alert.fired_at.timestamp(), local)
             now = _dt(local)
             if level > alert.level:
                 alert.level = level
