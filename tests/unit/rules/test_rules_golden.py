@@ -6,8 +6,12 @@ of `tests/unit/rules` (all but the 100-kitchen week, which raises nothing and ta
 minutes) with the engine's public calls recorded: every alert event each call
 returns and every notice it queues, as JSON with sorted keys. It adds scenarios no
 test drove (rate of change, snapshot/restore mid-run through the store). The files
-under `golden/` were written from the code before the split; a difference is a
-change of behaviour. `BK_GOLDEN_WRITE=1` rewrites them (only on purpose).
+under `golden/` were written from the code before the split, and the split left them
+byte for byte as they were; since then one change on purpose: escalation and
+reminders run on each kitchen's clock, which moved the escalation and reminder
+notices (not the alert events) of the kitchens whose clocks lag (two lagging-kitchen
+tests and the demo's skewed kitchens). A difference is a change of behaviour;
+`BK_GOLDEN_WRITE=1` rewrites them (only on purpose).
 """
 
 import dataclasses
