@@ -106,6 +106,10 @@ SERVICE_ACL: dict[str, list[str]] = {
     # Pushes device configuration (retained). Alert changes go to the rules worker as
     # requests, never as alert events: the rules worker is their one author.
     "api": _service_rules("api", [f"{PREFIX}/+/+/{Channel.CONFIG}"], [f"{PREFIX}/#"]),
+    # Records frames; reads alerts (to freeze each camera alert's clip). Writes nothing else.
+    "recorder": _service_rules(
+        "recorder", [], [f"{PREFIX}/+/+/{Channel.FRAME}", f"{PREFIX}/+/alerts"]
+    ),
     "admin": [f"topic readwrite {PREFIX}/#", "topic read $SYS/#"],
 }
 
@@ -267,7 +271,9 @@ def _env_file(user: str, password: str, endpoint: BrokerEndpoint) -> str:
     if device:
         site, _, dev = user.partition(".")
         lines += [f"BK_AGENT__SITE={site}", f"BK_AGENT__DEVICE={dev}"]
-    if endpoint.ca_file is not None:
+    # Only devices come over TLS: the services' listener is plain MQTT on the centre's
+    # private network, so a CA there would make a service's connection fail.
+    if device and endpoint.ca_file is not None:
         lines.append(f"BK_MQTT__TLS__CA_FILE={endpoint.ca_file}")
     return "\n".join(lines) + "\n"
 

@@ -198,34 +198,19 @@ def service_settings(
     return load_settings(cls=Settings).mqtt
 
 
-def test_service_account_connects_as_its_unit_configures_it(
-    broker: tuple[ShippedMosquitto, Path],
-    clients: Callable[[MqttSettings], MqttClient],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """ingest.env + the unit's `BK_MQTT__TLS=null` reach the services' (plain) listener."""
-    server, auth = broker
-    unit = (REPO / "deploy" / "systemd" / "bk-ingest@.service").read_text()
-    assert "Environment=BK_MQTT__TLS=null" in unit
-    settings = service_settings(auth, server, monkeypatch, {"BK_MQTT__TLS": "null"})
-    assert settings.tls is None
-    client = clients(settings)
-    client.connect(timeout=10)
-    assert client.is_connected
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=BackendUnavailable,
-    reason="`bk provision --tls` writes BK_MQTT__TLS__CA_FILE into the service accounts' env "
-    "files although the services' listener is plain MQTT (core/provisioning.py _env_file); "
-    "the units and compose.yaml turn TLS off with BK_MQTT__TLS=null",
-)
 def test_service_account_env_file_alone_connects(
     broker: tuple[ShippedMosquitto, Path],
     clients: Callable[[MqttSettings], MqttClient],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A service account's env file alone reaches the services' (plain) listener; only
+    device accounts carry the TLS CA."""
     server, auth = broker
-    client = clients(service_settings(auth, server, monkeypatch, {}))
+    settings = service_settings(auth, server, monkeypatch, {})
+    assert settings.tls is None
+    envs = {f.stem: f.read_text() for f in (auth / "accounts").glob("*.env")}
+    with_ca = {user for user, text in envs.items() if "BK_MQTT__TLS__CA_FILE" in text}
+    assert with_ca and with_ca == {user for user in envs if "." in user}  # site.device
+    client = clients(settings)
     client.connect(timeout=FAIL_S)
+    assert client.is_connected

@@ -156,6 +156,12 @@ def test_service_channels() -> None:
     assert "topic write bk/v1/+/+/receipt" in SERVICE_ACL["ingest"]
     assert not any("alerts" in line for line in SERVICE_ACL["api"])
     assert not any(line.startswith("topic write") and "#" in line for line in SERVICE_ACL["vision"])
+    # The recorder reads frames and alerts and writes nothing but its status and dead letters.
+    assert "topic read bk/v1/+/+/frame" in SERVICE_ACL["recorder"]
+    assert {line for line in SERVICE_ACL["recorder"] if line.startswith("topic write")} == {
+        "topic write bk/v1/_dlq/recorder",
+        "topic write bk/v1/_services/recorder/+/status",
+    }
 
 
 # -- files ------------------------------------------------------------------------------------
