@@ -1,15 +1,20 @@
 """`bk recorder` sub-commands: run a worker, list gaps, export a window, verify clips."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.registry import load_registry
 from core.service import load_or_exit, run_service
-from recorder.settings import RecorderSettings
+from recorder.settings import RecorderSection, RecorderSettings
+
+if TYPE_CHECKING:
+    from recorder.playback import Playback
 
 app = typer.Typer(
     help="Recorder (录像): camera video kept for the retention, playback, alert clips.",
@@ -50,6 +55,19 @@ def run(
     )
 
 
+@contextmanager
+def _playback(config: Path | None) -> Iterator[tuple["Playback", RecorderSection]]:
+    """The recorder's index and video as the settings name them, closed after use."""
+    from recorder.playback import Playback
+
+    cfg = _load(config).recorder
+    pb = Playback(cfg.database_url, cfg.video_dir)
+    try:
+        yield pb, cfg
+    finally:
+        pb.close()
+
+
 def _when(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
@@ -66,14 +84,8 @@ def gaps(
     config: ConfigOpt = None,
 ) -> None:
     """Covered and missing intervals of a camera (JSON, ISO times)."""
-    from recorder.playback import Playback
-
-    cfg = _load(config).recorder
-    pb = Playback(cfg.database_url, cfg.video_dir)
-    try:
+    with _playback(config) as (pb, cfg):
         cov = pb.coverage(site, camera, _when(start), _when(end), cfg.max_gap_s)
-    finally:
-        pb.close()
 
     def iso(ms: int) -> str:
         return datetime.fromtimestamp(ms / 1000).astimezone().isoformat()
@@ -99,11 +111,7 @@ def export(
     config: ConfigOpt = None,
 ) -> None:
     """Write a camera's window to a file: .mp4 transcoded to H.264, .mkv unchanged JPEGs."""
-    from recorder.playback import Playback
-
-    cfg = _load(config).recorder
-    pb = Playback(cfg.database_url, cfg.video_dir)
-    try:
+    with _playback(config) as (pb, _cfg):
         if out.suffix == ".mp4":
             with out.open("wb") as f:
                 n = 0
@@ -114,8 +122,6 @@ def export(
         else:
             frames = pb.mkv(site, camera, _when(start), _when(end), out)
             typer.echo(f"{out}: {frames} frames")
-    finally:
-        pb.close()
 
 
 @app.command("verify-clips")
