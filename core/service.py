@@ -32,6 +32,7 @@ message handler, and what it does before connecting (`_prepare`), once connected
 """
 
 import logging
+import re
 import signal
 import threading
 import time
@@ -284,6 +285,15 @@ def load_or_exit(
     return settings
 
 
+# `scheme://user:password@host`: database and store URLs carry their password inline.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s\"]*:)[^@\s\"]+@")
+
+
+def redact_urls(text: str) -> str:
+    """`text` with every URL's inline password replaced by `***` (for printed settings)."""
+    return _URL_PASSWORD.sub(r"\g<head>***@", text)
+
+
 def run_service(
     config: Path | None,
     cls: type[S],
@@ -306,7 +316,10 @@ def run_service(
         typer.echo("configuration OK")
         if report is not None:
             typer.echo(report(settings))
-        typer.echo(settings.model_dump_json(indent=2, exclude={"mqtt": {"password"}}))
+        # Secrets never reach a terminal or a log: SecretStr fields print as stars, the
+        # broker password is left out, URLs lose their inline passwords.
+        dump = settings.model_dump_json(indent=2, exclude={"mqtt": {"password"}})
+        typer.echo(redact_urls(dump))
         return
     setup_logging(settings.log_level, settings.log_json)
     try:
