@@ -340,7 +340,12 @@ def test_kill_9_of_the_worker_and_of_the_api_between_steps_loses_and_duplicates_
         seen = len(statuses)
         p = _proc(["rules", "run", "--config", str(worker_cfg)], log)
         procs.append(p)
-        _wait(lambda: any(b'"online"' in s for s in statuses[seen:]), "the worker online", 60)
+        try:
+            _wait(lambda: any(b'"online"' in s for s in statuses[seen:]), "worker online", 60)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}; statuses {statuses[seen:]}\n{log.read_text()[-4000:]}"
+            ) from exc
         return p
 
     def start_api() -> subprocess.Popen[bytes]:
