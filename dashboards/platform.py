@@ -4,8 +4,9 @@ Two data sources, said on every panel:
 - InfluxDB: what reached the store (readings, detections, alert transitions per
   minute, by source time) and the edge agents' heartbeat figures (`device_status`);
 - Prometheus (data source `bk-prometheus`, scraping each service's metrics port):
-  ingest's counters from `ingest/health.py` (accepted and written rates, rejected
-  messages — dead letters — by reason, pending acknowledgements, lag, batch latency)
+  ingest's counters (`ingest/service.py`, on `core/service.py`: accepted and written
+  rates, rejected messages — dead letters — by reason, pending acknowledgements, lag,
+  batch latency)
   and the vision workers' from `core/service_health.py` (frames, events, violations,
   rejected frames by reason, cameras tracked).
 

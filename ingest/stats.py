@@ -27,7 +27,6 @@ class Stats:
     acked: int = 0
     receipts: int = 0
     """Telemetry messages confirmed to their device as stored (store receipts)."""
-    dead_letters: int = 0
     last_batch_latency_s: float = 0.0
     """Age of the last written batch's oldest message when it was acknowledged."""
     last_write_s: float = 0.0
