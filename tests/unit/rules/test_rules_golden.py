@@ -67,7 +67,8 @@ class Recorder:
     def __init__(self) -> None:
         self.engines: list[dict[str, Any]] = []
         self._depth: dict[int, int] = {}
-        self._told: dict[int, list[Notice]] = {}
+        self._told: dict[int, dict[int, Notice]] = {}
+        """Notices already recorded per engine, by id (kept alive so no id is reused)."""
         self._ids: dict[int, int] = {}
 
     def install(self, mp: pytest.MonkeyPatch) -> None:
@@ -78,7 +79,7 @@ class Recorder:
             init(self, *a, **kw)
             rec._ids[id(self)] = len(rec.engines)
             rec.engines.append({"calls": []})
-            rec._told[id(self)] = list(self.outbox)
+            rec._told[id(self)] = {id(n): n for n in self.outbox}
             rec._keep.append(self)
 
         mp.setattr(Engine, "__init__", __init__)
@@ -100,8 +101,8 @@ class Recorder:
             if rec._depth[k] == 0 and k in rec._ids:
                 calls = rec.engines[rec._ids[k]]["calls"]
                 told = rec._told[k]
-                new = [n for n in eng.outbox if not any(n is t for t in told)]
-                told += new
+                new = [n for n in eng.outbox if id(n) not in told]
+                told.update((id(n), n) for n in new)
                 index = len(calls)
                 calls.append(None)
                 if out or new:
