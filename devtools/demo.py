@@ -52,6 +52,7 @@ from core.settings import InfluxSettings, MqttSettings, TlsSettings
 from core.store import open_store
 from core.tls import ServerTlsFiles
 from core.topics import service_status_subscription
+from devtools.demo_cameras import ScriptedCameras, camera_sites
 from devtools.demo_district import (
     DISTRICT,
     centre_registry,
@@ -62,6 +63,7 @@ from devtools.demo_district import (
     write_yaml,
 )
 from devtools.demo_people import PASSWORD, People
+from devtools.receivers import WebhookReceiver
 from devtools.servers import LocalInfluxDB, LocalMosquitto, free_port
 from simulators.scenario import Scenario, load_scenario
 
@@ -263,7 +265,9 @@ def _login(url: str, user: str) -> str:
     return str(r.json()["access_token"])
 
 
-def summary(url: str, store: InfluxSettings, watch: StatusWatch, people: People) -> dict[str, Any]:
+def summary(
+    url: str, store: InfluxSettings, watch: StatusWatch, people: People, hook: WebhookReceiver
+) -> dict[str, Any]:
     """The figures of the final summary (and of the scorecard test), read while all runs."""
     token = _login(url, "district")
     cases = _api_get(url, token, "/alerts", open_only=False, limit=1000)
@@ -277,6 +281,10 @@ def summary(url: str, store: InfluxSettings, watch: StatusWatch, people: People)
         "alerts_by_tier": dict(sorted(tiers.items())),
         "alerts_by_rule": dict(sorted(Counter(c["rule"] for c in cases).items())),
         "alert_events_published": _count(store, "SELECT count(summary) FROM alert"),
+        "notices_delivered": sum(1 for _, _, ok in hook.received if ok),
+        "notices_with_signed_link": sum(
+            1 for _, body, ok in hook.received if ok and f"{url}/" in json.dumps(body)
+        ),
         "acknowledged": sum(1 for c in cases if c.get("acked_at")),
         "rectified": sum(1 for c in cases if c.get("task_state") in ("submitted", "closed")),
         "closed": sum(1 for c in cases if c.get("task_state") == "closed"),
@@ -315,6 +323,9 @@ def demo(
         ),
     ] = "00:00",
     port: Annotated[int, typer.Option(help="Console/API port (0: a free one)")] = 0,
+    scripted_cameras: Annotated[
+        bool, typer.Option(help="A scripted `cam2` (no hat, no mask, rodent, off) in some kitchens")
+    ] = True,
     summary_json: Annotated[
         Path | None, typer.Option(help="Also write the final summary here (JSON)")
     ] = None,
@@ -342,8 +353,11 @@ def demo(
     children = Children(logs, workdir)
     servers: list[LocalMosquitto | LocalInfluxDB] = []
     people: People | None = None
+    cameras: ScriptedCameras | None = None
     watch: StatusWatch | None = None
     final: dict[str, Any] | None = None
+    # Stands for the district's group-chat robot: rules push notices to it (signed).
+    hook = WebhookReceiver(secret=secrets.token_urlsafe(16))
     try:
         # 1. The district.
         if scenario is None:
@@ -351,8 +365,9 @@ def demo(
             scenario_file = write_yaml(scenario_yaml(scn), workdir / "scenario.yaml")
         else:
             scn, scenario_file = load_scenario(scenario), scenario.resolve()
-        sites_file = write_yaml(sites_registry(scn), workdir / "sites.yaml")
-        centre_file = write_yaml(centre_registry(scn), workdir / "registry.yaml")
+        scripted = camera_sites(list(scn.sites)) if frames and scripted_cameras else []
+        sites_file = write_yaml(sites_registry(scn, scripted), workdir / "sites.yaml")
+        centre_file = write_yaml(centre_registry(scn, scripted), workdir / "registry.yaml")
         say(
             f"[1/7] district: {len(scn.sites)} kitchens, 3 streets, 5 grids, "
             f"{len(scn.incidents)} scripted incidents ({len(scn.expected_alerts())} must alert)"
@@ -360,7 +375,8 @@ def demo(
         go_on()
         # 2. Broker accounts, ACL and TLS, then the servers.
         auth = workdir / "broker"
-        provision(SiteRegistry.model_validate(sites_registry(scn)), auth, tls_hosts=["127.0.0.1"])
+        registry = SiteRegistry.model_validate(sites_registry(scn, scripted))
+        provision(registry, auth, tls_hosts=["127.0.0.1"])
         creds = read_credentials(auth)
         tls = auth / "tls"
         broker = _DemoMosquitto(
@@ -388,6 +404,15 @@ def demo(
         api_port = port or free_port()
         url = f"http://127.0.0.1:{api_port}"
         key = secrets.token_urlsafe(32)
+        hook.start()
+        channel = {
+            "type": "webhook",
+            "name": "demo-robot",
+            "url": hook.url,
+            "secret": hook.secret,
+            "roles": ["canteen_manager", "grid_inspector", "district_supervisor"],
+            "rate_per_min": 600,
+        }
         alerts_url = f"sqlite:///{workdir / 'alerts.db'}"
         base_env = dict(
             os.environ,
@@ -409,6 +434,7 @@ def demo(
             BK_RULES__REGISTRY_FILE=str(sites_file),
             BK_RULES__PUBLIC_BASE_URL=url,
             BK_RULES__SIGNING_KEY=key,
+            BK_RULES__CHANNELS=json.dumps([channel]),
         )
 
         def env_for(account: str) -> dict[str, str]:
@@ -463,6 +489,11 @@ def demo(
             watcher="district",
         )
         people.start()
+        if scripted:
+            cameras = ScriptedCameras(
+                _mqtt(broker.port, "admin", creds["admin"]), list(scn.sites), speed, scripted[0]
+            )
+            cameras.start()
         site0 = next(iter(scn.sites))
         say(f"[6/7] simulated district running at {speed:g}× ({logs / 'sim.log'})")
         say("")
@@ -479,7 +510,9 @@ def demo(
         while not stopping.is_set():
             if sim.poll() is not None:
                 break
-            if duration > 0 and time.monotonic() - started > duration + 20:
+            # The fleet ends by itself once its span is played; on a busy machine it falls
+            # behind its clock, so it gets time to finish (its last line says how far).
+            if duration > 0 and time.monotonic() - started > 2 * duration + 60:
                 break
             if time.monotonic() >= next_line:
                 next_line += 10
@@ -497,19 +530,23 @@ def demo(
         if not say.closed:
             time.sleep(3)  # the last readings through ingest, the last steps applied
             with contextlib.suppress(httpx.HTTPError, BkError, OSError):
-                final = summary(url, store, watch, people)
+                final = summary(url, store, watch, people, hook)
     except KeyboardInterrupt:
         pass
     finally:
         # Servers first: whatever happens to the output, nothing is left running.
         if people is not None:
             people.stop()
+        if cameras is not None:
+            cameras.stop()
         children.stop(["sim"])
         children.stop()
         if watch is not None:
             watch.client.close()
         for server in reversed(servers):
             server.stop()
+        if hook.thread.is_alive():
+            hook.stop()
     if final is not None:
         say("[7/7] final summary 汇总:")
         for k, v in final.items():

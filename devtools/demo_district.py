@@ -157,8 +157,9 @@ def district_scenario(
     return Scenario.model_validate({**data, "incidents": kept})
 
 
-def sites_registry(scn: Scenario) -> dict[str, Any]:
-    """The core site registry (ingest, rules, `bk provision`): agent, sensors, cameras."""
+def sites_registry(scn: Scenario, scripted: list[str] | None = None) -> dict[str, Any]:
+    """The core site registry (ingest, rules, `bk provision`): agent, sensors, cameras
+    (and `cam2` where devtools/demo_cameras.py scripts one: the `scripted` kitchens)."""
     sites: dict[str, Any] = {}
     for site, spec in scn.sites.items():
         devices: dict[str, Any] = {spec.agent: {"kind": "agent", "name": "边缘网关"}}
@@ -166,6 +167,8 @@ def sites_registry(scn: Scenario) -> dict[str, Any]:
             devices[dev] = {"kind": "sensor", "name": dev, "zone": _ZONES[d.model.value]}
         for cam, c in spec.cameras.items():
             devices[cam] = {"kind": "camera", "name": "后厨操作间", "zone": c.zone}
+        if site in (scripted or []):
+            devices["cam2"] = {"kind": "camera", "name": "备餐间", "zone": "prep_area"}
         sites[site] = {
             "name": spec.name,
             "category": spec.category.value,
@@ -175,7 +178,7 @@ def sites_registry(scn: Scenario) -> dict[str, Any]:
     return {"sites": sites}
 
 
-def centre_registry(scn: Scenario) -> dict[str, Any]:
+def centre_registry(scn: Scenario, scripted: list[str] | None = None) -> dict[str, Any]:
     """The centre's registry YAML (`bk registry import`): districts → streets → grids."""
     streets: dict[str, Any] = {s: {"name": STREET_NAMES[s], "grids": {}} for s in STREETS}
     for n, grid in enumerate(GRIDS, start=1):
@@ -193,7 +196,7 @@ def centre_registry(scn: Scenario) -> dict[str, Any]:
         }
     return {
         "districts": {DISTRICT: {"name": DISTRICT_NAME, "streets": streets}},
-        **sites_registry(scn),
+        **sites_registry(scn, scripted),
         "kitchens": kitchens,
     }
 

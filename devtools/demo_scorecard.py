@@ -11,9 +11,10 @@ server on the same data folder), the clips from the recorder's folder.
   GRACE_WALL_S wall seconds of simulated time: the rules judge time-based rules once a
   wall second, which at 240× is 4 simulated minutes;
 - false alerts: alerts of the sensor and device rules that answer no scripted incident
-  (an alert for a fault that must not alert counts here). Camera rules (rodent, no-hat,
-  no-mask, camera-off) judge random simulated scenes with no script to compare with:
-  they are counted apart, with their evidence. Alerts firing after the scenario's end
+  (an alert for a fault that must not alert counts here), and camera alerts of the
+  scripted cameras (`cam2`, devtools/demo_cameras.py) that answer no scripted incident.
+  The fleet's own cameras show random scenes with no script to compare with: their
+  alerts are counted apart, with their evidence. Alerts firing after the scenario's end
   are not judged: the simulated agents sign off then (offline), as real ones would;
 - latency: alert firing minus fault start, simulated minutes (and wall seconds);
 - readings lost: per device, the sequence numbers the simulator published (contiguous
@@ -31,6 +32,8 @@ from typing import Any
 
 from core.settings import InfluxSettings
 from core.store import open_store
+from devtools.demo_cameras import CAMERA
+from devtools.demo_cameras import expected_alerts as camera_alerts
 from devtools.servers import LocalInfluxDB
 from simulators.scenario import load_scenario
 
@@ -51,6 +54,11 @@ def _quantile(values: list[float], q: float) -> float | None:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1]
+
+
+def _registry_text(workdir: Path) -> str:
+    path = workdir / "sites.yaml"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def readings_check(influx_dir: Path, published: int) -> dict[str, Any]:
@@ -96,7 +104,13 @@ def scorecard(workdir: Path) -> dict[str, Any]:
     scn = load_scenario(workdir / "scenario.yaml")
     speed = float(start[2])
     placed = scn.shifted(datetime.fromisoformat(start[1]).astimezone(UTC) - scn.start)
-    expected = placed.expected_alerts()
+    sites = list(scn.sites)
+    expected = [(e.site, e.rule, e.subject, e.not_before, e.by) for e in placed.expected_alerts()]
+    if f"{CAMERA}:" in _registry_text(workdir):  # the run had scripted cameras
+        expected += [
+            (c.site, c.rule, CAMERA, c.at, c.by)
+            for c in camera_alerts(sites, placed.start, placed.end)
+        ]
     grace = timedelta(seconds=GRACE_WALL_S * speed)
 
     db = sqlite3.connect(workdir / "alerts.db")
@@ -111,27 +125,30 @@ def scorecard(workdir: Path) -> dict[str, Any]:
     matched: set[str] = set()
     latencies: list[float] = []
     missed: list[str] = []
-    for exp in expected:
+    for site, rule, subject, at, by in expected:
         hit = sorted(
             (_utc(a[4]), a[0])
             for a in alerts
-            if a[1] == exp.site
-            and a[2] == exp.rule
+            if a[1] == site
+            and a[2] == rule
+            and a[3].split("/")[0] == subject.split("/")[0]
             and a[0] not in matched
-            and exp.not_before <= _utc(a[4]) <= exp.by + grace
+            and at <= _utc(a[4]) <= by + grace
         )
         if not hit:
-            missed.append(f"{exp.site} {exp.rule} {exp.subject} by {exp.by:%H:%M}")
+            missed.append(f"{site} {rule} {subject} by {by:%H:%M}")
             continue
         matched.add(hit[0][1])
-        latencies.append((hit[0][0] - exp.not_before).total_seconds() / 60)
+        latencies.append((hit[0][0] - at).total_seconds() / 60)
     false = [
         f"{a[1]} {a[2]} {a[3]} at {a[4]}"
         for a in alerts
-        if a[2] not in CAMERA_RULES and a[0] not in matched and _utc(a[4]) <= placed.end
+        if (a[2] not in CAMERA_RULES or a[3].startswith(f"{CAMERA}/") or a[3] == CAMERA)
+        and a[0] not in matched
+        and _utc(a[4]) <= placed.end
     ]
     after_end = sum(1 for a in alerts if _utc(a[4]) > placed.end)
-    camera = [a for a in alerts if a[2] in CAMERA_RULES]
+    camera = [a for a in alerts if a[2] in CAMERA_RULES and a[0] not in matched]
     evidence = Counter(
         str(e.get("kind", "picture")) for a in alerts for e in json.loads(a[5] or "[]")
     )
@@ -152,6 +169,7 @@ def scorecard(workdir: Path) -> dict[str, Any]:
         "latency_min_p99": p99,
         "latency_wall_s_p50": None if p50 is None else p50 * 60 / speed,
         "camera_alerts": dict(Counter(a[2] for a in camera)),
+        "must_alert_by_rule": dict(Counter(e[1] for e in expected)),
         "camera_alerts_with_evidence": sum(1 for a in camera if json.loads(a[5] or "[]")),
         "evidence_attached": dict(evidence),
         "clips_recorded": len(clips),
@@ -181,6 +199,7 @@ def format_scorecard(card: dict[str, Any]) -> str:
         f"({num(card['latency_wall_s_p50'], 's')} wall at p50)",
         f"  readings lost                {r['lost']} (published {r['published']}, stored "
         f"{r['stored']}, seq gaps {r['seq_gaps']} over {r['devices']} devices)",
+        f"  scripted, by rule            {card['must_alert_by_rule']}",
         f"  camera alerts (random scenes) {card['camera_alerts']}, "
         f"{card['camera_alerts_with_evidence']} with evidence",
         f"  evidence attached            {card['evidence_attached']}; clips recorded "
