@@ -55,7 +55,7 @@ class DeviceOffline(Evaluator):
             if key in host.alerts or st is None or st.since is None:
                 self.pending.pop(key, None)
                 continue
-            if t - st.since >= rule.for_s:
+            if t - host.lag(site) - st.since >= rule.for_s:  # on the kitchen's clock
                 self.pending.pop(key, None)
                 summary = f"{device} offline (status / Last Will)"
                 host.fire(rule, key, site, device, device, t, None, None, summary, st.since)

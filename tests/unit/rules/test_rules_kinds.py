@@ -12,7 +12,7 @@ from pydantic import Field
 
 from core.errors import ConfigError
 from core.schemas import AlertEvent, AlertState, Telemetry
-from devtools.traffic import reading
+from devtools.traffic import reading, status
 from rules import checkpoint
 from rules.config import parse_rule_file, resolve
 from rules.engine import Engine
@@ -275,3 +275,23 @@ def test_a_version_1_checkpoint_is_read_and_an_unknown_version_starts_fresh(
         fresh.restore({**_v1_state(), "v": 99})
     assert fresh.watermark == 0.0 and fresh.conds == {}
     assert "checkpoint version 99" in caplog.text
+
+
+def test_an_offline_grace_runs_on_the_kitchens_own_clock() -> None:
+    """A device of a kitchen 20 min behind goes offline: its 5-min grace is 5 min of the
+    kitchen's time (on the newest kitchen's clock it was over the moment it began)."""
+    file = {"rules": [{"id": "offline", "kind": "device_offline", "for_s": 300}]}
+    eng = Engine(resolve(parse_rule_file(file)))
+    lag = timedelta(minutes=20)
+    fired: list[AlertEvent] = []
+    for i in range(0, 30 * 60, 30):
+        real = T0 + timedelta(seconds=i)
+        eng.process(reading("sh1", "cr1", "t1", "cold_room", 4.0, real, i))
+        eng.process(reading("ny1", "cr1", "t1", "cold_room", 4.0, real - lag, i))
+        if i == 600:
+            eng.process(status("ny1", "cr1", False, real - lag))
+        fired += [e for e in eng.tick(real) if e.state is AlertState.FIRING]
+    (alert,) = fired
+    assert alert.started_at == T0 + timedelta(seconds=600) - lag
+    since_offline = alert.ts - (T0 + timedelta(seconds=600))  # both on the tick's clock
+    assert timedelta(minutes=5) <= since_offline <= timedelta(minutes=5, seconds=30)
