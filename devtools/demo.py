@@ -26,6 +26,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -265,6 +266,14 @@ def _login(url: str, user: str) -> str:
     return str(r.json()["access_token"])
 
 
+def _status(url: str) -> int:
+    """What a signed link answers, opened without an account (200: it opens the alert)."""
+    try:
+        return httpx.get(url, timeout=10).status_code
+    except httpx.HTTPError:
+        return -1
+
+
 def summary(
     url: str, store: InfluxSettings, watch: StatusWatch, people: People, hook: WebhookReceiver
 ) -> dict[str, Any]:
@@ -273,6 +282,12 @@ def summary(
     cases = _api_get(url, token, "/alerts", open_only=False, limit=1000)
     figures = _api_get(url, token, "/figures")
     tiers = Counter(f"tier {c['tier']}" if c.get("tier") else "no task" for c in cases)
+    link = re.compile(re.escape(url) + r"/console/kitchens/[^\s\"]+\?expires=\d+&sig=[^\s\"&]+")
+    links = [
+        found[0]
+        for _, body, ok in hook.received
+        if ok and (found := link.findall(json.dumps(body, ensure_ascii=False)))
+    ]
     return {
         "readings_stored": _count(store, "SELECT count(value) FROM reading"),
         "frames_analysed": watch.counter("vision", "frames"),
@@ -282,9 +297,8 @@ def summary(
         "alerts_by_rule": dict(sorted(Counter(c["rule"] for c in cases).items())),
         "alert_events_published": _count(store, "SELECT count(summary) FROM alert"),
         "notices_delivered": sum(1 for _, _, ok in hook.received if ok),
-        "notices_with_signed_link": sum(
-            1 for _, body, ok in hook.received if ok and f"{url}/" in json.dumps(body)
-        ),
+        "notices_with_signed_link": len(links),
+        "signed_link_answers": _status(links[-1]) if links else None,
         "acknowledged": sum(1 for c in cases if c.get("acked_at")),
         "rectified": sum(1 for c in cases if c.get("task_state") in ("submitted", "closed")),
         "closed": sum(1 for c in cases if c.get("task_state") == "closed"),

@@ -102,6 +102,10 @@ def test_demo_scorecard(tmp_path: Path) -> None:
     for step in ("ack", "rectify", "review_reject", "review_accept"):
         assert card["loop_steps"].get(step, 0) > 0, card["loop_steps"]
     assert summary["readings_stored"] == card["readings"]["stored"]
+    # Notices reached the (local) robot webhook, signed, and their alert links open.
+    assert summary["notices_delivered"] > 0
+    assert summary["notices_with_signed_link"] > 0
+    assert summary["signed_link_answers"] == 200
     assert sum(summary["grades"].values()) == 5
 
 
