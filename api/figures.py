@@ -21,7 +21,8 @@ The 食安指数 (0–100) of one kitchen for one month is a weighted mean of co
     rectified    rectifications done on time / rectifications due (1 if none due)
     ack          1 when the mean acknowledgement time ≤ ack_target_s, falling linearly
                  to 0 at 4 × ack_target_s (1 if nothing to acknowledge)
-    cold_chain   share of cold-chain time in range (1 if not measured)
+    cold_chain   share of the period no cold-chain alert was open (`cold_chain_rules`,
+                 fired until resolved or the period's end; false positives excepted)
 
     index = 100 × Σ wᵢ·cᵢ / Σ wᵢ, then at most 100 × the lower of the camera and the
     sensor online rates
@@ -59,6 +60,7 @@ class Case:
     overdue: bool = False
     false_positive: bool = False
     vision: bool = False
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,10 @@ class IndexConfig(BaseModel):
     w_rectified: float = Field(default=20.0, ge=0)
     w_ack: float = Field(default=10.0, ge=0)
     w_cold_chain: float = Field(default=10.0, ge=0)
+    cold_chain_rules: tuple[str, ...] = Field(
+        default=("cold-holding-high", "cold-holding-low", "frozen-high"),
+        description="Rules whose open alerts count as cold-chain time out of range",
+    )
     tier_weights: dict[int, float] = Field(default_factory=lambda: {1: 3.0, 2: 1.0, 3: 0.2})
     allowed_per_day: float = Field(
         default=1.0, gt=0, description="Weighted violations per working day that score 0"
@@ -186,6 +192,41 @@ class IndexResult:
     components: dict[str, float]
     grade: str
     face: str
+
+
+def cold_chain_in_range(
+    cases: Iterable[Case], start: datetime, end: datetime, rules: Iterable[str]
+) -> float:
+    """Share of [start, end) during which no cold-chain alert was open.
+
+    An alert counts from when it fired to when it was resolved (or the period's end if
+    still open); overlapping alerts count once; false positives do not count. The cold
+    chain runs day and night, so the whole period is the denominator, not working hours.
+    """
+    period = (end - start).total_seconds()
+    if period <= 0:
+        return 1.0
+    wanted = set(rules)
+    spans = sorted(
+        (max(c.fired_at, start), min(c.resolved_at or end, end))
+        for c in cases
+        if c.rule in wanted and not c.false_positive
+    )
+    out_s = 0.0
+    cur_lo: datetime | None = None
+    cur_hi: datetime | None = None
+    for lo, hi in spans:
+        if hi <= lo:
+            continue
+        if cur_hi is None or lo > cur_hi:
+            if cur_lo is not None and cur_hi is not None:
+                out_s += (cur_hi - cur_lo).total_seconds()
+            cur_lo, cur_hi = lo, hi
+        else:
+            cur_hi = max(cur_hi, hi)
+    if cur_lo is not None and cur_hi is not None:
+        out_s += (cur_hi - cur_lo).total_seconds()
+    return max(0.0, 1.0 - out_s / period)
 
 
 def safety_index(

@@ -400,10 +400,12 @@ class FiguresPublic(_Out):
     start: datetime
     end: datetime
     kitchens: int
-    connected: int | None = Field(description="Kitchens that sent a device status in the period")
+    connected: int | None = Field(
+        description="Kitchens online at some moment of the period (null: InfluxDB unavailable)"
+    )
     coverage: float | None = Field(description="接入率: connected / registered")
     online_rate: float | None = Field(
-        description="在线率 during working hours (null: not measured by this endpoint yet)"
+        description="在线率 during working hours (null: InfluxDB unavailable)"
     )
     alerts_by_tier: dict[int, int]
     alerts_by_rule: dict[str, int]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
+from api.figures import IndexConfig
 from core.settings import Settings, _Section
 from recorder.settings import RecorderSection
 
@@ -73,6 +74,12 @@ class ApiSection(_Section):
         ge=1,
         le=100_000,
         description="Failed logins from one address within `lockout_s` before it must wait",
+    )
+    index: IndexConfig = Field(
+        default_factory=IndexConfig,
+        description="The 食安指数 formula: component weights, tier weights, allowed "
+        "violations per working day, acknowledgement target, cold-chain rules, grade "
+        "thresholds (api/figures.py documents the formula)",
     )
     sensor_silent_s: int = Field(
         default=600,

@@ -34,6 +34,7 @@ from api.figures import (
     IndexConfig,
     IndexResult,
     annual_grade,
+    cold_chain_in_range,
     figures,
     safety_index,
     share_at,
@@ -175,6 +176,7 @@ def cases(res: Resources, sites: set[str], start: datetime, end: datetime) -> li
                 overdue=bool(w and w.overdue_at is not None),
                 false_positive=bool(w and w.state == "false_positive"),
                 vision=bool(a.evidence),
+                resolved_at=a.resolved_at,
             )
         )
     return out
@@ -258,7 +260,9 @@ def score(
     if not k.devices:
         # Nothing registered to measure: presence by the agents alone.
         fig.online_rate = 1.0 if connected else 0.0
-    return KitchenScore(fig, safety_index(fig, days, cfg=cfg), days, connected, times)
+    cfg = cfg or IndexConfig()
+    cold = cold_chain_in_range(kitchen_cases, start, end, cfg.cold_chain_rules)
+    return KitchenScore(fig, safety_index(fig, days, cold, cfg), days, connected, times)
 
 
 def _index_public(sc: KitchenScore, cfg: IndexConfig) -> IndexPublic | None:
@@ -331,6 +335,7 @@ def annual(
     its annual grade (A/B/C), from one read of statuses and alerts for all of them."""
     if not infos:
         return {}
+    cfg = res.settings.index
     months = {k.id: months_of_year(ZoneInfo(k.timezone), end) for k in infos}
     y0 = min(m[0][1] for m in months.values())
     st = statuses(res, infos, y0, end)
@@ -346,10 +351,10 @@ def annual(
             if lo >= hi:
                 continue
             mine = [c for c in by_site.get(k.id, []) if lo <= c.fired_at < hi]
-            sc = score(k, None if st is None else st.get(k.id, {}), mine, lo, hi, recorded)
+            sc = score(k, None if st is None else st.get(k.id, {}), mine, lo, hi, recorded, cfg)
             monthly[name] = sc.index.index if sc.index else None
         known = [v for v in monthly.values() if v is not None]
-        out[k.id] = (monthly, annual_grade(known) if st is not None else None)
+        out[k.id] = (monthly, annual_grade(known, cfg) if st is not None else None)
     return out
 
 
@@ -388,7 +393,13 @@ def scope_figures(
         by_site.setdefault(c.site, []).append(c)
     scores = [
         score(
-            k, None if st is None else st.get(k.id, {}), by_site.get(k.id, []), start, end, recorded
+            k,
+            None if st is None else st.get(k.id, {}),
+            by_site.get(k.id, []),
+            start,
+            end,
+            recorded,
+            res.settings.index,
         )
         for k in infos
     ]
@@ -441,8 +452,9 @@ def kitchen_figures(
         start,
         end,
         recorded,
+        res.settings.index,
     )
-    cfg = IndexConfig()
+    cfg = res.settings.index
     out = KitchenFiguresPublic(
         **_common(sc.figures, start, end, st is not None),
         safety_index=_index_public(sc, cfg),

@@ -125,7 +125,13 @@ def daily_report(
         start, end = windows[site]
         mine = [c for c in all_cases if c.site == site and start <= c.fired_at < end]
         sc = score(
-            infos[site], None if st is None else st.get(site, {}), mine, start, end, recorded
+            infos[site],
+            None if st is None else st.get(site, {}),
+            mine,
+            start,
+            end,
+            recorded,
+            res.settings.index,
         )
         devices = [
             DeviceLine(
