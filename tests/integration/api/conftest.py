@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from api.db import make_engine
 from api.migrate import ALERTS, CENTRE, upgrade
-from api.settings import ApiSection, ApiSettings
+from api.settings import ApiSection, ApiSettings, RecordingsSection
 from core.errors import BackendUnavailable, ConfigError
 from core.settings import InfluxSettings
 from devtools.servers import LocalInfluxDB, LocalPostgres, free_port
@@ -85,6 +85,13 @@ def live_api(
                 evidence_dir=tmp_path / "evidence",
                 signing_key="integration-key-0123456789",
                 token_ttl_s=3600,
+                # No recorder here: never the recorder's default index in the working
+                # directory, which a demo or a recorder test run may have left behind.
+                recordings=RecordingsSection(
+                    database_url=f"sqlite:///{tmp_path}/no-recorder/index.sqlite",
+                    video_dir=tmp_path / "no-recorder" / "video",
+                    clips_dir=tmp_path / "no-recorder" / "clips",
+                ),
             ),
             influx=InfluxSettings(url=influxdb.url, database=db_name),
         )
