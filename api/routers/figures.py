@@ -103,6 +103,11 @@ class ScopeFiguresPublic(FiguresPublic):
     online_rate_sensors: float | None
     grades: dict[str, int] = Field(description="优秀 / 良好 / 一般 / 评定中 → kitchens")
     share_excellent: float | None = Field(description="Share of kitchens graded 优秀")
+    kitchen_grades: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each kitchen of the scope → its grade (优秀 / 良好 / 一般 / 评定中): one "
+        "request gives a command centre every tile's face",
+    )
     annual_grades: dict[str, int] = Field(
         default_factory=dict, description="A / B / C → kitchens (annual=true)"
     )
@@ -418,6 +423,10 @@ def scope_figures(
         **_common(fig, start, end, st is not None),
         grades=grades,
         share_excellent=share_at([sc.index.grade if sc.index else None for sc in scores], "优秀"),
+        kitchen_grades={
+            k.id: sc.index.grade if sc.index else UNGRADED
+            for k, sc in zip(infos, scores, strict=True)
+        },
     )
     if annual_grades:
         years = [grade for _monthly, grade in annual(res, infos, end, recorded).values()]
