@@ -202,6 +202,9 @@ def test_scope_figures_and_grade_distribution(api: Any) -> None:
     # The supervisor of district x sees a only (b and k00000 are in y).
     x = _get(api, "/figures", who="sup_x", **WEEK)
     assert x["kitchens"] == 1 and x["grades"]["优秀"] == 1
+    # Each tile's face in one request: the same grades as the kitchens' own figures.
+    assert fleet["kitchen_grades"] == {"a": "优秀", "b": "一般", "k00000": "一般"}
+    assert x["kitchen_grades"] == {"a": "优秀"}
 
 
 def test_annual_grade_of_the_year_so_far(api: Any) -> None:
