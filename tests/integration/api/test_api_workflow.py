@@ -341,7 +341,7 @@ def test_kill_9_of_the_worker_and_of_the_api_between_steps_loses_and_duplicates_
         p = _proc(["rules", "run", "--config", str(worker_cfg)], log)
         procs.append(p)
         try:
-            _wait(lambda: any(b'"online"' in s for s in statuses[seen:]), "worker online", 60)
+            _wait(lambda: any(b'"online"' in s for s in statuses[seen:]), "worker online", 120)
         except AssertionError as exc:
             raise AssertionError(
                 f"{exc}; statuses {statuses[seen:]}\n{log.read_text()[-4000:]}"
