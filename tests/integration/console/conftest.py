@@ -221,3 +221,19 @@ def record_alert(console_api: ConsoleApi) -> Callable[[str, str], str]:
         return alert.id
 
     return record
+
+
+@pytest.fixture
+def sign_in(console_api: ConsoleApi) -> Callable[[Page, str], None]:
+    """Sign `page` in as `user` through the login page; returns once the centre shows tiles."""
+
+    def go(page: Page, user: str) -> None:
+        page.goto(f"{console_api.url}/console")
+        page.wait_for_url("**/console/login**")
+        page.fill("#username", user)
+        page.fill("#password", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{console_api.url}/console")
+        page.wait_for_selector("#tiles li.tile", timeout=15_000)
+
+    return go

@@ -41,6 +41,29 @@ var BK = (function () {
     });
   }
 
+  /* Download a file the API serves to signed-in people (a link cannot carry the bearer
+     token): fetch it, then save it under the name the server gives or `fallback`. */
+  function download(path, fallback) {
+    if (!token()) { toLogin(false); return Promise.reject(new Error("no token")); }
+    return fetch(path, { headers: { "Authorization": "Bearer " + token() } }).then(function (r) {
+      if (r.status === 401) { toLogin(true); throw new Error("expired"); }
+      if (!r.ok) { var e = new Error("HTTP " + r.status); e.status = r.status; throw e; }
+      var m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(r.headers.get("Content-Disposition") || "");
+      var name = m ? decodeURIComponent(m[1]) : fallback;
+      return r.blob().then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = document.createElement("a");
+        a.href = url;
+        a.download = name;
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+        return name;
+      });
+    });
+  }
+
   /* Poll `fn` every `fastMs` while the tab is visible, every `slowMs` while hidden;
      a visible tab polls at once when it comes back. fn returns a promise. */
   function poll(fn, fastMs, slowMs) {
@@ -75,5 +98,5 @@ var BK = (function () {
     });
   }
 
-  return { t: t, esc: esc, api: api, poll: poll, banner: banner, time: time, TOKEN: TOKEN };
+  return { t: t, esc: esc, api: api, download: download, poll: poll, banner: banner, time: time, TOKEN: TOKEN };
 })();
