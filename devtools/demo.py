@@ -314,8 +314,8 @@ def summary(
 
 @app.callback(invoke_without_command=True)
 def demo(
-    duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 360,
-    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 240,
+    duration: Annotated[float, typer.Option(help="Wall seconds to run; 0 runs until Ctrl-C")] = 720,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second")] = 120,
     kitchens: Annotated[int, typer.Option(min=1, max=200, help="Kitchens in the district")] = 20,
     hours: Annotated[float, typer.Option(min=0.1, max=24, help="Simulated hours")] = 24,
     scenario: Annotated[
@@ -542,7 +542,8 @@ def demo(
                         say(f"service {name} exited with {p.returncode}; see {logs / name}.log")
             stopping.wait(0.5)
         if not say.closed:
-            time.sleep(3)  # the last readings through ingest, the last steps applied
+            _drain(store, logs / "sim.log", stopping)
+            time.sleep(3)  # the last steps applied
             with contextlib.suppress(httpx.HTTPError, BkError, OSError):
                 final = summary(url, store, watch, people, hook)
     except KeyboardInterrupt:
@@ -568,6 +569,27 @@ def demo(
         if summary_json is not None:
             summary_json.write_text(json.dumps(final, ensure_ascii=False, indent=2))
     say(f"demo stopped; logs and data under {workdir}")
+
+
+_PUBLISHED = re.compile(r"(\d+) kitchens: (\d+) readings in")
+
+
+def _drain(store: InfluxSettings, sim_log: Path, stopping: threading.Event) -> None:
+    """Wait until ingest has stored every reading the fleet published (its last line says
+    how many), or until the count stops moving for 20 s. Stopping ingest with a backlog
+    in the broker, then the broker, lost the backlog's readings at the end of a run."""
+    found = _PUBLISHED.search(sim_log.read_text(errors="replace")) if sim_log.exists() else None
+    if found is None:
+        return
+    published = int(found[2])
+    last, since = -1, time.monotonic()
+    while not stopping.is_set() and time.monotonic() - since < 20:
+        stored = _count(store, "SELECT count(value) FROM reading")
+        if stored >= published:
+            return
+        if stored != last:
+            last, since = stored, time.monotonic()
+        time.sleep(1)
 
 
 def _mqtt(port: int, user: str, password: str) -> MqttSettings:

@@ -14,6 +14,7 @@ order in which alerts appear, so every run tells the same story:
 import base64
 import logging
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,6 +57,10 @@ class People:
     _order: dict[str, int] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
     _tried: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+    _last_try: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    retry_s: float = 20.0
+    """A step queued but not yet applied (a busy rules worker) is asked again only after
+    this long: the same person does not press the button again every two seconds."""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -113,7 +118,10 @@ class People:
         key = (alert_id, state, int(case.get("rejections") or 0))
         if self._tried[key] >= 3 or manager is None or inspector is None:
             return  # the same step queued thrice and not applied: leave it
+        if time.monotonic() - self._last_try.get(key, -1e9) < self.retry_s:
+            return
         self._tried[key] += 1
+        self._last_try[key] = time.monotonic()
         base = f"/kitchens/{site}/alerts/{alert_id}"
         if state == "open":
             action, user, body = "ack", manager, {}

@@ -137,7 +137,10 @@ def test_demo_with_its_reader_gone_leaves_no_server(tmp_path: Path) -> None:
     assert not _wait_gone(workdir, 10)
 
 
-def test_demo_killed_leaves_no_server(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill9"])
+def test_demo_signalled_leaves_no_server(tmp_path: Path, sig: signal.Signals) -> None:
+    """SIGTERM: the demo stops everything itself (exit 0); SIGKILL: the kernel's
+    PR_SET_PDEATHSIG takes its children down with it."""
     workdir = tmp_path / "demo"
     proc = subprocess.Popen(
         _demo(workdir, "--duration", "120", "--no-frames"),
@@ -146,8 +149,9 @@ def test_demo_killed_leaves_no_server(tmp_path: Path) -> None:
     try:
         _read_until(proc, "[4/7]", 180)  # servers, API and services all running
         assert len(_leftovers(workdir)) >= 6
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        proc.send_signal(sig)
+        code = proc.wait(120)
     finally:
         proc.kill()
+    assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
     assert not _wait_gone(workdir, 60)
