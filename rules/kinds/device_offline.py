@@ -55,10 +55,11 @@ class DeviceOffline(Evaluator):
             if key in host.alerts or st is None or st.since is None:
                 self.pending.pop(key, None)
                 continue
-            if t - host.lag(site) - st.since >= rule.for_s:  # on the kitchen's clock
+            local = t - host.lag(site)  # on the kitchen's clock, stamp included
+            if local - st.since >= rule.for_s:
                 self.pending.pop(key, None)
                 summary = f"{device} offline (status / Last Will)"
-                host.fire(rule, key, site, device, device, t, None, None, summary, st.since)
+                host.fire(rule, key, site, device, device, local, None, None, summary, st.since)
 
     def snapshot(self) -> OfflineState:
         return OfflineState(pending=sorted(self.pending))

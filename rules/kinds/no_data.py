@@ -82,7 +82,9 @@ class NoData(Evaluator):
                 ):
                     continue
                 summary = f"{subject} silent for {silent_s / 60:.0f} min: state unknown"
-                host.fire(rule, key, site, device, subject, t, None, None, summary, seen.ts)
+                # Stamped on the kitchen's clock too: its age (escalation, reminders)
+                # is then measured on the clock that stamped it.
+                host.fire(rule, key, site, device, subject, local, None, None, summary, seen.ts)
 
     @classmethod
     def describe(cls, rule: Any, held: str) -> str:

@@ -10,7 +10,10 @@ under `golden/` were written from the code before the split, and the split left 
 byte for byte as they were; since then one change on purpose: escalation and
 reminders run on each kitchen's clock, which moved the escalation and reminder
 notices (not the alert events) of the kitchens whose clocks lag (two lagging-kitchen
-tests and the demo's skewed kitchens). A difference is a change of behaviour;
+tests and the demo's skewed kitchens); and alerts the tick fires (no-data, the offline
+grace) are stamped on their kitchen's clock too, which moved the lagging kitchen's no-data
+alert of test_a_kitchen_whose_clock_lags_is_not_silent_but_its_silent_sensor_is by its
+20 min lag. A difference is a change of behaviour;
 `BK_GOLDEN_WRITE=1` rewrites them (only on purpose).
 """
 
