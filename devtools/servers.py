@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +36,48 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class AppServer:
+    """An ASGI app served by uvicorn in a thread on a free loopback port (tests).
+
+    The test runner owns the process's signals, so uvicorn installs no handlers;
+    `start()` returns once the server accepts connections, `stop()` asks it to exit.
+    """
+
+    def __init__(self, app: Any, timeout_s: float = 30.0) -> None:
+        import uvicorn  # centre extra: only tests of the API import this
+
+        class _Quiet(uvicorn.Server):
+            def install_signal_handlers(self) -> None:
+                pass
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._timeout_s = timeout_s
+        self._server = _Quiet(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> str:
+        self._thread.start()
+        deadline = time.monotonic() + self._timeout_s
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self.url
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def find_binary(name: str, install: bool = True) -> str:

@@ -5,15 +5,12 @@ started by devtools.servers.LocalPostgres as an unprivileged user); tests skip w
 reason only when it cannot be installed or started.
 """
 
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -22,7 +19,7 @@ from api.migrate import ALERTS, CENTRE, upgrade
 from api.settings import ApiSection, ApiSettings, RecordingsSection
 from core.errors import BackendUnavailable, ConfigError
 from core.settings import InfluxSettings
-from devtools.servers import LocalInfluxDB, LocalPostgres, free_port
+from devtools.servers import AppServer, LocalInfluxDB, LocalPostgres
 from devtools.world import World, seed_world
 from vision.evidence import EvidenceStore
 
@@ -47,11 +44,6 @@ class LiveApi:
     settings: ApiSettings
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns the signals
-        pass
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -72,7 +64,7 @@ def live_api(
     database_url: str, tmp_path_factory: pytest.TempPathFactory, influxdb: LocalInfluxDB
 ) -> Iterator[Callable[..., LiveApi]]:
     """Start the seeded API under uvicorn (call it once per database); stopped afterwards."""
-    servers: list[tuple[_Server, threading.Thread]] = []
+    servers: list[AppServer] = []
     tmp_path = tmp_path_factory.mktemp("live-api")
 
     def start(kitchens: int = 0) -> LiveApi:
@@ -108,21 +100,11 @@ def live_api(
         with Session(engine) as session:
             world = seed_world(session, settings.api, kitchens=kitchens)
         engine.dispose()
-        port = free_port()
-        server = _Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        servers.append((server, thread))
-        return LiveApi(f"http://127.0.0.1:{port}", world, evidence, settings)
+        server = AppServer(create_app(settings))
+        base = server.start()
+        servers.append(server)
+        return LiveApi(base, world, evidence, settings)
 
     yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(10)
+    for server in servers:
+        server.stop()

@@ -19,7 +19,6 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
@@ -44,7 +43,7 @@ from core.schemas import (
 from core.settings import InfluxSettings, MqttSettings
 from core.store import open_store, reading_points, status_point
 from core.topics import frame_topic
-from devtools.servers import LocalMosquitto, free_port
+from devtools.servers import AppServer, LocalMosquitto
 from devtools.world import PASSWORD, World, seed_world
 from rules.alerts import Alert, alert_id, fingerprint
 from rules.store import AlertStore
@@ -182,11 +181,6 @@ class LiveView:
     expired_token: str
 
 
-class _LiveServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns the signals
-        pass
-
-
 def _jpeg(seed: int, noise: int = 8) -> bytes:
     """A real 640×480 JPEG, different for each seed (noise makes it big: noise=255 ≈ 300 KB)."""
     rng = np.random.default_rng(seed)
@@ -273,22 +267,12 @@ def live_view(
             session, settings.api, "mgr_a", PASSWORD, datetime.now(UTC) - timedelta(hours=2)
         ).token
     engine.dispose()
-    port = free_port()
-    server = _LiveServer(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    view = LiveView(f"http://127.0.0.1:{port}", world, settings, expired)
+    server = AppServer(create_app(settings))
+    base = server.start()
+    view = LiveView(base, world, settings, expired)
     _wait_stats(view, lambda s: s.get("connected") == 1)
     yield view
-    server.should_exit = True
-    thread.join(10)
+    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ alert of A with an evidence picture.
 """
 
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import Session
 
@@ -27,7 +25,7 @@ from api.settings import ApiSection, ApiSettings
 from core.schemas import AlertEvent, AlertState, DeviceState, DeviceStatus, Severity, Telemetry
 from core.settings import InfluxSettings
 from core.store import open_store, reading_points, status_point
-from devtools.servers import LocalInfluxDB, free_port
+from devtools.servers import AppServer, LocalInfluxDB
 from devtools.world import World, seed_world
 from rules.alerts import Alert, alert_id, fingerprint
 from rules.store import AlertStore
@@ -43,11 +41,6 @@ class ConsoleApi:
     world: World
     evidence: str
     alerts_url: str
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns the signals
-        pass
 
 
 def make_alert(
@@ -169,20 +162,10 @@ def console_api(
         *make_alert("b", "cold-holding-high", "fridge1/t1", now, "冷库温度 9.5 °C 高于 8 °C", None)
     )
     alerts.close()
-    port = free_port()
-    server = _Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield ConsoleApi(f"http://127.0.0.1:{port}", world, sha, url)
-    server.should_exit = True
-    thread.join(10)
+    server = AppServer(create_app(settings))
+    base = server.start()
+    yield ConsoleApi(base, world, sha, url)
+    server.stop()
 
 
 @pytest.fixture(scope="module")

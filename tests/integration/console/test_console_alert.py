@@ -11,7 +11,6 @@ account; a tampered or expired one shows a sentence and no data. axe-core checks
 page. Screenshots go to docs/screenshots/alert.png and alert-phone.png.
 """
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy.orm import Session
 
@@ -41,7 +39,7 @@ from core.schemas import DetectionEvent, Telemetry, encode
 from core.settings import InfluxSettings, MqttSettings
 from core.signing import alert_link
 from core.store import open_store, reading_points
-from devtools.servers import LocalInfluxDB, LocalMosquitto, free_port
+from devtools.servers import AppServer, LocalInfluxDB, LocalMosquitto
 from devtools.world import PASSWORD, World, seed_world
 from rules.config import parse_rule_file, resolve
 from rules.service import RulesSection, RulesService, RulesSettings
@@ -80,11 +78,6 @@ class Loop:
     evidence: dict[str, str]  # camera → evidence picture of its violation
     photo: Path  # a rectification photo (JPEG) on disk for the file input
     photo2: Path  # another one (a rectification may carry several)
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns the signals
-        pass
 
 
 def _readings(settings: InfluxSettings, now: datetime) -> None:
@@ -186,22 +179,12 @@ def loop(
         resolve(parse_rule_file(RULES)),
     )
     worker.start()
-    port = free_port()
-    server = _Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
+    server = AppServer(create_app(settings))
+    base = server.start()
     try:
-        yield Loop(f"http://127.0.0.1:{port}", world, settings, mqtt, evidence, photo, photo2)
+        yield Loop(base, world, settings, mqtt, evidence, photo, photo2)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.stop()
         worker.stop()
 
 

@@ -17,7 +17,6 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 from sqlalchemy.orm import Session
 
@@ -30,7 +29,7 @@ from core.mqtt import MqttClient
 from core.schemas import FrameMeta
 from core.settings import InfluxSettings, MqttSettings
 from core.topics import frame_topic
-from devtools.servers import LocalMosquitto, free_port
+from devtools.servers import AppServer, LocalMosquitto
 from devtools.world import World, seed_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -42,11 +41,6 @@ WAIT_MS = 30_000  # generous: the machine is shared
 class LiveConsole:
     url: str
     world: World
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns the signals
-        pass
 
 
 def _jpeg(seq: int, shade: int) -> bytes:
@@ -123,20 +117,10 @@ def live_console(
         session.add(Device(site="a", id="cam2", kind="camera", name="备餐间", spec={}))
         session.commit()
     engine.dispose()
-    port = free_port()
-    server = _Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield LiveConsole(f"http://127.0.0.1:{port}", world)
-    server.should_exit = True
-    thread.join(10)
+    server = AppServer(create_app(settings))
+    base = server.start()
+    yield LiveConsole(base, world)
+    server.stop()
 
 
 @pytest.fixture
