@@ -41,6 +41,7 @@ from api.routers import (
 from api.scoping import check_routes
 from api.security import FailureWindow
 from api.settings import ApiSettings
+from core.heap import freeze_startup_heap
 from core.settings import load_settings
 from core.store import open_store
 
@@ -104,6 +105,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             res.live = FrameHub(settings.mqtt, asyncio.get_running_loop())
             res.live.start()
         app.state.resources = res
+        freeze_startup_heap()  # full GC passes stall requests otherwise (core/heap.py)
         logger.info("centre API ready (database %s)", res.engine.url.render_as_string())
         try:
             yield

@@ -46,6 +46,7 @@ import paho.mqtt.client as paho
 import typer
 
 from core.errors import BkError, ConfigError
+from core.heap import freeze_startup_heap
 from core.logging_setup import setup_logging
 from core.mqtt import MqttClient
 from core.schemas import DeadLetter, encode
@@ -327,6 +328,7 @@ def run_service(
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
+    freeze_startup_heap()  # keep full GC passes out of message handling (core/heap.py)
     try:
         service.run_forever()
     except BkError as exc:
