@@ -19,6 +19,7 @@ from core.errors import PayloadError
 from core.registry import SiteRegistry
 from core.schemas import AlertEvent, DetectionEvent, DeviceStatus, Telemetry, decode
 from core.store import alert_point, detection_points, status_point, to_line_protocol
+from core.store.points import SEQ_SLOTS
 from core.topics import AlertsTopic, Channel, DeviceTopic, parse
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,6 +53,9 @@ def reading_lines(msg: Telemetry) -> tuple[str, int]:
     ids need no escaping (their alphabet is [a-z0-9_-]). Returns (text, first ts ns).
     This is the per-reading hot path: few calls, one f-string per line, the timestamp
     conversion reused when readings of a message share their time (the usual case).
+    The point time is core's `reading_ns`: the source time plus the seq modulo
+    SEQ_SLOTS in the nanoseconds, so readings of one sensor that share a source
+    timestamp (a clock stepped back) are kept as two points, not overwritten.
     """
     head = f"reading,device={msg.device},kind="
     site = f",site={msg.site}"
@@ -69,9 +73,10 @@ def reading_lines(msg: Telemetry) -> tuple[str, int]:
         if s[-2:] == ".0":
             s = s[:-2]
         zone = r.zone
+        seq = r.seq
         out.append(
             f"{head}{r.kind},sensor={r.sensor}{site}{',zone=' + zone if zone else ''} "
-            f"seq={r.seq}i,value={s} {t}"
+            f"seq={seq}i,value={s} {t + seq % SEQ_SLOTS}"
         )
     return "\n".join(out), first
 

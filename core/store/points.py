@@ -2,6 +2,17 @@
 
 Every point carries the *source* timestamp, so a redelivered message rewrites the same
 point instead of adding one: exactly-once in effect on top of at-least-once delivery.
+
+A reading's point key is its series and its source timestamp *plus its seq modulo 1000 in
+the nanoseconds* (`reading_ns`). Source timestamps have microsecond resolution at most,
+so the offset never changes the microsecond a reading is shown at; it keeps two readings
+of one sensor that share a source timestamp as two points. That happens when an agent's
+clock steps back (an NTP correction after a clock ran ahead): the readings after the step
+repeat timestamps already used, and InfluxDB, keying points by series and time, made the
+later reading overwrite the earlier one (the demo's clock-skew kitchen lost 90 readings).
+A redelivery has the same seq, so it still rewrites its own point. Two readings of one
+sensor stamped with the same microsecond whose seqs differ by a multiple of 1000 still
+collide.
 """
 
 from collections.abc import Iterable, Sequence
@@ -20,8 +31,20 @@ def ns(ts: datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
+SEQ_SLOTS = 1000
+"""Nanoseconds below a microsecond: a reading's seq modulo this is added to its time."""
+
+
+def reading_ns(ts: datetime, seq: int) -> int:
+    """A reading's point time: its source time in ns plus its seq modulo SEQ_SLOTS."""
+    return ns(ts) + seq % SEQ_SLOTS
+
+
 def reading_points(msg: Telemetry) -> list[Point]:
-    """Measurement `reading`: tags site, device, sensor, kind, zone; fields value, seq."""
+    """Measurement `reading`: tags site, device, sensor, kind, zone; fields value, seq.
+
+    Time: `reading_ns` (source time, seq in the nanoseconds; see the module's note).
+    """
     points = []
     for r in msg.readings:
         p = (
@@ -32,7 +55,7 @@ def reading_points(msg: Telemetry) -> list[Point]:
             .tag("kind", r.kind.value)
             .field("value", float(r.value))
             .field("seq", r.seq)
-            .time(ns(r.ts), WritePrecision.NS)
+            .time(reading_ns(r.ts, r.seq), WritePrecision.NS)
         )
         if r.zone:
             p.tag("zone", r.zone)

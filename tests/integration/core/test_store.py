@@ -55,6 +55,30 @@ def test_v1_writes_and_reads_back_with_influxql(
         assert rows[0]["time"] == int(start.timestamp()) * 10**9 + 123456000
 
 
+def test_v1_keeps_readings_that_share_a_source_timestamp(
+    influx_settings: InfluxSettings, site_id: str
+) -> None:
+    """An agent's clock stepped back 90 s (an NTP correction after it ran ahead): its
+    next readings repeat timestamps it already used. Every reading is stored, each once,
+    also when the whole batch is delivered again."""
+    start = datetime.now(UTC).replace(microsecond=810000) - timedelta(hours=1)
+    ahead = _telemetry(site_id, 20, start + timedelta(seconds=90))  # seq 0..19, 90 s ahead
+    back = _telemetry(site_id, 20, start + timedelta(seconds=200))  # stamps of seq 11.. again
+    back = back.model_copy(
+        update={"readings": [r.model_copy(update={"seq": r.seq + 20}) for r in back.readings]}
+    )
+    shared = {r.ts for r in ahead.readings} & {r.ts for r in back.readings}
+    assert len(shared) == 9
+    with open_store(influx_settings) as store:
+        for msg in (ahead, back, ahead, back):  # the second round: redelivery
+            store.write(reading_points(msg))
+        rows = store.query(
+            f"SELECT count(value) AS n, count(distinct(seq)) AS d FROM reading "
+            f"WHERE site = '{site_id}'"
+        )
+    assert (rows[0]["n"], rows[0]["d"]) == (40, 40)
+
+
 def test_v1_rejects_bad_line_protocol(influx_settings: InfluxSettings) -> None:
     with open_store(influx_settings) as store, pytest.raises(WriteRejected, match="400"):
         store.write_lines(b"this is not line protocol")
