@@ -1,10 +1,10 @@
 """Kitchens: the registry entry, its devices, its live state and its alerts."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from api.deps import CallerDep, ResourcesDep, SessionDep
 from api.livestate import kitchen_state, site_alerts
@@ -24,6 +24,8 @@ from core.ids import ID_PATTERN
 router = APIRouter(prefix="/kitchens", tags=["kitchens"])
 
 ID_RE = rf"^{ID_PATTERN}$"
+# The kitchen list's columns: exactly the fields of its answer, from the one schema.
+LIST_COLUMNS = [getattr(Kitchen, name) for name in KitchenPublic.model_fields]
 
 
 @router.get("", response_model=list[KitchenPublic], **rule(Access.USER))
@@ -34,14 +36,19 @@ def list_kitchens(
     grid: Annotated[str | None, Query(pattern=ID_RE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> list[Kitchen]:
-    """Kitchens within the caller's scope, by id; optionally of one district or grid."""
-    q = select(Kitchen).where(caller.kitchens())
+) -> list[Row[Any]]:
+    """Kitchens within the caller's scope, by id; optionally of one district or grid.
+
+    Selects only the columns the answer carries (rows, not ORM objects): the list is the
+    console's most frequent call, and building 100 mapped objects with their unused
+    `spec` JSON was a third of its cost.
+    """
+    q = select(*LIST_COLUMNS).where(caller.kitchens())
     if district is not None:
         q = q.where(Kitchen.district_id == district)
     if grid is not None:
         q = q.where(Kitchen.grid_id == grid)
-    return list(session.scalars(q.order_by(Kitchen.id).limit(limit).offset(offset)))
+    return list(session.execute(q.order_by(Kitchen.id).limit(limit).offset(offset)))
 
 
 @router.post(

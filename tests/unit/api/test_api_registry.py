@@ -155,6 +155,16 @@ def test_public_page_has_no_personal_data(shared_client: TestClient, seeded: Any
     assert text == f"https://centre.example/console/public/{pid}"
 
 
+def test_kitchen_list_rows_are_the_kitchen_answers(shared_client: TestClient, seeded: Any) -> None:
+    """The list selects columns, not objects: each row must still be the whole answer."""
+    headers = {"Authorization": f"Bearer {seeded.world.tokens['admin']}"}
+    rows = shared_client.get("/kitchens", headers=headers).json()
+    assert [r["id"] for r in rows] == ["a", "b"]
+    for row in rows:
+        assert row == shared_client.get(f"/kitchens/{row['id']}", headers=headers).json()
+    assert rows[0]["public_id"] == seeded.world.public_ids["a"]
+
+
 def test_live_state_degrades_without_influxdb(shared_client: TestClient, seeded: Any) -> None:
     resp = shared_client.get(
         "/kitchens/a/state", headers={"Authorization": f"Bearer {seeded.world.tokens['mgr_a']}"}
