@@ -354,6 +354,10 @@ class AlertCase(AlertPublic):
     overdue: bool = Field(description="The deadline passed before a rectification was submitted")
     assignee: str | None
     rejections: int = 0
+    steps_fitting: list[str] = Field(
+        default_factory=list,
+        description="Workflow steps the task's state takes now (the caller's role aside)",
+    )
 
 
 class AlertDetail(AlertCase):

@@ -121,6 +121,23 @@ WF_ACTIONS = (
     "comment",
     "reassign",
 )
+STEP_FITS: dict[str, tuple[WfState, ...]] = {
+    "ack": ("open",),
+    "rectify": ("open", "rectifying"),
+    "review_accept": ("submitted",),
+    "review_reject": ("submitted",),
+    "false_positive": ("open", "rectifying", "submitted"),
+    "comment": ("open", "rectifying", "submitted"),
+    "reassign": ("open", "rectifying", "submitted"),
+}
+"""The task states each step fits. The rules worker refuses (and records) a step that does
+not fit; the API serves the steps that fit now with each alert, so the console offers only
+those (one table, so the two never disagree)."""
+
+
+def steps_fitting(state: str | None) -> list[str]:
+    """The workflow steps that fit a task in `state` (none without a task)."""
+    return [action for action, states in STEP_FITS.items() if state in states]
 
 
 @dataclass

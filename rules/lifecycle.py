@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from core.schemas import AlertEvent, AlertState
 from rules.alerts import (
+    STEP_FITS,
     Alert,
     Notice,
     Step,
-    WfState,
     Workflow,
     WorkflowRequest,
     alert_id,
@@ -381,16 +381,7 @@ class Lifecycle:
         wf, alert = found
         at = max(req.at, wf.updated_at)
         before = wf.state
-        allowed: dict[str, tuple[WfState, ...]] = {
-            "ack": ("open",),
-            "rectify": ("open", "rectifying"),
-            "review_accept": ("submitted",),
-            "review_reject": ("submitted",),
-            "false_positive": ("open", "rectifying", "submitted"),
-            "comment": ("open", "rectifying", "submitted"),
-            "reassign": ("open", "rectifying", "submitted"),
-        }
-        if before not in allowed.get(req.action, ()):
+        if before not in STEP_FITS.get(req.action, ()):
             why = f"{req.action} refused in state {before}"
             step = Step(
                 wf.alert_id, at, "refused", before, req.actor, req.role, why, (), req.request_id

@@ -31,7 +31,7 @@ from api.schemas import (
 )
 from api.scoping import NOT_FOUND, Access, rule
 from api.workflow import alert_of, file_false_positive, may, queue, store_photo, task_of
-from rules.alerts import OPEN_STATES, WF_CLOSED
+from rules.alerts import OPEN_STATES, WF_CLOSED, steps_fitting
 from rules.store import AlertRow, AlertStore, WorkflowRow
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def _case(row: AlertRow, wf: WorkflowRow | None) -> AlertCase:
         overdue=bool(wf and wf.overdue_at is not None),
         assignee=wf.assignee if wf else None,
         rejections=wf.rejections if wf else 0,
+        steps_fitting=steps_fitting(wf.state if wf else None),
     )
 
 

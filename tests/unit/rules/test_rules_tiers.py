@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.schemas import AlertEvent, AlertState, Severity
 from devtools.traffic import T0, reading
+from rules.alerts import WF_ACTIONS, steps_fitting
 from rules.config import load_packs, resolve
 from rules.engine import Engine
 from rules.model import Override, RuleFile, ThresholdRule
@@ -216,3 +217,24 @@ def test_an_open_alert_without_a_task_gets_one_at_restart(tmp_path: Path) -> Non
     assert (wf.state, wf.tier, wf.deadline) == ("open", 2, T0 + timedelta(hours=1))
     assert [r.alert_id for r in store.workflows("k1")] == [aid]
     store.close()
+
+
+def test_the_steps_served_as_fitting_are_exactly_the_steps_the_worker_takes(
+    tmp_path: Path,
+) -> None:
+    """The console offers `steps_fitting(state)`; the worker must take those and refuse the rest."""
+    reach = {"open": (), "rectifying": ("ack",), "submitted": ("ack", "rectify")}
+    for state, path in reach.items():
+        for action in WF_ACTIONS:
+            store = AlertStore(f"sqlite:///{tmp_path}/{state}-{action}.db")
+            eng = Engine(resolve(_rules()), store)
+            aid = _fire(eng)
+            t = T0 + timedelta(minutes=5)
+            for i, step in enumerate(path):
+                _send(store, eng, f"p{i}", aid, step, t, photos=(PHOTO,))
+            assert eng.workflows[aid][0].state == state
+            _send(store, eng, "x", aid, action, t, photos=(PHOTO,), comment="说明")
+            last = store.steps(aid)[-1]
+            refused = last.action == "refused"
+            assert refused == (action not in steps_fitting(state)), (state, action, last)
+            store.close()

@@ -18,17 +18,6 @@
   var urls = {};           /* sha → object URL (or signed URL) of a picture */
   var chart = null;
 
-  /* Which task states a step fits (the rules worker's table in RulesEngine.apply; it
-     refuses a step that does not fit, so this only spares people a refused press). */
-  var FITS = {
-    ack: ["open"],
-    rectify: ["open", "rectifying"],
-    review_accept: ["submitted"],
-    review_reject: ["submitted"],
-    false_positive: ["open", "rectifying", "submitted"],
-    comment: ["open", "rectifying", "submitted"]
-  };
-
   function fmt(key, params) {
     return BK.t(key).replace(/\{(\w+)\}/g, function (_, k) { return params && params[k] != null ? params[k] : ""; });
   }
@@ -234,7 +223,8 @@
     if (!me || !current || !current.task_state) return false;
     if (me.actions.indexOf(action) < 0) return false;  /* the role, as the API says */
     if (action === "false_positive" && !current.evidence.length) return false;  /* vision alerts */
-    return (FITS[action] || []).indexOf(current.task_state) >= 0;
+    /* The steps the task's state takes now, as the API serves them (rules.alerts.STEP_FITS). */
+    return (current.steps_fitting || []).indexOf(action) >= 0;
   }
 
   function renderActions() {
