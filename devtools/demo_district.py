@@ -59,6 +59,11 @@ _ZONES = {
 # Kitchen indices wrap around a smaller district (index % kitchens), so a 5-kitchen test
 # keeps every kind of incident; a short window keeps the early ones. A sensor dropout
 # waits until the rules have learnt the sensor's interval (the first hour they wait 1 h).
+# Each fault keeps clear of the kitchen's own day (local = UTC+8): the cooling probe's
+# batches at 10:00 and 16:00 (a slow batch at 09:00 was replaced at 10:00, unjudged), the
+# disinfection cycles at 09:30, 13:30 and 19:30 (a short cycle at 14:00 landed on the
+# 13:30 hold), and the hot box's cut lasts until its food is below 60 °C for 10 min
+# inside the packs' service hours 10:30-13:00 (a 1 h cut at 12:00 never got there).
 SCRIPT: list[tuple[int, str, str | None, str, timedelta, timedelta | None]] = [
     (0, "edge1", None, "network_outage", timedelta(minutes=20), timedelta(minutes=25)),
     (1, "coldroom1", None, "door_left_open", timedelta(minutes=30), timedelta(hours=2)),
@@ -70,13 +75,13 @@ SCRIPT: list[tuple[int, str, str | None, str, timedelta, timedelta | None]] = [
     (7, "samplefridge1", None, "compressor_failure", timedelta(hours=2), timedelta(hours=6)),
     (8, "edge1", None, "clock_skew", timedelta(hours=2), timedelta(hours=4)),  # no alert
     (9, "disinfect1", None, "disinfection_short", timedelta(hours=7), None),
-    (10, "cooling1", None, "slow_cooling", timedelta(hours=9), None),
+    (10, "cooling1", None, "slow_cooling", timedelta(hours=11), None),
     (11, "edge1", None, "network_outage", timedelta(hours=10), timedelta(minutes=30)),
     (12, "coldroom1", None, "door_left_open", timedelta(hours=11), timedelta(hours=2)),
     (13, "freezer1", None, "defrost_heater_stuck", timedelta(hours=12), timedelta(hours=2)),
-    (14, "hotbox1", None, "power_cut", timedelta(hours=12), timedelta(hours=1)),
+    (14, "hotbox1", None, "power_cut", timedelta(hours=10, minutes=40), timedelta(hours=2)),
     (15, "coldroom1", "t1", "noise_spikes", timedelta(hours=13), timedelta(hours=3)),  # no alert
-    (16, "disinfect1", None, "disinfection_short", timedelta(hours=14), None),
+    (16, "disinfect1", None, "disinfection_short", timedelta(hours=16), None),
     (17, "samplefridge1", "t1", "sensor_dropout", timedelta(hours=15), timedelta(hours=1)),
     (18, "freezer1", None, "compressor_failure", timedelta(hours=16), timedelta(hours=5)),
     (19, "edge1", None, "network_outage", timedelta(hours=18), timedelta(minutes=20)),

@@ -61,12 +61,13 @@ from simulators.devices import (
 )
 from simulators.faults import DEFAULT_MAGNITUDE, INSTANT_FAULTS, SITE_FAULTS, FaultKind
 from simulators.physics import (
+    DisinfectionParams,
     FoodCoolingParams,
     HotHoldingParams,
     RefrigerationParams,
     RoomParams,
 )
-from simulators.physics.node import follow
+from simulators.physics.node import follow, time_to
 
 _DURATION_RE = re.compile(r"\A\s*(\d+(?:\.\d+)?)\s*([smhd])\s*\Z")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -317,6 +318,70 @@ def product_crossing_time(
     return None
 
 
+HOT_LIMIT_C = 60.0
+"""Hot holding: the packs' minimum (GB 31654 and the FDA Food Code's 57 °C is lower)."""
+
+
+def hot_crossing_time(params: HotHoldingParams, room: RoomParams) -> float | None:
+    """Seconds an unpowered hot-holding unit takes to fall below HOT_LIMIT_C (None: never).
+
+    Worst case for the deadline: from the top of the thermostat band in the warmest room
+    (daily peak plus cooking heat). A unit cools slowly (its food and pans: τ over 3 h),
+    so a short cut never takes it below the limit; the demo's 1 h cut at delivery-15
+    bottomed out at 60.4 °C and was wrongly expected to alert.
+    """
+    ambient = room.mean_c + room.amplitude_c + room.cooking_gain_c
+    top = params.setpoint_c + params.hysteresis_c / 2
+    secs = time_to(top, ambient, params.ua_w_per_k / params.mass_j_per_k, HOT_LIMIT_C)
+    return None if math.isinf(secs) else secs
+
+
+def _next_daily(at: datetime, times_utc: list[str]) -> datetime | None:
+    """The first of the daily `HH:MM` UTC instants at or after `at` (None: none listed)."""
+    found = []
+    for hhmm in times_utc:
+        h, m = hhmm.split(":")
+        moment = at.replace(hour=int(h), minute=int(m), second=0, microsecond=0)
+        found.append(moment if moment >= at else moment + timedelta(days=1))
+    return min(found, default=None)
+
+
+def _previous_daily(at: datetime, times_utc: list[str]) -> datetime | None:
+    """The last of the daily `HH:MM` UTC instants before `at` (None: none listed)."""
+    found = []
+    for hhmm in times_utc:
+        h, m = hhmm.split(":")
+        moment = at.replace(hour=int(h), minute=int(m), second=0, microsecond=0)
+        found.append(moment if moment < at else moment - timedelta(days=1))
+    return max(found, default=None)
+
+
+DISINFECTION_MARGIN = timedelta(minutes=5)
+"""Added to each cycle's span when checking that two cycles are apart."""
+
+
+def disinfection_clear(
+    params: DisinfectionParams, room: RoomParams, at: datetime, hold_s: float
+) -> bool:
+    """Whether a short cycle at `at` is judged apart from the cabinet's scheduled cycles.
+
+    A scheduled cycle that is still heating or holding when the short one starts carries
+    on through it (the hold adds up: the demo's short cycle at 14:00 landed on the
+    13:30 cycle's hold and held 20 min in all), and one that starts before the short
+    cycle is judged turns it into a full one. Each is judged once the cabinet has cooled
+    10 °C from its peak (the packs' rule): heat-up from the room, the hold, that cooling.
+    """
+    k = params.ua_w_per_k / params.mass_j_per_k
+    ambient = room.mean_c - room.amplitude_c
+    heat = time_to(ambient, ambient + params.heater_w / params.ua_w_per_k, k, params.hold_c)
+    cool = time_to(params.hold_c, ambient, k, params.hold_c - 10.0)
+    full = timedelta(seconds=heat + params.hold_s + cool) + DISINFECTION_MARGIN
+    short = timedelta(seconds=heat + hold_s + cool) + DISINFECTION_MARGIN
+    before = _previous_daily(at, params.cycles_at)
+    after = _next_daily(at, params.cycles_at)
+    return (before is None or before + full <= at) and (after is None or at + short <= after)
+
+
 def cooling_deadline(
     params: FoodCoolingParams, slow_factor: float, interval_s: float
 ) -> timedelta | None:
@@ -406,18 +471,35 @@ def _complete(scn: Scenario, inc: Incident) -> Incident:
             elif "power" in sensors:
                 rule, within = RULE_HOT_OFF, HOT_OFF_WITHIN
             else:
-                rule, within = RULE_HOT, timedelta(hours=2)
+                # Without a power sensor only the food falling below 60 °C tells: the cut
+                # must last until it does, plus the rule's persistence (RULE_MARGIN).
+                secs = hot_crossing_time(hot, site.room)
+                lasting = inc.duration.total_seconds() if inc.duration else math.inf
+                if secs is not None and lasting > secs + RULE_MARGIN.total_seconds():
+                    rule = RULE_HOT
+                    within = timedelta(seconds=math.ceil(secs)) + RULE_MARGIN
         elif inc.kind is FaultKind.SLOW_COOLING:
             cooling = params_for(spec)
             assert isinstance(cooling, FoodCoolingParams)
             factor = DEFAULT_MAGNITUDE[inc.kind] if inc.magnitude is None else inc.magnitude
             within = cooling_deadline(cooling, factor, spec.interval_s)
+            # The day's next scheduled batch takes the probe before the rule can judge
+            # the slow one (the demo's slow batch at 09:00 was replaced at 10:00).
+            following = _next_daily(inc.at, cooling.batches_at)
+            if within is not None and following is not None and following <= inc.at + within:
+                within = None
             rule = None if within is None else RULE_COOLING
     if inc.kind in FIXED_DEADLINES:
         candidate, deadline = FIXED_DEADLINES[inc.kind]
         lasting_td = inc.duration if inc.duration is not None else scn.end - inc.at
         if lasting_td >= MIN_FAULT.get(inc.kind, timedelta(0)):
             rule, within = candidate, deadline
+        if inc.kind is FaultKind.DISINFECTION_SHORT:
+            cabinet = params_for(site.devices[inc.device])
+            assert isinstance(cabinet, DisinfectionParams)
+            hold = DEFAULT_MAGNITUDE[inc.kind] if inc.magnitude is None else inc.magnitude
+            if not disinfection_clear(cabinet, site.room, inc.at, hold):
+                rule, within = None, None
     if inc.kind in INSTANT_FAULTS and inc.duration is not None:
         raise ValueError(f"{inc.kind.value} starts at `at` and takes no duration")
     if "expect_rule" not in explicit:

@@ -4,12 +4,15 @@ The committed scenario is what `python -m devtools.demo_district` writes; the ce
 registry imports (its own model), the camera script lands in working and service hours.
 """
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from api.registry import load_file
+from core.schemas import Telemetry
 from devtools.demo_cameras import CAMERA_SCRIPT, camera_sites, expected_alerts
 from devtools.demo_district import (
     GRIDS,
@@ -20,7 +23,8 @@ from devtools.demo_district import (
     scenario_yaml,
     write_yaml,
 )
-from simulators.scenario import load_scenario
+from simulators.fleet import simulate
+from simulators.scenario import Scenario, load_scenario
 
 
 def test_committed_scenario_is_the_generated_one() -> None:
@@ -60,3 +64,37 @@ def test_camera_script_in_a_working_morning() -> None:
     rules = {a.rule for a in expected_alerts(sites, start, start + timedelta(hours=2.5))}
     assert rules == {"rodent", "no-hat", "no-mask", "camera-off"}
     assert len(CAMERA_SCRIPT) >= 4
+
+
+def test_the_days_slow_incidents_are_due_and_physically_true() -> None:
+    """The slow cooling, the hot box's power cut and the short disinfection cycle are in
+    the day's story and their readings show the condition before the deadline: each was
+    once scripted where the kitchen's own day undid it (the 10:00 batch replaced the
+    09:00 slow one, a 1 h cut never took the food below 60 °C, the 14:00 short cycle
+    landed on the 13:30 cycle's hold) and the default run missed all three."""
+    scn = district_scenario()
+    slow = {"cooling-too-slow", "hot-holding-low", "disinfection-incomplete"}
+    due = [a for a in scn.expected_alerts() if a.rule in slow]
+    assert {a.rule for a in due} == slow
+    sites = {a.site for a in due}
+    data = scn.model_dump()
+    data["sites"] = {s: v for s, v in data["sites"].items() if s in sites}
+    data["incidents"] = [i for i in data["incidents"] if i["site"] in sites]
+    values: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
+    for m in simulate(Scenario.model_validate(data), until=max(a.by for a in due)):
+        if isinstance(m, Telemetry):
+            for r in m.readings:
+                values[(m.site, f"{m.device}/{r.sensor}")].append((r.ts, r.value))
+    local = ZoneInfo("Asia/Shanghai")
+    for a in due:
+        points = [(ts, v) for ts, v in values[(a.site, a.subject)] if a.not_before <= ts <= a.by]
+        if a.rule == "cooling-too-slow":
+            passed = next(ts for ts, v in points if v <= 57.0)
+            assert next(v for ts, v in points if ts >= passed + timedelta(hours=2)) > 21.0, a
+        elif a.rule == "hot-holding-low":
+            below = next(ts for ts, v in points if v < 60.0)
+            fires = below + timedelta(minutes=10)  # the pack's for_s, in its service hours
+            assert fires <= a.by and time(10, 30) <= fires.astimezone(local).time() < time(13), a
+        else:
+            hour = [v for ts, v in points if ts < a.not_before + timedelta(hours=1)]
+            assert max(hour) >= 120.0 and sum(10 for v in hour if v >= 120.0) < 600, a

@@ -11,9 +11,11 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from core.errors import ConfigError
+from core.schemas import Telemetry
 from simulators.cli import app
 from simulators.devices import default_sensors
 from simulators.faults import FaultKind
+from simulators.fleet import simulate
 from simulators.generate import generate_fleet
 from simulators.physics import FoodCoolingParams
 from simulators.scenario import ExpectedAlert, Scenario, cooling_deadline, load_scenario
@@ -116,7 +118,8 @@ def test_slow_cooling_deadline_counts_from_the_food_passing_57c() -> None:
             "duration": "1d",
             "sites": {"k1": {"devices": {"cooling1": {"model": "food_cooling"}}}},
             "incidents": [
-                {"site": "k1", "device": "cooling1", "kind": "slow_cooling", "at": START},
+                {"site": "k1", "device": "cooling1", "kind": "slow_cooling",
+                 "at": START + timedelta(hours=3)},
                 {"site": "k1", "device": "cooling1", "kind": "slow_cooling", "magnitude": 1.0,
                  "at": START + timedelta(hours=12)},
             ],
@@ -125,6 +128,101 @@ def test_slow_cooling_deadline_counts_from_the_food_passing_57c() -> None:
     slow, normal = scn.incidents
     assert slow.expect_rule == "cooling-too-slow" and slow.expect_within == within
     assert normal.expect_rule is None and normal.expect_within is None
+
+
+def test_slow_cooling_replaced_by_the_next_scheduled_batch_is_not_expected() -> None:
+    """The probe's daily batches (02:00 and 08:00 UTC) start a fresh batch: a slow one
+    begun within its judging time before one (the demo's at 01:00 UTC) is never judged,
+    and the simulated readings agree (at 2 h past 57 °C the probe is below 21 °C)."""
+    scn = Scenario.model_validate(
+        {
+            "start": START,
+            "duration": "12h",
+            "sites": {"k1": {"devices": {"cooling1": {"model": "food_cooling"}}}},
+            "incidents": [
+                {"site": "k1", "device": "cooling1", "kind": "slow_cooling",
+                 "at": START + timedelta(hours=1)},
+                {"site": "k1", "device": "cooling1", "kind": "slow_cooling",
+                 "at": START + timedelta(hours=8)},  # with the 08:00 batch itself
+            ],
+        }
+    )  # fmt: skip
+    assert [i.expect_rule for i in scn.incidents] == [None, None]
+    values = [
+        (r.ts, r.value)
+        for m in simulate(scn, until=START + timedelta(hours=5))
+        if isinstance(m, Telemetry)
+        for r in m.readings
+    ]
+    passed_57 = next(ts for ts, v in values if ts > START + timedelta(hours=1) and v <= 57.0)
+    at_2h = next(v for ts, v in values if ts >= passed_57 + timedelta(hours=2))
+    assert at_2h < 21.0
+
+
+def test_disinfection_short_on_a_scheduled_cycle_is_not_expected() -> None:
+    """A short cycle started while a scheduled one (01:30, 05:30, 11:30 UTC) still heats
+    or holds carries on its hold (the demo's at 06:00 UTC held 20 min in all); one clear
+    of them is expected to alert."""
+    at = {"on_hold": timedelta(hours=6), "clear": timedelta(hours=8)}
+    scn = Scenario.model_validate(
+        {
+            "start": START,
+            "duration": "12h",
+            "sites": {"k1": {"devices": {"disinfect1": {"model": "disinfection"}}}},
+            "incidents": [
+                {"site": "k1", "device": "disinfect1", "kind": "disinfection_short",
+                 "at": START + at["on_hold"]},
+                {"site": "k1", "device": "disinfect1", "kind": "disinfection_short",
+                 "at": START + at["clear"]},
+            ],
+        }
+    )  # fmt: skip
+    on_hold, clear = scn.incidents
+    assert on_hold.expect_rule is None
+    assert clear.expect_rule == "disinfection-incomplete"
+    values = [
+        (r.ts, r.value)
+        for m in simulate(scn, until=START + timedelta(hours=10))
+        if isinstance(m, Telemetry)
+        for r in m.readings
+    ]
+
+    def hot_s(since: timedelta) -> int:
+        """Seconds at or above 120 °C in the hour before and after `since`."""
+        a, b = START + since - timedelta(hours=1), START + since + timedelta(hours=1)
+        return sum(10 for ts, v in values if a <= ts < b and v >= 120.0)
+
+    assert hot_s(at["on_hold"]) >= 600 and hot_s(at["clear"]) < 600
+
+
+def test_hot_holding_cut_too_short_to_reach_60c_is_not_expected() -> None:
+    """A hot box without a power sensor tells a cut only by its food falling below 60 °C,
+    which takes about an hour (τ over 3 h; the demo's 1 h cut at noon bottomed out at
+    60.4 °C): a 30 min cut is not expected to alert, a 2 h one is, in time."""
+    cut = {"site": "k1", "device": "hotbox1", "kind": "power_cut"}
+    scn = Scenario.model_validate(
+        {
+            "start": START,
+            "duration": "12h",
+            "sites": {"k1": {"devices": {"hotbox1": {"model": "hot_holding"}}}},
+            "incidents": [
+                {**cut, "at": START + timedelta(hours=1), "duration": "30m"},
+                {**cut, "at": START + timedelta(hours=4), "duration": "2h"},
+            ],
+        }
+    )  # fmt: skip
+    short, long = scn.incidents
+    assert short.expect_rule is None
+    assert long.expect_rule == "hot-holding-low" and long.expect_within is not None
+    values = [
+        (r.ts, r.value)
+        for m in simulate(scn, until=START + timedelta(hours=7))
+        if isinstance(m, Telemetry)
+        for r in m.readings
+    ]
+    assert min(v for ts, v in values if ts < START + timedelta(hours=3)) > 60.0
+    below = [ts for ts, v in values if ts >= long.at and v < 60.0]
+    assert below and below[0] + timedelta(minutes=10) <= long.at + long.expect_within
 
 
 @pytest.mark.parametrize(
