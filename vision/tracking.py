@@ -60,6 +60,8 @@ class Seen:
 
     ts: float
     showing: frozenset[str]
+    box: BoxT | None = None
+    """Where the track was seen then (None: not matched in that frame)."""
 
 
 @dataclass
@@ -262,7 +264,7 @@ class Tracker:
                 if self.rules.counts(v, tr.zone)
                 and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
             )
-            tr.history.append(Seen(now, shown))
+            tr.history.append(Seen(now, shown, ob.box))
             for m in ob.members:
                 ids[m] = tr.id
         for j, tr in enumerate(self.tracks):
@@ -334,6 +336,24 @@ class Tracker:
             out[oi] = ti
         return out
 
+    @staticmethod
+    def _travelled(tr: Track, since: float, lengths: float) -> bool:
+        """Whether the track moved at least `lengths` of its own size (its box's longer
+        side, median over the stretch) since `since`: the spread of its box centres.
+
+        Why: the false rodents that survive the k-of-n hold are things that sit still
+        for minutes (a brush on the floor, a shoe of a worker standing at the frame's
+        edge); an animal crossing a kitchen floor moves many body lengths a second."""
+        if lengths <= 0:
+            return True
+        boxes = [s.box for s in tr.history if s.box is not None and s.ts >= since - 1e-6]
+        if len(boxes) < 2:
+            return False
+        xs = [(b[0] + b[2]) / 2 for b in boxes]
+        ys = [(b[1] + b[3]) / 2 for b in boxes]
+        size = float(np.median([max(b[2] - b[0], b[3] - b[1]) for b in boxes]))
+        return math.hypot(max(xs) - min(xs), max(ys) - min(ys)) >= lengths * max(size, 1.0)
+
     def _decide(self, tr: Track, now: float) -> list[Declared]:
         r = self.rules
         window = [s for s in tr.history if s.ts >= now - r.hold_s - 1e-6]
@@ -359,6 +379,8 @@ class Tracker:
                 and len(hits) >= r.persistence_k
                 and share >= r.hold_fraction
                 and now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s
+                # still: a brush, a shoe, a drain cover, not (yet) an animal
+                and (name != "rodent" or self._travelled(tr, since, r.rodent_min_travel))
             ):
                 tr.active.add(name)
                 tr.last_alarm[name] = now

@@ -80,6 +80,14 @@ class CameraRules(BaseModel):
         le=20,
         description="A head box's standing point is this many head heights below its top",
     )
+    rodent_min_travel: float = Field(
+        default=1.0,
+        ge=0,
+        le=20,
+        description="A rodent is declared only once its track has moved at least this "
+        "many of its own lengths since it appeared (something still is a brush, a shoe, "
+        "a drain cover); 0 turns the check off",
+    )
     iou_match: float = Field(
         default=0.3, gt=0, le=1, description="Tracker: IoU to continue a track"
     )

@@ -174,14 +174,35 @@ def test_card_maps_a_customer_helmet_model_without_code() -> None:
 
 
 def test_a_rodent_box_at_a_workers_feet_is_a_shoe() -> None:
-    # a head at y 40..60 stands at y 170: a "rodent" box there is the worker's shoe
-    shoe = ("rodent", (98.0, 160.0, 112.0, 171.0), 0.6)
-    declared, _ids, _ = run([[("head", head(100), 0.9), shoe]] * 20)
+    # a head at y 40..60 stands at y 170: a "rodent" box there is the worker's shoe,
+    # even while the worker walks (the shoe moves with the head)
+    def shoe(i: int) -> Det:
+        return ("rodent", (98.0 + i, 160.0, 112.0 + i, 171.0), 0.6)
+
+    declared, _ids, _ = run([[("head", head(100 + i), 0.9), shoe(i)] for i in range(20)])
     assert declared == []
-    # the same box with no worker above it, or far from the feet, is a rodent
-    declared, _ids, _ = run([[shoe]] * 20)
+    # the same moving box with no worker above it, or far from the feet, is a rodent
+    declared, _ids, _ = run([[shoe(i)] for i in range(20)])
     assert [d.cls for _t, d in declared] == ["rodent"]
-    declared, _ids, _ = run([[("head", head(200), 0.9), shoe]] * 20)
+    declared, _ids, _ = run([[("head", head(200), 0.9), shoe(i)] for i in range(20)])
+    assert [d.cls for _t, d in declared] == ["rodent"]
+
+
+def test_a_rodent_that_never_moves_is_a_thing_until_it_moves() -> None:
+    # a brush on the floor boxed as a rodent for a minute (box jitter of a pixel): no
+    # alarm; the same box starting to run: one alarm once it has moved its own length
+    def box(x: float) -> Det:
+        return ("rodent", (x, 200.0, x + 16.0, 210.0), 0.7)
+
+    still = [[box(150.0 + (i % 2))] for i in range(120)]
+    declared, ids, _ = run(still)
+    assert declared == [] and len({i for f in ids for i in f}) == 1
+    runs = still + [[box(150.0 - 6.0 * i)] for i in range(1, 20)]
+    declared, _ids, _ = run(runs)
+    # 16 px long, 6 px a frame from 60 s: its own length after the third frame
+    assert [(t, d.cls) for t, d in declared] == [(61.0, "rodent")], declared
+    # the check can be turned off per camera
+    declared, _ids, _ = run(still, CameraRules(rodent_min_travel=0))
     assert [d.cls for _t, d in declared] == ["rodent"]
 
 
