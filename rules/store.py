@@ -19,10 +19,10 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -245,6 +245,10 @@ _FIELDS = [
 ]
 
 
+R = TypeVar("R", ActionRow, RequestRow)
+"""A queued request row of either kind (`bk rules ack` or a workflow step)."""
+
+
 class AlertStore:
     """The engine's persistence and the people's record. One per process.
 
@@ -381,6 +385,22 @@ class AlertStore:
         with Session(self.engine) as s, s.begin():
             s.add(ActionRow(ref=ref, action=action, actor=actor, comment=comment, at=at))
 
+    def _owned(self, s: Session, pending: Sequence[R]) -> list[R]:
+        """The requests this store's worker owns: those for alerts of its sites, and those
+        naming no known alert (taken by whoever comes first; the engine ignores them)."""
+        if self.owns is None:
+            return list(pending)
+        refs = {r.ref for r in pending}
+        site_of: dict[str, str] = {}
+        for aid, fp, site in s.execute(
+            select(AlertRow.id, AlertRow.fingerprint, AlertRow.site).where(
+                AlertRow.id.in_(refs) | AlertRow.fingerprint.in_(refs)
+            )
+        ):
+            site_of[aid] = site
+            site_of[fp] = site
+        return [r for r in pending if r.ref not in site_of or self.owns(site_of[r.ref])]
+
     def take_requests(self) -> list[tuple[str, str, str, str | None, datetime]]:
         """Claim the pending requests for this store's sites, oldest first.
 
@@ -397,17 +417,7 @@ class AlertStore:
             ).all()
             if not pending:
                 return []
-            if self.owns is not None:
-                refs = {r.ref for r in pending}
-                site_of: dict[str, str] = {}
-                for aid, fp, site in s.execute(
-                    select(AlertRow.id, AlertRow.fingerprint, AlertRow.site).where(
-                        AlertRow.id.in_(refs) | AlertRow.fingerprint.in_(refs)
-                    )
-                ):
-                    site_of[aid] = site
-                    site_of[fp] = site
-                pending = [r for r in pending if r.ref not in site_of or self.owns(site_of[r.ref])]
+            pending = self._owned(s, pending)
             wanted = [(r.seq, r.ref, r.action, r.actor, r.comment, r.at) for r in pending]
         out = []
         with self.engine.begin() as conn:
@@ -499,17 +509,7 @@ class AlertStore:
             ).all()
             if not pending:
                 return []
-            if self.owns is not None:
-                refs = {r.ref for r in pending}
-                site_of: dict[str, str] = {}
-                for aid, fp, site in s.execute(
-                    select(AlertRow.id, AlertRow.fingerprint, AlertRow.site).where(
-                        AlertRow.id.in_(refs) | AlertRow.fingerprint.in_(refs)
-                    )
-                ):
-                    site_of[aid] = site
-                    site_of[fp] = site
-                pending = [r for r in pending if r.ref not in site_of or self.owns(site_of[r.ref])]
+            pending = self._owned(s, pending)
             return [
                 WorkflowRequest(
                     seq=r.seq,
