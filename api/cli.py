@@ -95,9 +95,20 @@ def add_user(
     kitchen: Annotated[str | None, typer.Option(help="Canteen manager/staff: their site")] = None,
     district: Annotated[list[str] | None, typer.Option(help="Supervisor: a district")] = None,
     grid: Annotated[list[str] | None, typer.Option(help="Inspector: a grid")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of stdin (scripts), not the terminal",
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Create an account (the first admin comes from here); asks for the password."""
+    """Create an account (the first admin comes from here); asks for the password.
+
+    `--password-stdin` is for provisioning scripts: the password never appears on a
+    command line (where `ps` and shell history would show it).
+    """
     from pydantic import ValidationError
     from sqlalchemy.orm import Session
 
@@ -107,7 +118,10 @@ def add_user(
     from api.schemas import UserCreate
 
     cfg = _settings(config).api
-    password = getpass.getpass(f"password for {username}: ")
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {username}: ")
     try:
         body = UserCreate(
             username=username,

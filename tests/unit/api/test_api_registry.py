@@ -224,3 +224,23 @@ def test_migrate_and_add_user_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     res = runner.invoke(app, ["add-user", "m1", "--role", "canteen_manager"], env=env)
     assert res.exit_code == 2  # a manager without a kitchen is refused with the reason
     assert "name their kitchen" in res.output
+    # Scripts give the password on stdin; it then logs in (the line end is not part of it).
+    res = runner.invoke(
+        app,
+        ["add-user", "sup", "--role", "admin", "--password-stdin"],
+        env=env,
+        input="another long password\n",
+    )
+    assert res.exit_code == 0, res.output
+    from sqlalchemy.orm import Session
+
+    from api.db import make_engine
+    from api.models import User
+    from api.security import verify_password
+
+    engine = make_engine(env["BK_API__DATABASE_URL"])
+    with Session(engine) as s:
+        (user,) = s.query(User).filter_by(username="sup").all()
+        assert verify_password(user.password_hash, "another long password")
+        assert not verify_password(user.password_hash, "another long password\n")
+    engine.dispose()
