@@ -11,11 +11,14 @@ server on the same data folder), the clips from the recorder's folder.
   GRACE_WALL_S wall seconds of simulated time: the rules judge time-based rules once a
   wall second, which at 240× is 4 simulated minutes;
 - false alerts: alerts of the sensor and device rules that answer no scripted incident
-  (an alert for a fault that must not alert counts here), and camera alerts of the
-  scripted cameras (`cam2`, devtools/demo_cameras.py) that answer no scripted incident.
-  The fleet's own cameras show random scenes with no script to compare with: their
-  alerts are counted apart, with their evidence. Alerts firing after the scenario's end
-  are not judged: the simulated agents sign off then (offline), as real ones would;
+  (an alert for a fault that must not alert counts here), camera alerts of the scripted
+  cameras (`cam2`, devtools/demo_cameras.py) that answer no scripted incident, and
+  violation alerts (rodent, no hat, no mask) of a fleet camera whose scene is the empty
+  kitchen (devtools.demo_district.EMPTY_SCENE: nothing there to see). Fleet cameras with
+  random scenes have no script to compare with: their alerts are counted apart, with
+  their evidence, as are their camera-off alerts (a network outage silences them).
+  Alerts firing after the scenario's end are not judged: the simulated agents sign off
+  then (offline), as real ones would;
 - latency: alert firing minus fault start, simulated minutes (and wall seconds);
 - readings lost: the simulator's count of published readings less the distinct
   (device, seq) stored. Sequence gaps (per device, seqs missing between the lowest and
@@ -145,15 +148,27 @@ def scorecard(workdir: Path) -> dict[str, Any]:
             continue
         matched.add(hit[0][1])
         latencies.append((hit[0][0] - at).total_seconds() / 60)
+    empty = {
+        (site, cam)
+        for site, spec in scn.sites.items()
+        for cam, c in spec.cameras.items()
+        if c.scene.get("workers") == [] and c.scene.get("rodents") == []
+    }
+
+    def judged(a: tuple[Any, ...]) -> bool:
+        """Whether the alert has a ground truth to answer to (see the module's note)."""
+        camera = a[3].split("/")[0]
+        if a[2] not in CAMERA_RULES or camera == CAMERA:
+            return True
+        return a[2] != "camera-off" and (a[1], camera) in empty
+
     false = [
         f"{a[1]} {a[2]} {a[3]} at {a[4]}"
         for a in alerts
-        if (a[2] not in CAMERA_RULES or a[3].startswith(f"{CAMERA}/") or a[3] == CAMERA)
-        and a[0] not in matched
-        and _utc(a[4]) <= placed.end
+        if judged(a) and a[0] not in matched and _utc(a[4]) <= placed.end
     ]
     after_end = sum(1 for a in alerts if _utc(a[4]) > placed.end)
-    camera = [a for a in alerts if a[2] in CAMERA_RULES and a[0] not in matched]
+    camera = [a for a in alerts if a[2] in CAMERA_RULES and a[0] not in matched and not judged(a)]
     evidence = Counter(
         str(e.get("kind", "picture")) for a in alerts for e in json.loads(a[5] or "[]")
     )
@@ -206,7 +221,7 @@ def format_scorecard(card: dict[str, Any]) -> str:
         f"{r['stored']}; of the lost, {r['seq_gaps']} in seq gaps over {r['devices']} "
         f"devices; duplicates {r['duplicates']})",
         f"  scripted, by rule            {card['must_alert_by_rule']}",
-        f"  camera alerts (random scenes) {card['camera_alerts']}, "
+        f"  camera alerts (unscripted)   {card['camera_alerts']}, "
         f"{card['camera_alerts_with_evidence']} with evidence",
         f"  evidence attached            {card['evidence_attached']}; clips recorded "
         f"{card['clips_recorded']}",
