@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import ConfigError
 from core.settings import format_validation_error
@@ -51,6 +58,15 @@ class ClassRole(BaseModel):
         if self.box == "part" and (self.subject != "worker" or not self.sets):
             raise ValueError("a `part` class must be a worker's part and set an attribute")
         return self
+
+
+VIOLATIONS: dict[str, tuple[Subject, Attribute | None]] = {
+    "no_hat": ("worker", "hat"),
+    "no_mask": ("worker", "mask"),
+    "rodent": ("rodent", None),
+}
+"""The platform's violations: name -> (subject, attribute that is false); None: the
+subject's presence. Whatever a model's classes are, violations are these."""
 
 
 def _role(subject: Subject, box: BoxKind, **sets: bool) -> ClassRole:
@@ -131,6 +147,25 @@ class Thresholds(BaseModel):
     per_class: dict[str, float] = Field(default_factory=dict)
     nms_iou: float = Field(default=0.45, gt=0, le=1)
     class_agnostic_nms: bool = False
+    track: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per violation (no_hat, no_mask, rodent): the median score a track "
+        "must show for it over the hold window, frames without it counting 0, before it "
+        "is declared (Frigate's `threshold` beside the per-frame `min_score`): a true "
+        "violation is shown with high scores frame after frame, a detector's persistent "
+        "confusion with middling ones. Tuned on the bench's tune cameras, never on the "
+        "held-out style; absent: the per-frame thresholds and the k-of-n hold decide",
+    )
+
+    @field_validator("track")
+    @classmethod
+    def _violations(cls, track: dict[str, float]) -> dict[str, float]:
+        unknown = set(track) - set(VIOLATIONS)
+        if unknown:
+            raise ValueError(f"track thresholds for unknown violations {sorted(unknown)}")
+        if any(not 0 <= v <= 1 for v in track.values()):
+            raise ValueError("track thresholds must be between 0 and 1")
+        return track
 
     def for_class(self, name: str) -> float:
         return self.per_class.get(name, self.score)

@@ -86,7 +86,7 @@ class VisionPipeline:
         key = f"{site}/{camera}"
         tracker = self.trackers.get(key)
         if tracker is None:
-            tracker = Tracker(rules)
+            tracker = Tracker(rules, confirm=self.detector.card.thresholds.track)
             self.trackers[key] = tracker
         found = [
             f

@@ -28,18 +28,11 @@ from datetime import datetime
 
 import numpy as np
 
-from vision.card import ClassRole
+from vision.card import VIOLATIONS, ClassRole
 from vision.metrics import iou_matrix
 from vision.zones import CameraRules
 
 BoxT = tuple[float, float, float, float]
-
-VIOLATIONS: dict[str, tuple[str, str | None]] = {
-    "no_hat": ("worker", "hat"),
-    "no_mask": ("worker", "mask"),
-    "rodent": ("rodent", None),
-}
-"""Violation class -> (subject, attribute that is false); None: the subject's presence."""
 
 
 @dataclass
@@ -62,6 +55,8 @@ class Seen:
     showing: frozenset[str]
     box: BoxT | None = None
     """Where the track was seen then (None: not matched in that frame)."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """Score of the box that showed each violation in `showing`."""
 
 
 @dataclass
@@ -185,13 +180,21 @@ def feet(ob: Observation, obs: list[Observation], head_heights: float = 6.5) -> 
 
 def showing(ob: Observation) -> frozenset[str]:
     """Violations an observation shows on its own (before zones)."""
-    out = set()
+    return frozenset(shown_scores(ob))
+
+
+def shown_scores(ob: Observation) -> dict[str, float]:
+    """Violations an observation shows on its own (before zones), each with the score
+    of the box that asserts it."""
+    out: dict[str, float] = {}
     for name, (subject, attr) in VIOLATIONS.items():
         if ob.subject != subject:
             continue
-        if attr is None or (attr in ob.attrs and ob.attrs[attr][0] is False):
-            out.add(name)
-    return frozenset(out)
+        if attr is None:
+            out[name] = ob.score
+        elif attr in ob.attrs and ob.attrs[attr][0] is False:
+            out[name] = ob.attrs[attr][1]
+    return out
 
 
 @dataclass
@@ -206,6 +209,9 @@ class Tracker:
     next_id: int = 1
     center_gate: float = 0.9
     """Match by centre distance too when it is below this many box sizes (fast rodents)."""
+    confirm: dict[str, float] = field(default_factory=dict)
+    """Per violation: the median score over the hold window it needs (the card's
+    `thresholds.track`); absent: no such check."""
 
     def update(
         self,
@@ -258,13 +264,13 @@ class Tracker:
                 tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
             matched_tracks.add(ti)
             tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
-            shown = frozenset(
-                v
-                for v in showing(ob)
+            scores = {
+                v: sc
+                for v, sc in shown_scores(ob).items()
                 if self.rules.counts(v, tr.zone)
                 and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
-            )
-            tr.history.append(Seen(now, shown, ob.box))
+            }
+            tr.history.append(Seen(now, frozenset(scores), ob.box, scores))
             for m in ob.members:
                 ids[m] = tr.id
         for j, tr in enumerate(self.tracks):
@@ -367,6 +373,7 @@ class Tracker:
                 continue
             hits = [s for s in window if name in s.showing]
             share = len(hits) / len(window)
+            median = float(np.median([s.scores.get(name, 0.0) for s in window]))
             if name in tr.active:
                 if old_enough and share <= r.release_fraction:
                     tr.active.discard(name)  # compliant again (or gone from view)
@@ -379,11 +386,46 @@ class Tracker:
                 and len(hits) >= r.persistence_k
                 and share >= r.hold_fraction
                 and now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s
+                # declared on a frame that shows it, so the evidence picture does
+                and window[-1].ts >= now - 1e-6
+                and name in window[-1].showing
+                and median >= self.confirm.get(name, 0.0)
                 # still: a brush, a shoe, a drain cover, not (yet) an animal
                 and (name != "rodent" or self._travelled(tr, since, r.rodent_min_travel))
             ):
                 tr.active.add(name)
-                tr.last_alarm[name] = now
                 tr.since[name] = datetime.fromtimestamp(hits[0].ts, tz=tr.first_seen.tzinfo)
+                twin = self._alarmed_twin(tr, name, now)
+                if twin is not None:  # the same offender under a second track id
+                    tr.last_alarm[name] = twin.last_alarm[name]
+                    continue
+                tr.last_alarm[name] = now
                 out.append(Declared(name, tr.id, tr.zone, tr.since[name]))
         return out
+
+    def _alarmed_twin(self, tr: Track, name: str, now: float) -> Track | None:
+        """Another track (live or lately lost) that raised `name` within `realarm_s`
+        where this one is now: the same offender under a second id.
+
+        Why: a tracker switches identities now and then (a stray box takes a track
+        over, the real head starts a new one beside it); without this the offender
+        would be alarmed twice within minutes. Gate as for relinking: centre within
+        (1 + 0.3 x seconds since the other was seen, at most 4) box sizes, boxes of
+        similar size. Two offenders standing that close share one alarm (the evidence
+        picture shows both)."""
+        tc = ((tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2)
+        tw, th = tr.box[2] - tr.box[0], tr.box[3] - tr.box[1]
+        for other in (*self.tracks, *self.lost):
+            if other is tr or other.subject != tr.subject:
+                continue
+            if now - other.last_alarm.get(name, -math.inf) >= self.rules.realarm_s:
+                continue
+            ow, oh = other.box[2] - other.box[0], other.box[3] - other.box[1]
+            size = max(1.0, tw, th, ow, oh)
+            ratio = math.sqrt(max(tw * th, 1.0) / max(ow * oh, 1.0))
+            oc = ((other.box[0] + other.box[2]) / 2, (other.box[1] + other.box[3]) / 2)
+            dist = math.hypot(tc[0] - oc[0], tc[1] - oc[1]) / size
+            gate = min(4.0, 1.0 + 0.3 * max(0.0, now - other.last_ts))
+            if 0.5 <= ratio <= 2.0 and dist <= gate:
+                return other
+        return None

@@ -217,3 +217,65 @@ def test_head_and_violation_boxes_of_one_worker_merge_two_heads_do_not() -> None
     declared, ids, tracker = run([two] * 12)
     assert ids[0][0] != ids[0][1] and ids[0][2] == ids[0][1]
     assert [d.cls for _t, d in declared] == ["no_mask"]
+
+
+def test_middling_scores_frame_after_frame_are_not_confirmed() -> None:
+    # a detector's persistent confusion: a masked head boxed as no_mask in every frame
+    # at 0.45-0.55; with the card's track threshold (median over the hold window) of
+    # 0.65 no alarm, while a real one at 0.8-0.9 with two misses in five still alarms
+    def run_scores(scores: list[float], confirm: dict[str, float]) -> list[Declared]:
+        tracker = Tracker(CameraRules(), confirm=confirm)
+        out: list[Declared] = []
+        for i, sc in enumerate(scores):
+            dets: list[Det] = [("no_mask", head(100 + i * 0.3), sc)] if sc else []
+            out += tracker.update(dets, KNOWN_ROLES.get, T0 + timedelta(seconds=i / FPS), 240)[1]
+        return out
+
+    confused = [0.45 + 0.1 * (i % 2) for i in range(240)]
+    assert run_scores(confused, {"no_mask": 0.65}) == []
+    assert [d.cls for d in run_scores(confused, {})] == ["no_mask"]
+    real = [0.0 if i % 5 in (1, 3) else 0.8 + 0.02 * (i % 5) for i in range(60)]
+    assert [d.cls for d in run_scores(real, {"no_mask": 0.65})] == ["no_mask"]
+
+
+def test_a_track_taken_over_by_a_stray_box_does_not_alarm_its_offender_twice() -> None:
+    # the offender (no hat) is alarmed; then its box jumps a head width (a stray box
+    # pulled it, the detector boxed it badly), too far to continue the track: the
+    # head goes on under a new track id while the old one coasts, and is not alarmed
+    # a second time
+    frames: list[list[Det]] = [[("no_hat", head(100), 0.9)] for _ in range(20)]
+    frames += [[("no_hat", head(120), 0.9)] for _ in range(30)]
+    declared, ids, _ = run(frames)
+    assert len({i for f in ids for i in f}) == 2
+    assert [d.cls for _t, d in declared] == ["no_hat"]
+    # two offenders far apart are two alarms
+    apart = [[("no_hat", head(40), 0.9), ("no_hat", head(240), 0.9)] for _ in range(20)]
+    declared, _ids, _ = run(apart)
+    assert [d.cls for _t, d in declared] == ["no_hat", "no_hat"]
+
+
+def test_a_violation_is_declared_on_a_frame_that_shows_it() -> None:
+    # the hold is reached while the worker is hidden for a frame: the alarm waits for
+    # the next frame that shows the violation, so the evidence picture shows it
+    frames: list[list[Det]] = [[("no_hat", head(100), 0.8)] for _ in range(8)]
+    frames += [[], [("no_hat", head(100), 0.8)]]
+    declared, ids, _ = run(frames)
+    assert [(t, d.cls) for t, d in declared] == [(4.5, "no_hat")]
+    assert ids[9] != [0]
+
+
+def test_card_track_thresholds_name_violations_and_reach_the_tracker() -> None:
+    base = {
+        "name": "m",
+        "version": "1",
+        "onnx": "m.onnx",
+        "input": {"width": 64, "height": 64},
+        "output": {"format": "yolov8"},
+        "classes": ["head", "helmet"],
+    }
+    card = ModelCard.model_validate({**base, "thresholds": {"track": {"no_hat": 0.7}}})
+    assert card.thresholds.track == {"no_hat": 0.7}
+    with pytest.raises(ValueError, match="unknown violations"):
+        ModelCard.model_validate({**base, "thresholds": {"track": {"helmet": 0.7}}})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ModelCard.model_validate({**base, "thresholds": {"track": {"rodent": 1.5}}})
