@@ -102,6 +102,28 @@ def readings_check(influx_dir: Path, published: int) -> dict[str, Any]:
     }
 
 
+def read_alerts(path: Path) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """(id, site, rule, subject, first fired, evidence) of every alert, and step counts.
+
+    When it FIRST fired: an alert closed by its review while its condition still held
+    fires again under the same id, and `fired_at` then keeps only the last firing (a
+    no-data alert due by 03:30 fired at 03:16, was closed, fired again at 03:56 and was
+    scored late and false). Its steps keep every firing, on the source clock.
+    """
+    db = sqlite3.connect(path)
+    try:
+        alerts = db.execute(
+            "SELECT a.id, a.site, a.rule, a.subject, "
+            "coalesce(min(s.ts), a.fired_at, a.started_at), a.evidence FROM alerts a "
+            "LEFT JOIN alert_steps s ON s.alert_id = a.id AND s.action = 'fired' "
+            "GROUP BY a.id"
+        ).fetchall()
+        steps = dict(db.execute("SELECT action, count(*) FROM alert_steps GROUP BY action"))
+    finally:
+        db.close()
+    return alerts, steps
+
+
 def scorecard(workdir: Path) -> dict[str, Any]:
     """Every figure of the scorecard for the run kept in `workdir`."""
     sim_log = (workdir / "logs" / "sim.log").read_text(encoding="utf-8", errors="replace")
@@ -121,14 +143,7 @@ def scorecard(workdir: Path) -> dict[str, Any]:
         ]
     grace = timedelta(seconds=GRACE_WALL_S * speed)
 
-    db = sqlite3.connect(workdir / "alerts.db")
-    try:
-        alerts = db.execute(
-            "SELECT id, site, rule, subject, coalesce(fired_at, started_at), evidence FROM alerts"
-        ).fetchall()
-        steps = dict(db.execute("SELECT action, count(*) FROM alert_steps GROUP BY action"))
-    finally:
-        db.close()
+    alerts, steps = read_alerts(workdir / "alerts.db")
 
     matched: set[str] = set()
     latencies: list[float] = []
