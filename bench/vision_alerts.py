@@ -16,7 +16,9 @@ Runs the full pipeline the vision worker runs (`VisionPipeline.process_jpeg`, de
   offender's track, judged by overlap with the offender's labelled box, from the
   incident's start to 10 s after its end), the share alerted within 10 s, and the delay
   from the incident's start to its first violation; violations on anyone else during
-  an incident are counted as `other violations` (false).
+  an incident are counted as `other violations` (false). Because an offender may walk
+  behind a colleague, the first frame that shows the incident (its label visible in
+  the picture) is printed too, with the share alerted exactly once within 10 s of it.
 
 Targets (issue 11): <= 0.05 false violations per camera-hour on every normal style,
 100 % of scripted incidents alerted exactly once within 10 s. `--minutes` bounds the
@@ -242,6 +244,9 @@ class Episode:
     end: float
     alerts: list[float]
     others: int
+    visible: float | None = None
+    """Seconds from the incident's start to the first frame that shows it (the offender's
+    violation labelled in the picture); None: never visible (hidden all along)."""
 
 
 def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
@@ -272,13 +277,16 @@ def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
     others = 0
     offender = cam.walkers[0]
     frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent, cls)
-    for t, found in frames:
+    visible: float | None = None
+    for t, found, shown in frames:
+        if shown and visible is None and start <= t < start + length:
+            visible = t - start
         for c, on_offender in found:
             if c == cls and on_offender and start <= t <= start + length + 10:
                 alerts.append(t - start)
             else:
                 others += 1
-    return Episode(kind, start, start + length, alerts, others)
+    return Episode(kind, start, start + length, alerts, others, visible)
 
 
 def _episode_frames(
@@ -291,8 +299,9 @@ def _episode_frames(
     offender: Walker,
     rodent: RodentSpec,
     cls: str,
-) -> Iterator[tuple[float, list[tuple[str, bool]]]]:
-    """Yield (t, [(violation class, raised on the offender?)]) per frame. The offender
+) -> Iterator[tuple[float, list[tuple[str, bool]], bool]]:
+    """Yield (t, [(violation class, raised on the offender?)], shown) per frame (shown:
+    the incident is labelled in this frame, i.e. visible in the picture). The offender
     is the one object labelled `cls` in the picture (the others comply); a violation is
     the offender's when its track's box overlaps the offender's last labelled box."""
     last: tuple[float, float, float, float] | None = None
@@ -306,9 +315,11 @@ def _episode_frames(
             # the rodent enters at the left edge when the incident starts
             rodents = (replace(rodent, x=-rodent.speed * start),)
         jpeg, truth = cam.frame(cam.spec(t, rodents), i)
+        shown = False
         for g in truth:
             if g.cls == cls:
                 last = (g.x1, g.y1, g.x2, g.y2)
+                shown = True
         ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
         out = []
         for v in ev.violations:
@@ -319,7 +330,7 @@ def _episode_frames(
                 for b in boxes
             )
             out.append((v.cls, mine))
-        yield t, out
+        yield t, out, shown
 
 
 def main() -> None:
@@ -374,6 +385,12 @@ def main() -> None:
                 within = sum(bool(e.alerts) and e.alerts[0] <= 10 for e in eps)
                 delays = [e.alerts[0] for e in eps if e.alerts]
                 others = sum(e.others for e in eps)
+                # the same, timed from the first frame that shows the incident: an
+                # offender hidden behind a colleague cannot be alerted before it is seen
+                seen = sum(
+                    len(e.alerts) == 1 and e.visible is not None and e.alerts[0] - e.visible <= 10
+                    for e in eps
+                )
                 per_style["scripted"][kind] = {
                     "episodes": len(eps),
                     "exactly_once": once / len(eps),
@@ -382,6 +399,8 @@ def main() -> None:
                     "delay_s_median": round(statistics.median(delays), 1) if delays else None,
                     "delay_s_max": round(max(delays), 1) if delays else None,
                     "other_violations": others,
+                    "visible_after_s": [e.visible for e in eps],
+                    "once_within_10s_of_visible": seen / len(eps),
                 }
                 print(
                     f"{style:>8} {kind:<9} {len(eps)} incidents: exactly once "
@@ -389,7 +408,9 @@ def main() -> None:
                     f" alerts {[len(e.alerts) for e in eps]}, delay median "
                     f"{per_style['scripted'][kind]['delay_s_median']} s max "
                     f"{per_style['scripted'][kind]['delay_s_max']} s, "
-                    f"other violations {others} (target 100 % once within 10 s)"
+                    f"other violations {others} (target 100 % once within 10 s); once within "
+                    f"10 s of first visible {100 * seen / len(eps):5.1f} % (visible after "
+                    f"{[e.visible for e in eps]} s)"
                 )
             results["styles"][style] = per_style
     results["seconds"] = round(time.monotonic() - t_start, 1)
