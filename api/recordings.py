@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.settings import RecordingsSection
-from core.evidence_chain import _digest, file_sha256, read_chain
+from core.evidence_chain import file_sha256, read_chain, record_digest
 
 if TYPE_CHECKING:
     from recorder.playback import Playback
@@ -274,7 +274,7 @@ def check_clip(clips_dir: Path, sha256: str, site: str, camera: str, path: Path)
                 return ClipCheck(False, "the record after the clip's no longer links to it")
             break
         if rec.get("sha256") == sha256 and rec.get("kind") == "clip":
-            if rec.get("hash") != _digest(rec):
+            if rec.get("hash") != record_digest(rec):
                 return ClipCheck(False, "the clip's chain record was altered")
             if rec.get("prev") != prev_hash:
                 return ClipCheck(False, "the chain before the clip's record was changed")

@@ -30,7 +30,7 @@ CHAIN_FILE = "chain.jsonl"
 GENESIS = "0" * 64
 
 
-def _digest(record: dict[str, Any]) -> str:
+def record_digest(record: dict[str, Any]) -> str:
     """Hash of a record without its own `hash` field, over canonical JSON."""
     body = {k: v for k, v in record.items() if k != "hash"}
     return hashlib.sha256(
@@ -92,7 +92,7 @@ class ChainLock:
         else:
             seq, prev = 0, GENESIS
         record = {**entry, "seq": seq, "prev": prev}
-        record["hash"] = _digest(record)
+        record["hash"] = record_digest(record)
         line = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         os.write(self._fd, line.encode() + b"\n")
         os.fsync(self._fd)
@@ -138,7 +138,7 @@ def verify_chain(root: Path) -> ChainReport:
             prev = ""
             continue
         report.records += 1
-        if rec.get("hash") != _digest(rec):
+        if rec.get("hash") != record_digest(rec):
             report.problems.append(f"chain line {n}: record altered (its hash does not match)")
         if rec.get("prev") != prev:
             report.problems.append(

@@ -14,16 +14,14 @@ as their alert's record; whoever deletes an alert record deletes its clip with
 `ClipStore.remove` (and the chain then shows that it went).
 """
 
-import hashlib
 import json
 import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from core.evidence_chain import CHAIN_FILE, ChainLock, file_sha256, read_chain
+from core.evidence_chain import CHAIN_FILE, ChainLock, file_sha256, read_chain, record_digest
 from recorder.segments import Frame, SegmentWriter
 
 log = logging.getLogger(__name__)
@@ -35,14 +33,6 @@ class FrozenClip:
     path: Path
     frames: int
     bytes: int
-
-
-def _digest(record: dict[str, Any]) -> str:
-    """The chain's record hash: canonical JSON without its own `hash` (as core computes it)."""
-    body = {k: v for k, v in record.items() if k != "hash"}
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
 
 
 @dataclass
@@ -133,7 +123,7 @@ class ClipStore:
                 prev = ""
                 continue
             report.records += 1
-            if rec.get("hash") != _digest(rec):
+            if rec.get("hash") != record_digest(rec):
                 report.problems.append(f"line {n}: record altered")
             if rec.get("prev") != prev or rec.get("seq") != seq:
                 report.problems.append(f"line {n}: link broken (a record was removed)")
