@@ -211,6 +211,8 @@ class LocalMosquitto(_Server):
     - `tls_port`, when `tls` is given: TLS (optionally client certificates required), with
       the devices' settings when there is a device listener, else the first listener's.
     `reload()` sends SIGHUP: Mosquitto re-reads password and ACL files without a restart.
+    `device_port` / `tls_port` may be given (e.g. the ports `bk provision` wrote into the
+    accounts' env files); otherwise free ports are picked.
     """
 
     name = "mosquitto"
@@ -225,6 +227,8 @@ class LocalMosquitto(_Server):
         *,
         device_password_file: Path | None = None,
         tls: ServerTlsFiles | None = None,
+        device_port: int | None = None,
+        tls_port: int | None = None,
     ) -> None:
         super().__init__(workdir)
         self.binary = find_binary("mosquitto")
@@ -233,9 +237,13 @@ class LocalMosquitto(_Server):
         self.password_file = password_file
         self.acl_file = acl_file
         self.device_password_file = device_password_file
-        self.device_port: int | None = free_port() if device_password_file is not None else None
+        # Ports may be chosen by the caller (who wrote them into provisioned account files
+        # before the broker existed); otherwise free ones are picked.
+        self.device_port: int | None = (
+            (device_port or free_port()) if device_password_file is not None else None
+        )
         self.tls = tls
-        self.tls_port: int | None = free_port() if tls is not None else None
+        self.tls_port: int | None = (tls_port or free_port()) if tls is not None else None
         self.persistence = persistence
         self.config_path = self.workdir / "mosquitto.conf"
         self._write_config()

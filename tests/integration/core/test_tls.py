@@ -22,6 +22,7 @@ from core.provisioning import (
     PASSWD_DEVICES,
     PASSWD_SERVICES,
     TLS_DIR,
+    BrokerEndpoint,
     provision,
     read_credentials,
 )
@@ -29,7 +30,7 @@ from core.registry import DeviceInfo, DeviceKind, SiteInfo, SiteRegistry
 from core.settings import InfluxSettings, MqttSettings, Settings, TlsSettings, load_settings
 from core.store import open_store
 from core.tls import ServerTlsFiles, create_ca, generate_broker_tls, issue_client_cert
-from devtools.servers import LocalMosquitto
+from devtools.servers import LocalMosquitto, free_port
 from edge.agent import EdgeAgent
 from edge.config import EdgeSettings
 from ingest.service import IngestService
@@ -184,20 +185,28 @@ def test_provisioned_agent_over_tls_with_its_password(
         sites={"site-t": SiteInfo(devices={"agent": DeviceInfo(kind=DeviceKind.AGENT)})}
     )
     auth = tmp_path / "auth"
-    provision(registry, auth, tls_hosts=["127.0.0.1", "localhost"])
+    # The ports are chosen first and written into the account files, then the broker
+    # listens on exactly those: an agent given its env file reaches it as written.
+    service_port, tls_port = free_port(), free_port()
+    endpoint = BrokerEndpoint(device_port=tls_port, service_port=service_port)
+    provision(registry, auth, tls_hosts=["127.0.0.1", "localhost"], endpoint=endpoint)
     tls_dir = auth / TLS_DIR
     broker = LocalMosquitto(
         tmp_path,
+        port=service_port,
         password_file=auth / PASSWD_SERVICES,
         acl_file=auth / ACL,
         device_password_file=auth / PASSWD_DEVICES,
         tls=ServerTlsFiles(tls_dir / "ca.pem", tls_dir / "server.pem", tls_dir / "server.key"),
+        tls_port=tls_port,
         persistence=False,
     )
     broker.start()
     try:
-        assert broker.tls_port is not None
+        assert broker.tls_port == tls_port and broker.port == service_port
         creds = read_credentials(auth)
+        env_port = (auth / "accounts" / "site-t.agent.env").read_text().split("BK_MQTT__PORT=")[1]
+        assert int(env_port.split()[0]) == broker.tls_port
 
         def settings(password: str) -> MqttSettings:
             return MqttSettings(
