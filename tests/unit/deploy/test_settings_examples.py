@@ -14,9 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from core.provisioning import ACCOUNTS_DIR, BrokerEndpoint, provision
-from core.registry import DeviceInfo, DeviceKind, SiteInfo, SiteRegistry
-
 REPO = Path(__file__).resolve().parents[3]
 CENTRE = REPO / "deploy" / "centre"
 BK = Path(sys.executable).parent / "bk"
@@ -34,22 +31,6 @@ def env_file(path: Path) -> dict[str, str]:
             assert sep, f"{path.name}: not KEY=VALUE: {line!r}"
             env[key] = value
     return env
-
-
-@pytest.fixture(scope="module")
-def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A `bk provision --tls` folder's accounts/ for a one-agent kitchen."""
-    out = tmp_path_factory.mktemp("bk")
-    registry = SiteRegistry(
-        sites={"school-042": SiteInfo(devices={"agent": DeviceInfo(kind=DeviceKind.AGENT)})}
-    )
-    provision(
-        registry,
-        out,
-        endpoint=BrokerEndpoint(host="mqtt.example.org"),
-        tls_hosts=["mqtt.example.org"],
-    )
-    return out / ACCOUNTS_DIR
 
 
 def base_env() -> dict[str, str]:
@@ -78,12 +59,13 @@ def unit_of(part: str) -> Path:
     return REPO / "deploy" / "systemd" / name
 
 
-def validate(part: str, accounts: Path) -> subprocess.CompletedProcess[str]:
+def validate(part: str, accounts: Path, bk: Path = BK) -> subprocess.CompletedProcess[str]:
     """The unit's ExecStart plus `--validate-config`, in the environment the unit gives it.
 
     systemd semantics: `Environment=` first, then each `EnvironmentFile=` in order on top
     (a file's value wins); `%i` is instance 0. Host paths map to this checkout: the
-    provisioned accounts/ folder, centre.env.example, deploy/centre/<part>.yaml.
+    provisioned accounts/ folder, centre.env.example, deploy/centre/<part>.yaml. `bk` is
+    the command of the environment under test (this one, or the image's).
     """
     env = base_env()
     files: dict[str, str] = {}
@@ -107,7 +89,7 @@ def validate(part: str, accounts: Path) -> subprocess.CompletedProcess[str]:
     assert command[:3] == ["/opt/bk/venv/bin/bk", part, "run"], command
     assert command[3:] == ["--config", f"/etc/bk/{part}.yaml"], command
     return run(
-        [str(BK), part, "run", "--config", str(CENTRE / f"{part}.yaml"), "--validate-config"], env
+        [str(bk), part, "run", "--config", str(CENTRE / f"{part}.yaml"), "--validate-config"], env
     )
 
 
