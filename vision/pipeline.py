@@ -17,7 +17,7 @@ from core.schemas import Box, Detection, DetectionEvent, Violation
 from vision.card import DEFAULT_CARD, ClassRole
 from vision.detector import Detector, as_bgr
 from vision.evidence import EvidenceStore
-from vision.tracking import Tracker
+from vision.tracking import Tracker, located_kinds
 from vision.zones import CameraRules
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,12 @@ class VisionPipeline:
         key = f"{site}/{camera}"
         tracker = self.trackers.get(key)
         if tracker is None:
-            tracker = Tracker(rules, confirm=self.detector.card.thresholds.track)
+            card = self.detector.card
+            tracker = Tracker(
+                rules,
+                confirm=card.thresholds.track,
+                corroborate=located_kinds(card.classes, card.role_of),
+            )
             self.trackers[key] = tracker
         found = [
             f

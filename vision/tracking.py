@@ -12,6 +12,15 @@ track keeps a short history of what it showed. A violation (`no_hat`, `no_mask`,
 track, again only after `realarm_s`. A track that is unseen for a few frames coasts on
 its predicted box (hysteresis), so a flickering detector does not restart it.
 
+Rules found by looking at what the false alarms of the alert bench were on
+(`bench/vision_alerts.py --explain`): a rodent must have moved its own length (the
+false ones were brushes and shoes sitting still for minutes); the median score of the
+violation over the hold window must reach the card's `thresholds.track` (a detector's
+persistent confusion shows middling scores, a real violation high ones); a violation
+is declared on a frame that shows it (the evidence picture does); an offender picked up
+again under a new track id nearby is not alarmed twice; with a model that boxes every
+head, a violation box counts only merged with a head box (a hand is not a worker).
+
 Works with both kinds of detector the card can describe:
 - violation-only (today's `hygiene-tinygrid`: `no_hat`, `no_mask`, `rodent`): a worker
   track exists while some violation box is seen; frames where it is matched without
@@ -45,6 +54,9 @@ class Observation:
     score: float
     attrs: dict[str, tuple[bool, float]] = field(default_factory=dict)
     members: list[int] = field(default_factory=list)
+    located: bool = False
+    """Whether a box that only locates the subject (`head`, `person`) is among its
+    members: the detector found a worker there, not only an attribute."""
 
 
 @dataclass
@@ -133,7 +145,9 @@ def observations(
                 if iou >= best:
                     same, best = k, iou
         if same < 0:
-            subjects.append(Observation(role.subject, role.box, box, score, attrs, [i]))
+            subjects.append(
+                Observation(role.subject, role.box, box, score, attrs, [i], not role.sets)
+            )
             classes.append({cls})
             continue
         ob = subjects[same]
@@ -162,6 +176,17 @@ def observations(
             if a not in ob.attrs or score > ob.attrs[a][1]:
                 ob.attrs[a] = (v, score)
     return subjects
+
+
+def located_kinds(classes: list[str], role_of: Callable[[str], ClassRole | None]) -> frozenset[str]:
+    """Box kinds a model's classes locate every worker with, asserting no attribute (a
+    `head` class: head boxes): a violation box of such a kind needs one beside it."""
+    out = set()
+    for cls in classes:
+        role = role_of(cls)
+        if role is not None and role.subject == "worker" and role.box != "part" and not role.sets:
+            out.add(role.box)
+    return frozenset(out)
 
 
 def feet(ob: Observation, obs: list[Observation], head_heights: float = 6.5) -> bool:
@@ -212,6 +237,12 @@ class Tracker:
     confirm: dict[str, float] = field(default_factory=dict)
     """Per violation: the median score over the hold window it needs (the card's
     `thresholds.track`); absent: no such check."""
+    corroborate: frozenset[str] = frozenset()
+    """Box kinds (`head`, `person`) for which a worker's violation counts only in frames
+    where the detector also located that worker with a box of that kind merged with the
+    violation box. Set from the model's classes (`located_kinds`): for a model that
+    boxes every head, a violation box alone (on a raised hand, an apron, a poster) is
+    not a worker."""
 
     def update(
         self,
@@ -264,10 +295,12 @@ class Tracker:
                 tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
             matched_tracks.add(ti)
             tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
+            unlocated = ob.subject == "worker" and ob.kind in self.corroborate and not ob.located
             scores = {
                 v: sc
                 for v, sc in shown_scores(ob).items()
-                if self.rules.counts(v, tr.zone)
+                if not unlocated
+                and self.rules.counts(v, tr.zone)
                 and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
             }
             tr.history.append(Seen(now, frozenset(scores), ob.box, scores))

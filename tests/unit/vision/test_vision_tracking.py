@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from vision.card import KNOWN_ROLES, ClassRole, ModelCard
-from vision.tracking import Declared, Tracker
+from vision.tracking import Declared, Tracker, located_kinds
 from vision.zones import CameraRules, Zone
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -279,3 +279,45 @@ def test_card_track_thresholds_name_violations_and_reach_the_tracker() -> None:
         ModelCard.model_validate({**base, "thresholds": {"track": {"helmet": 0.7}}})
     with pytest.raises(ValueError, match="between 0 and 1"):
         ModelCard.model_validate({**base, "thresholds": {"track": {"rodent": 1.5}}})
+
+
+def test_a_violation_box_needs_a_head_box_when_the_model_boxes_every_head() -> None:
+    kinds = located_kinds(["no_hat", "no_mask", "rodent", "head"], KNOWN_ROLES.get)
+    assert kinds == frozenset({"head"})
+    assert located_kinds(["no_hat", "no_mask", "rodent"], KNOWN_ROLES.get) == frozenset()
+
+    def declared_with(frames: list[list[Det]], corroborate: frozenset[str]) -> list[str]:
+        tracker = Tracker(CameraRules(), corroborate=corroborate)
+        out: list[str] = []
+        for i, dets in enumerate(frames):
+            ts = T0 + timedelta(seconds=i / FPS)
+            out += [d.cls for d in tracker.update(dets, KNOWN_ROLES.get, ts, 240.0)[1]]
+        return out
+
+    # a no_mask box on a raised hand: the head model finds no head there
+    hand = [[("no_mask", head(100), 0.8)] for _ in range(20)]
+    assert declared_with(hand, kinds) == []
+    assert declared_with(hand, frozenset()) == ["no_mask"]  # a violation-only model
+    worker = [[("head", head(100), 0.9), ("no_mask", head(101), 0.8)] for _ in range(20)]
+    assert declared_with(worker, kinds) == ["no_mask"]
+    # a customer's model whose `head` is a bare head and whose `person` locates people:
+    # person boxes say nothing about head boxes, a bare head still alarms
+    card = ModelCard.model_validate(
+        {
+            "name": "customer",
+            "version": "1",
+            "onnx": "m.onnx",
+            "input": {"width": 64, "height": 64},
+            "output": {"format": "yolov8"},
+            "classes": ["head", "helmet", "person"],
+            "roles": {"head": {"subject": "worker", "box": "head", "sets": {"hat": False}}},
+        }
+    )
+    kinds = located_kinds(card.classes, card.role_of)
+    assert kinds == frozenset({"person"})
+    tracker = Tracker(CameraRules(), corroborate=kinds)
+    got = []
+    for i in range(20):
+        ts = T0 + timedelta(seconds=i / FPS)
+        got += tracker.update([("head", head(100), 0.8)], card.role_of, ts, 240.0)[1]
+    assert [d.cls for d in got] == ["no_hat"]
