@@ -346,6 +346,7 @@ class Tracker:
         """Greedy assignment, best first: IoU with the predicted box, or a close centre."""
         pairs: list[tuple[float, int, int]] = []
         for ti, tr in enumerate(self.tracks):
+            gate = self.center_gate
             pred = tr.predicted(now)
             pw, ph = pred[2] - pred[0], pred[3] - pred[1]
             size = max(1.0, pw, ph)
@@ -361,8 +362,8 @@ class Tracker:
                 ratio = math.sqrt(max(ow * oh, 1.0) / area)
                 if iou >= self.rules.iou_match:
                     pairs.append((1.0 + iou, oi, ti))
-                elif dist <= self.center_gate and 0.5 <= ratio <= 2.0:
-                    pairs.append((1.0 - dist / self.center_gate, oi, ti))
+                elif dist <= gate and 0.5 <= ratio <= 2.0:
+                    pairs.append((1.0 - dist / gate, oi, ti))
         pairs.sort(reverse=True)
         used_o: set[int] = set()
         used_t: set[int] = set()
@@ -406,6 +407,7 @@ class Tracker:
                 continue
             hits = [s for s in window if name in s.showing]
             share = len(hits) / len(window)
+            need = r.rodent_hold_fraction if name == "rodent" else r.hold_fraction
             median = float(np.median([s.scores.get(name, 0.0) for s in window]))
             if name in tr.active:
                 if old_enough and share <= r.release_fraction:
@@ -417,7 +419,7 @@ class Tracker:
             if (
                 old_enough
                 and len(hits) >= r.persistence_k
-                and share >= r.hold_fraction
+                and share >= need
                 and now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s
                 # declared on a frame that shows it, so the evidence picture does
                 and window[-1].ts >= now - 1e-6

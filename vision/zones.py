@@ -80,6 +80,14 @@ class CameraRules(BaseModel):
         le=20,
         description="A head box's standing point is this many head heights below its top",
     )
+    rodent_hold_fraction: float = Field(
+        default=0.4,
+        gt=0,
+        le=1,
+        description="hold_fraction for rodents: small and fast, a rodent is boxed in fewer "
+        "of its frames than a worker's head, and its own check is that it moves "
+        "(rodent_min_travel)",
+    )
     rodent_min_travel: float = Field(
         default=1.0,
         ge=0,

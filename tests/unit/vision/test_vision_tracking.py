@@ -321,3 +321,16 @@ def test_a_violation_box_needs_a_head_box_when_the_model_boxes_every_head() -> N
         ts = T0 + timedelta(seconds=i / FPS)
         got += tracker.update([("head", head(100), 0.8)], card.role_of, ts, 240.0)[1]
     assert [d.cls for d in got] == ["no_hat"]
+
+
+def test_a_running_rodent_boxed_in_half_its_frames_is_alarmed() -> None:
+    # small and quick: the detector boxes it in every other frame while it crosses
+    # (8 px a frame, 24 px long: still within the tracker's centre gate of a miss)
+    frames: list[list[Det]] = [
+        [("rodent", (10.0 + 8 * i, 200.0, 34.0 + 8 * i, 212.0), 0.6)] if i % 2 == 0 else []
+        for i in range(22)
+    ]
+    declared, _ids, _ = run(frames)
+    assert [d.cls for _t, d in declared] == ["rodent"]
+    declared, _ids, _ = run(frames, CameraRules(rodent_hold_fraction=0.6))
+    assert declared == []
