@@ -21,15 +21,21 @@ from vision.zones import CameraRules, Zone
 ZONE = Zone(id="prep", polygon=[(0, 0), (160, 0), (160, 240), (0, 240)])
 
 
-def _jpeg(spec: SceneSpec, i: int) -> bytes:
-    img, _ = render_scene(SceneSpec(**{**spec.__dict__, "t": i * 0.2}), np.random.default_rng(i))
+def _jpeg(spec: SceneSpec, i: int, dt: float = 0.2) -> bytes:
+    img, _ = render_scene(SceneSpec(**{**spec.__dict__, "t": i * dt}), np.random.default_rng(i))
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
     assert ok
     return buf.tobytes()
 
 
 def _run_scene(
-    mqtt_settings: MqttSettings, tmp_path: Path, site: str, cam: str, spec: SceneSpec, n: int = 8
+    mqtt_settings: MqttSettings,
+    tmp_path: Path,
+    site: str,
+    cam: str,
+    spec: SceneSpec,
+    n: int = 8,
+    dt: float = 0.2,
 ) -> list[DetectionEvent]:
     settings = VisionSettings(
         mqtt=mqtt_settings,
@@ -56,7 +62,7 @@ def _run_scene(
     try:
         t0 = datetime.now(UTC)
         for i in range(n):
-            jpeg = _jpeg(spec, i)
+            jpeg = _jpeg(spec, i, dt)
             meta = FrameMeta(
                 ts=t0 + timedelta(seconds=i), seq=i, size=len(jpeg), width=320, height=240
             )
@@ -126,5 +132,7 @@ def test_rodent_at_night_yields_one(
         occlusion=False,
         background_seed=5,
     )
-    events = _run_scene(mqtt_settings, tmp_path, site_id, "cam2", spec)
+    # scene time runs with the frames' timestamps (1 s apart): the rodent runs 16 px a
+    # second, so it has moved its own length within the hold (a still one is a thing)
+    events = _run_scene(mqtt_settings, tmp_path, site_id, "cam2", spec, dt=1.0)
     assert [v.cls for e in events for v in e.violations] == ["rodent"]
