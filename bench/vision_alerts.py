@@ -51,7 +51,7 @@ from core.schemas import Box
 from simulators.scenes import GroundTruth, RodentSpec, SceneSpec, WorkerSpec, render_scene
 from vision.card import DEFAULT_CARD
 from vision.metrics import iou_matrix
-from vision.pipeline import VisionPipeline
+from vision.pipeline import VisionPipeline, declared_violations
 
 FPS = 2.0
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -197,9 +197,9 @@ def run_frames(
                 recent.setdefault(d.track or 0, []).append((t, d.cls, d.score))
             for k in list(recent):
                 recent[k] = [r for r in recent[k] if r[0] >= t - 8]
-            for v in ev.violations:
+            for v in declared_violations(ev):
                 _explain(pipe, cam, t, v.cls, v.track, ev.detections, truth, recent)
-        yield t, [v.cls for v in ev.violations]
+        yield t, [v.cls for v in declared_violations(ev)]
 
 
 def _explain(
@@ -322,7 +322,7 @@ def _episode_frames(
                 shown = True
         ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
         out = []
-        for v in ev.violations:
+        for v in declared_violations(ev):
             boxes = [d.box for d in ev.detections if d.track == v.track]
             mine = last is not None and any(
                 float(iou_matrix(np.array([[b.x1, b.y1, b.x2, b.y2]]), np.array([last]))[0, 0])

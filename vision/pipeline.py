@@ -17,7 +17,7 @@ from core.schemas import Box, Detection, DetectionEvent, Violation
 from vision.card import DEFAULT_CARD, ClassRole
 from vision.detector import Detector, as_bgr
 from vision.evidence import EvidenceStore
-from vision.tracking import Tracker, located_kinds
+from vision.tracking import Declared, Tracker, located_kinds
 from vision.zones import CameraRules
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,27 @@ def decode_jpeg(jpeg: bytes) -> np.ndarray:
     if img is None or img.size == 0:
         raise PayloadError("bad_jpeg", "frame does not decode as a JPEG picture")
     return as_bgr(img)
+
+
+def declared_violations(event: DetectionEvent) -> list[Violation]:
+    """The violations declared in this frame (each with its evidence), not those held on."""
+    return [v for v in event.violations if v.evidence is not None]
+
+
+def held_violations(tracker: Tracker, declared: list[Declared]) -> list[Violation]:
+    """The violations the tracker still holds on tracks seen in this frame, beyond those
+    declared in it: published on every frame while held, without evidence (the picture
+    went with the declaration). The rules count these, not raw detections, so an alert
+    lasts as long as the tracker holds its violation and a flicker raises none.
+    """
+    just = {(d.cls, d.track) for d in declared}
+    return [
+        Violation(cls=name, track=tr.id, zone=tr.zone, first_seen=tr.since[name])
+        for tr in tracker.tracks
+        if tr.missed == 0
+        for name in sorted(tr.active)
+        if (name, tr.id) not in just and name in tr.since
+    ]
 
 
 @dataclass
@@ -159,5 +180,5 @@ class VisionPipeline:
             height=h,
             model=self.detector.card.label,
             detections=detections[:300],
-            violations=violations,
+            violations=(violations + held_violations(tracker, declared))[:300],
         )

@@ -48,7 +48,7 @@ from core.partition import camera_key, owns
 from core.schemas import FrameMeta, encode
 from core.service import Service, payload_of
 from core.topics import Channel, DeviceTopic, detections_topic, parse
-from vision.pipeline import VisionPipeline
+from vision.pipeline import VisionPipeline, declared_violations
 from vision.settings import VisionSection, VisionSettings
 
 log = logging.getLogger(__name__)
@@ -183,4 +183,5 @@ class VisionService(Service):
             )
         self.mqtt.publish(detections_topic(parsed.site, parsed.device), encode(event), qos=1)
         self.stats.events += 1
-        self.stats.violations += len(event.violations)
+        # Declared ones (each with its evidence); held ones repeat on every frame.
+        self.stats.violations += len(declared_violations(event))

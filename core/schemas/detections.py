@@ -37,7 +37,13 @@ class Detection(Message):
 
 
 class Violation(Message):
-    """A violation declared after persistence (k of n frames); one per track."""
+    """A violation the vision tracker holds on one track in this frame.
+
+    Declared after persistence (the track showed it for its hold time, k of n frames),
+    then repeated on every frame the track is seen while it still holds, so a consumer
+    knows it goes on; `evidence` (the picture) comes only on the frame that declared it
+    (and on a re-alarm). Consumers counting incidents count those with evidence.
+    """
 
     cls: Id
     track: StrictInt = Field(ge=0)

@@ -97,7 +97,15 @@ class DetectionRuleBase(RuleBase):
     classes: list[Id] = Field(min_length=1, description="Classes, e.g. no_hat or rodent")
     zones: list[Id] | None = Field(default=None, description="Zones (all if absent)")
     cameras: list[Id] | None = Field(default=None, description="Cameras (all if absent)")
-    min_score: float = Field(default=0.0, ge=0, le=1, description="Detections below are ignored")
+    min_score: float = Field(
+        default=0.0, ge=0, le=1, description="With raw_detections: detections below are ignored"
+    )
+    raw_detections: bool = Field(
+        default=False,
+        description="Also count each frame's raw detections (at >= min_score), not only the "
+        "violations the vision service's tracker holds; for a detector whose output is not "
+        "tracked. Off: one raw detection is not a violation (a flicker, a misread mask)",
+    )
 
 
 Input = Literal["reading", "detection", "status"]
@@ -234,14 +242,26 @@ def _union(types: Iterable[type[RuleBase]]) -> Any:
 
 
 def detection_hits(rule: Any, msg: DetectionEvent) -> dict[str, tuple[float, list[dict[str, str]]]]:
-    """Per class of the rule: best score in its zones and the evidence of violations."""
+    """Per class of the rule: best score in its zones and the evidence of violations.
+
+    What counts is the violations the vision service's tracker holds in this frame (a
+    worker seen without a hat for its hold time, a rodent that moved): each frame while
+    held, with the evidence picture on the frame that declared it. Raw detections count
+    only for a rule that asks for them (`raw_detections`): fired on them, one misread
+    frame was an alert and the alert came before its evidence existed.
+    """
     found: dict[str, tuple[float, list[dict[str, str]]]] = {}
     for vio in msg.violations:
         if vio.cls in rule.classes and (rule.zones is None or vio.zone in rule.zones):
             ev = [vio.evidence.model_dump(mode="json")] if vio.evidence else []
+            # The alert's value: the detector's score for the violating track in this frame.
+            score = max(
+                (d.score for d in msg.detections if d.track == vio.track and d.cls == vio.cls),
+                default=1.0,
+            )
             old = found.get(vio.cls, (0.0, []))
-            found[vio.cls] = (1.0, old[1] + ev)
-    for det in msg.detections:
+            found[vio.cls] = (max(old[0], score), old[1] + ev)
+    for det in msg.detections if rule.raw_detections else ():
         if (
             det.cls in rule.classes
             and det.score >= rule.min_score

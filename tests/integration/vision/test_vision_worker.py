@@ -14,6 +14,7 @@ from core.schemas import DetectionEvent, FrameMeta, decode
 from core.settings import MqttSettings
 from core.topics import Channel, frame_topic, subscription
 from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
+from vision.pipeline import declared_violations
 from vision.service import VisionService
 from vision.settings import VisionSection, VisionSettings
 from vision.zones import CameraRules, Zone
@@ -98,7 +99,7 @@ def test_worker_without_hat_in_zone_yields_one_violation(
         background_seed=3,
     )
     events = _run_scene(mqtt_settings, tmp_path, site_id, "cam1", spec)
-    violations = [v for e in events for v in e.violations]
+    violations = [v for e in events for v in declared_violations(e)]
     assert [v.cls for v in violations] == ["no_hat"]
     ev = violations[0].evidence
     assert ev is not None and (tmp_path / "ev" / f"{ev.sha256}.jpg").is_file()
@@ -135,4 +136,4 @@ def test_rodent_at_night_yields_one(
     # scene time runs with the frames' timestamps (1 s apart): the rodent runs 16 px a
     # second, so it has moved its own length within the hold (a still one is a thing)
     events = _run_scene(mqtt_settings, tmp_path, site_id, "cam2", spec, dt=1.0)
-    assert [v.cls for e in events for v in e.violations] == ["rodent"]
+    assert [v.cls for e in events for v in declared_violations(e)] == ["rodent"]

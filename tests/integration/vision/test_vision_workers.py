@@ -26,6 +26,7 @@ from core.settings import MqttSettings
 from core.topics import Channel, frame_topic, subscription
 from devtools.servers import LocalMosquitto
 from simulators.scenes import SceneSpec, WorkerSpec, render_scene
+from vision.pipeline import declared_violations
 from vision.service import VisionService
 from vision.settings import VisionSection, VisionSettings
 from vision.zones import CameraRules, Zone
@@ -170,7 +171,9 @@ def test_two_workers_partition_cameras(
         assert s.stats.not_owned == (0 if known else expected - s.stats.frames)
 
     # Exactly one violation (and one evidence record) per camera, from its owner.
-    violations = Counter((e.site, e.camera, v.cls, v.track) for e in events for v in e.violations)
+    violations = Counter(
+        (e.site, e.camera, v.cls, v.track) for e in events for v in declared_violations(e)
+    )
     assert max(violations.values()) == 1
     assert sorted((s, c) for s, c, _, _ in violations) == cameras
     assert {cls for _, _, cls, _ in violations} == {"no_hat"}

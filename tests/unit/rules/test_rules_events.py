@@ -20,7 +20,11 @@ from rules.store import AlertStore
 BOX = {"x1": 10, "y1": 10, "x2": 60, "y2": 60}
 
 
-def frame(cam: str, ts: datetime, seq: int, classes: Iterable[str] = ()) -> DetectionEvent:
+def frame(
+    cam: str, ts: datetime, seq: int, classes: Iterable[str] = (), held: bool = True
+) -> DetectionEvent:
+    """One frame's event; `held`: the tracker holds each class as a violation in it."""
+    classes = list(classes)
     return DetectionEvent.model_validate(
         {
             "site": "k1",
@@ -30,7 +34,16 @@ def frame(cam: str, ts: datetime, seq: int, classes: Iterable[str] = ()) -> Dete
             "width": 640,
             "height": 480,
             "model": "hygiene-tinygrid@3",
-            "detections": [{"cls": c, "score": 0.9, "box": BOX, "zone": "prep"} for c in classes],
+            "detections": [
+                {"cls": c, "score": 0.9, "box": BOX, "zone": "prep", "track": i}
+                for i, c in enumerate(classes)
+            ],
+            # Held by the vision service's tracker in this frame (what the rules count).
+            "violations": [
+                {"cls": c, "track": i, "zone": "prep", "first_seen": ts}
+                for i, c in enumerate(classes)
+                if held
+            ],
         }
     )
 
@@ -212,3 +225,22 @@ def test_a_lagging_kitchens_rodent_alert_does_not_flap() -> None:
     cleared = next(e.ts for e in events if e.state is AlertState.RESOLVED)
     # Last sighting at k2-time T0+40 min = real T0+60 min; 30 quiet minutes later.
     assert T0 + timedelta(minutes=90) <= cleared <= T0 + timedelta(minutes=91)
+
+
+def test_raw_detections_alone_raise_nothing_unless_the_rule_asks_for_them() -> None:
+    """A detector's per-frame guesses are not violations: only what the tracker holds is."""
+    flicker = [
+        frame("cam1", T0 + timedelta(seconds=5 * i), i, ["no_hat", "rodent"], held=False)
+        for i in range(120)
+    ]
+    assert [e for e in drive(engine(), flicker) if e.rule in ("no-hat", "rodent")] == []
+    raw = engine(
+        {
+            "overrides": [
+                {"rule": r, "set": {"raw_detections": True, "min_score": 0.5}}
+                for r in ("no-hat", "rodent")
+            ]
+        }
+    )
+    fired = {e.rule for e in drive(raw, flicker) if e.state == AlertState.FIRING}
+    assert fired == {"no-hat", "rodent"}

@@ -31,7 +31,7 @@ from vision.detectors import (
 )
 from vision.detectors.runtime_onnx import PROVIDERS, choose_providers
 from vision.letterbox import letterbox
-from vision.pipeline import VisionPipeline
+from vision.pipeline import VisionPipeline, declared_violations
 from vision.zones import CameraRules, Zone
 
 REPO = Path(__file__).resolve().parents[3]
@@ -168,7 +168,7 @@ def test_toy_plugins_through_the_pipeline_make_a_violation(toy_card: Path, tmp_p
         events.append(pipe.process_jpeg("s1", "cam1", jpeg, t0 + timedelta(seconds=i), i))
     assert all(len(ev.detections) == 1 and ev.model == "toy@1" for ev in events)
     assert {ev.detections[0].zone for ev in events} == {"prep"}
-    violations = [v for ev in events for v in ev.violations]
+    violations = [v for ev in events for v in declared_violations(ev)]
     assert [(v.cls, v.zone) for v in violations] == [("no_hat", "prep")]
     assert violations[0].evidence is not None and pipe.evidence.verify(violations[0].evidence)
     # the same block outside the zone: detections, no violation

@@ -11,7 +11,7 @@ from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
 from vision.card import DEFAULT_CARD, load_card
 from vision.detector import Detector
 from vision.evaluate import evaluate
-from vision.pipeline import VisionPipeline
+from vision.pipeline import VisionPipeline, declared_violations
 from vision.zones import CameraRules, Zone
 
 
@@ -65,7 +65,7 @@ def test_pipeline_one_violation_per_worker_in_zone(tmp_path: Path) -> None:
     violations = []
     for i, frame in enumerate(_frames(spec, 8)):
         ev = pipe.process("s1", "cam1", frame, t0 + timedelta(seconds=i), i)
-        violations += ev.violations
+        violations += declared_violations(ev)
     assert [v.cls for v in violations] == ["no_hat"]
     assert violations[0].zone == "prep" and violations[0].evidence is not None
     assert pipe.evidence.verify(violations[0].evidence)
@@ -101,7 +101,9 @@ def test_rodent_at_night_grey_frames(tmp_path: Path) -> None:
         n += len(
             [
                 v
-                for v in pipe.process("s1", "cam2", grey, t0 + timedelta(seconds=i), i).violations
+                for v in declared_violations(
+                    pipe.process("s1", "cam2", grey, t0 + timedelta(seconds=i), i)
+                )
                 if v.cls == "rodent"
             ]
         )
@@ -161,3 +163,34 @@ def test_every_committed_card_loads_and_only_the_default_is_not_experimental() -
             ckpt = DEFAULT_CARD.parent.parent / card.training["checkpoint"].removeprefix("vision/")
             assert ckpt.is_file() and ckpt.stat().st_size < 20_000_000
         assert onnx_path.stat().st_size < 5_000_000
+
+
+def test_a_held_violation_goes_on_every_frame_and_its_evidence_once(tmp_path: Path) -> None:
+    """Declared once with its picture, then repeated without it while the track holds it;
+    once the worker has left, nothing is held (what the rules' alert lasts by)."""
+    pipe = VisionPipeline.create(evidence_dir=tmp_path)
+    spec = SceneSpec(
+        night=False,
+        workers=(WorkerSpec(x=0.5, y=0.9, hat=False, mask=False),),
+        rodents=(),
+        n_distractors=0,
+        occlusion=False,
+        background_seed=3,
+    )
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    events = [
+        pipe.process("s1", "cam1", f, t0 + timedelta(seconds=i), i)
+        for i, f in enumerate(_frames(spec, 12))
+    ]
+    declared = [(i, v.cls, v.track) for i, e in enumerate(events) for v in declared_violations(e)]
+    assert sorted(cls for _, cls, _ in declared) == ["no_hat", "no_mask"]
+    first = min(i for i, _, _ in declared)
+    for i, e in enumerate(events[first + 1 :], start=first + 1):
+        held = {(v.cls, v.track) for v in e.violations if v.evidence is None}
+        assert {(cls, track) for _, cls, track in declared} <= held, (i, e.violations)
+    empty = SceneSpec(**{**spec.__dict__, "workers": ()})
+    gone = [
+        pipe.process("s1", "cam1", f, t0 + timedelta(seconds=20 + i), 20 + i)
+        for i, f in enumerate(_frames(empty, 3))
+    ]
+    assert gone[-1].violations == []
