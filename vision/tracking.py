@@ -412,7 +412,13 @@ class Tracker:
             if name in tr.active:
                 if old_enough and share <= r.release_fraction:
                     tr.active.discard(name)  # compliant again (or gone from view)
-                elif now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s:
+                elif (
+                    now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s
+                    # only on a frame that shows it (a track coasting after its worker
+                    # left re-alarmed with a picture of the empty kitchen)
+                    and window[-1].ts >= now - 1e-6
+                    and name in window[-1].showing
+                ):
                     tr.last_alarm[name] = now
                     out.append(Declared(name, tr.id, tr.zone, tr.since[name]))
                 continue

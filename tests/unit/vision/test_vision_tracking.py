@@ -334,3 +334,18 @@ def test_a_running_rodent_boxed_in_half_its_frames_is_alarmed() -> None:
     assert [d.cls for _t, d in declared] == ["rodent"]
     declared, _ids, _ = run(frames, CameraRules(rodent_hold_fraction=0.6))
     assert declared == []
+
+
+def test_a_realarm_comes_only_on_a_frame_that_shows_the_violation() -> None:
+    """A worker without a hat for 20 s, then gone: the track coasts a few frames, and a
+    re-alarm falling due then must wait for a frame that shows the worker again."""
+    frames: list[list[Det]] = [[("no_hat", head(100), 0.8)] for _ in range(40)]
+    frames += [[] for _ in range(15)]  # gone; the track coasts (max_missed 20 frames)
+    showing = set(range(40))
+    # The first alarm comes about 4 s in; these make the second fall due just after
+    # the worker left (t = 20 s), while the track still coasts.
+    for realarm_s in (15.5, 16.0, 16.5, 17.0):
+        declared, _ids, _ = run(frames, CameraRules(realarm_s=realarm_s, max_missed=20))
+        assert declared, realarm_s
+        for t, _d in declared:
+            assert round(t * FPS) in showing, (realarm_s, t, declared)
