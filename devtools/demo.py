@@ -53,7 +53,7 @@ from core.settings import InfluxSettings, MqttSettings, TlsSettings
 from core.store import open_store
 from core.tls import ServerTlsFiles
 from core.topics import service_status_subscription
-from devtools.demo_cameras import ScriptedCameras, camera_sites
+from devtools.demo_cameras import ScriptedCameras, camera_sites, vision_rules_env
 from devtools.demo_district import (
     DISTRICT,
     centre_registry,
@@ -449,6 +449,7 @@ def demo(
             BK_RULES__PUBLIC_BASE_URL=url,
             BK_RULES__SIGNING_KEY=key,
             BK_RULES__CHANNELS=json.dumps([channel]),
+            **vision_rules_env(speed),
         )
 
         def env_for(account: str) -> dict[str, str]:
