@@ -102,10 +102,11 @@ def test_every_library_the_edge_imports_is_declared_for_it() -> None:
     assert used - _closure(_declared("edge")) == set()
 
 
-@pytest.mark.timeout(900)
-def test_a_fresh_edge_install_imports_no_centre_library(tmp_path: Path) -> None:
-    # Built from a copy: a build in the source tree would leave `build/` behind.
-    src = tmp_path / "src"
+def install_copy(tmp: Path, extras: str) -> Path:
+    """The project installed with `extras` into a fresh venv under `tmp`, from a copy of
+    the tree (a build in the source tree would leave `build/` behind); its bin folder.
+    Skips when no package index is reachable."""
+    src = tmp / "src"
     shutil.copytree(
         ROOT,
         src,
@@ -113,11 +114,11 @@ def test_a_fresh_edge_install_imports_no_centre_library(tmp_path: Path) -> None:
             ".git", ".venv", "build", "dist", "var", "*.egg-info", "__pycache__", ".*_cache", "docs"
         ),
     )
-    env = tmp_path / "edge-venv"
+    env = tmp / "venv"
     venv.create(env, with_pip=True)
     python = str(env / "bin" / "python")
     install = subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{src}[edge]"],
+        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{src}[{extras}]"],
         capture_output=True,
         text=True,
         timeout=840,
@@ -125,6 +126,12 @@ def test_a_fresh_edge_install_imports_no_centre_library(tmp_path: Path) -> None:
     if install.returncode != 0 and "No matching distribution" in install.stderr:
         pytest.skip(f"no package index reachable: {install.stderr[-300:]}")
     assert install.returncode == 0, install.stderr[-2000:]
+    return env / "bin"
+
+
+@pytest.mark.timeout(900)
+def test_a_fresh_edge_install_imports_no_centre_library(tmp_path: Path) -> None:
+    python = str(install_copy(tmp_path, "edge") / "python")
     used = _probe(python)
     assert used & CENTRE_ONLY == set()
     listed = subprocess.run(

@@ -10,15 +10,14 @@ and where no training or test library was pulled in.
 """
 
 import re
-import shutil
 import subprocess
-import venv
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.unit.deploy.test_settings_examples import PARTS, validate
+from tests.unit.test_install_extras import install_copy
 
 REPO = Path(__file__).resolve().parents[3]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
@@ -44,35 +43,7 @@ def dockerfile_extras() -> str:
 @pytest.fixture(scope="module")
 def image_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the project installed as the Dockerfile installs it."""
-    tmp = tmp_path_factory.mktemp("image")
-    src = tmp / "src"
-    shutil.copytree(
-        REPO,
-        src,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "build", "dist", "var", "*.egg-info", "__pycache__", ".*_cache", "docs"
-        ),
-    )
-    env = tmp / "venv"
-    venv.create(env, with_pip=True)
-    install = subprocess.run(
-        [
-            str(env / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            f"{src}[{dockerfile_extras()}]",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=840,
-    )
-    if install.returncode != 0 and "No matching distribution" in install.stderr:
-        pytest.skip(f"no package index reachable: {install.stderr[-300:]}")
-    assert install.returncode == 0, install.stderr[-2000:]
-    return env
+    return install_copy(tmp_path_factory.mktemp("image"), dockerfile_extras()).parent
 
 
 def compose_parts() -> set[str]:
