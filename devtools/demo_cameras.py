@@ -190,8 +190,8 @@ class ScriptedCameras:
     _last: tuple[datetime, float] | None = None
     _given: datetime | None = None
     _seq: dict[str, int] = field(default_factory=dict)
-    _shown: dict[tuple[str, datetime], int] = field(default_factory=dict)
-    """Frames shown of each site's current incident (the scene's own clock)."""
+    _shown: dict[str, tuple[datetime, int]] = field(default_factory=dict)
+    """Per site: when its current incident began and the frames shown of it since."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -264,10 +264,9 @@ class ScriptedCameras:
                 )
                 # The scene moves on by one step per frame shown, however late the frame:
                 # a loop slowed by a busy machine must not make the rodent jump.
-                shown = self._shown.get((site, began), 0)
-                self._shown = {(site, began): shown + 1} | {
-                    k: v for k, v in self._shown.items() if k[0] != site
-                }
+                since, shown = self._shown.get(site, (began, 0))
+                shown = shown if since == began else 0
+                self._shown[site] = (began, shown + 1)
                 spec = scene(kind, background_of(n), night, shown * SCENE_STEP_S)
                 self._publish(site, render_scene(spec, rng)[0], now)
 
