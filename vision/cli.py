@@ -72,6 +72,10 @@ def train(
     budget_minutes: Annotated[
         float | None, typer.Option(help="Stop after a checkpointed epoch past this")
     ] = None,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(help="Warm start from this checkpoint's weights (same width and classes)"),
+    ] = None,
 ) -> None:
     """Render the data set (if needed), train (resuming), export ONNX, evaluate, write
     the card."""
@@ -91,6 +95,7 @@ def train(
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
         scale_jitter=(0.5, 1.5) if scale_jitter else None,
         stylise=stylise,
+        init_from=init_from,
     )
     options = {
         "styles": tuple(styles.split(",")),

@@ -82,6 +82,8 @@ def training_command(
         cmd += " --scale-jitter"
     if cfg.stylise > 0:
         cmd += f" --stylise {cfg.stylise:g}"
+    if cfg.init_from is not None:
+        cmd += f" --init-from {_relative(cfg.init_from)}"
     return cmd
 
 
@@ -151,6 +153,11 @@ def write_model_card(
                 "seconds": stats.get("train_seconds"),
                 "seconds_note": "total training time over every session (resumed from "
                 "the checkpoint), not counting data rendering or evaluation",
+                "init_from": _relative(cfg.init_from) if cfg.init_from else None,
+                "seconds_with_init": round(
+                    float(stats.get("train_seconds") or 0) + float(stats.get("init_seconds") or 0),
+                    1,
+                ),
                 "checkpoint": _relative(cfg.checkpoint) if cfg.checkpoint else None,
                 "machine": machine,
                 "parameters_onnx": params,

@@ -72,3 +72,25 @@ def test_stylise_keeps_the_picture_shape() -> None:
     assert all(o.shape == img.shape and o.dtype == np.uint8 for o in outs)
     assert any(not np.array_equal(o, img) for o in outs)
     assert np.array_equal(stylise(img, np.random.default_rng(3)), outs[3])
+
+
+def test_warm_start_begins_from_the_other_models_weights(tiny: Path, tmp_path: Path) -> None:
+    base_ckpt = tmp_path / "base.pt"
+    train(_cfg(tiny, tmp_path / "base", base_ckpt, budget=0.0))
+    base = torch.load(base_ckpt, weights_only=False)
+    warm = _cfg(tiny, tmp_path / "warm", tmp_path / "warm.pt", budget=0.0)
+    warm.init_from = base_ckpt
+    warm.lr = 0.0  # no step moves a weight: what is saved is where the run started
+    _onnx, stats = train(warm)
+    started = torch.load(tmp_path / "warm.pt", weights_only=False)
+    weights = [k for k in base["model"] if k.endswith("weight")]
+    assert weights
+    for k in weights:
+        np.testing.assert_array_equal(started["model"][k].numpy(), base["model"][k].numpy())
+    # the card's total time counts the run it started from
+    assert stats["init_seconds"] == pytest.approx(base["seconds"], abs=0.1)
+    assert started["init_seconds"] == pytest.approx(base["seconds"])
+    # resuming the warm run needs the same warm start (it is part of its identity)
+    cold = _cfg(tiny, tmp_path / "warm", tmp_path / "warm.pt", budget=0.0)
+    with pytest.raises(ValueError, match="checkpoint"):
+        train(cold)
