@@ -55,7 +55,7 @@ def test_seeded_frames_identical_and_random_specs_vary() -> None:
     assert {g.cls for g in ga} <= set(CLASSES)
 
 
-NEW_STYLES = ("flat", "shaded", "random", "outline")
+NEW_STYLES = ("flat", "shaded", "random", "outline", "blocky")
 
 
 @pytest.mark.parametrize("style", NEW_STYLES)
