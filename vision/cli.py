@@ -3,7 +3,7 @@
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -117,17 +117,43 @@ def evaluate(
         list[str] | None,
         typer.Option(help="Also under these: half_scale, haze, low_light, blur, jpeg30"),
     ] = None,
+    record: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the figures into the card's metrics.sets as NAME, NAME+perturbation"
+        ),
+    ] = None,
+    describe: Annotated[
+        str | None, typer.Option(help="With --record: what the set is (metrics.sets_data)")
+    ] = None,
 ) -> None:
     """Per class AP@0.5, precision and recall at the card's thresholds, for each set
-    (comma-separated splits, each clean and under each --perturb). Synthetic scenes."""
+    (comma-separated splits, each clean and under each --perturb). Synthetic scenes.
+
+    `--record heldout_blocky` puts the figures into the card itself, so a set measured
+    after training (a second held-out style) is stated where the model's other figures
+    are, by the command that measured it rather than by hand."""
+    from vision.card import load_card, write_card
     from vision.detector import Detector
     from vision.evaluate import report
 
     det = Detector(card)
+    measured: dict[str, Any] = {}
     for sp in split.split(","):
         for pert in [None, *(perturb or [])]:
             result = report(det, data, sp, limit, pert)
-            typer.echo(json.dumps({"set": sp if pert is None else f"{sp}+{pert}", **result}))
+            name = sp if pert is None else f"{sp}+{pert}"
+            typer.echo(json.dumps({"set": name, **result}))
+            stem = (record or sp) if len(split.split(",")) == 1 else f"{record}_{sp}"
+            measured[stem if pert is None else f"{stem}+{pert}"] = result
+    if record is not None:
+        loaded, _onnx = load_card(card)
+        metrics = dict(loaded.metrics)
+        metrics["sets"] = {**metrics.get("sets", {}), **measured}
+        if describe is not None:
+            metrics["sets_data"] = {**metrics.get("sets_data", {}), record: describe}
+        write_card(loaded.model_copy(update={"metrics": metrics}), card)
+        typer.echo(f"recorded {', '.join(measured)} in {card}")
 
 
 @app.command("false-positive")
