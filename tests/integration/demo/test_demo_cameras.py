@@ -39,7 +39,8 @@ def test_every_scripted_scene_is_read_as_scripted() -> None:
         for n in range(cameras):
             for _ in range(FRAMES):
                 image = render_scene(scene(kind, background_of(n), night), rng)[0]
-                seen = {f.cls for f in detector.detect(image)}
+                # a class that marks no violation (`head`: every worker) raises nothing
+                seen = {f.cls for f in detector.detect(image) if f.cls in CLASSES.values()}
                 shown[str(kind)] += 1
                 extra.update((str(kind), c) for c in seen - truth)
                 missed.update(f"{kind} {c}" for c in truth - seen)

@@ -279,7 +279,7 @@ def test_default_card_on_onnxruntime_cpu_gives_the_direct_decoding() -> None:
 
 def test_yolo11_decodes_like_yolov8(tmp_path: Path) -> None:
     card, _ = load_card(DEFAULT_CARD)
-    out = np.zeros((1, 4 + 3, 3), np.float32)
+    out = np.zeros((1, 4 + len(card.classes), 3), np.float32)
     out[0, :4, 0] = [100, 50, 20, 10]
     out[0, 4 + 2, 0] = 0.9
     out[0, :4, 1] = [30, 40, 10, 12]
