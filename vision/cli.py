@@ -139,13 +139,14 @@ def evaluate(
 
     det = Detector(card)
     measured: dict[str, Any] = {}
-    for sp in split.split(","):
+    splits = split.split(",")
+    for sp in splits:
+        stem = record if len(splits) == 1 else f"{record}_{sp}"
         for pert in [None, *(perturb or [])]:
             result = report(det, data, sp, limit, pert)
-            name = sp if pert is None else f"{sp}+{pert}"
-            typer.echo(json.dumps({"set": name, **result}))
-            stem = (record or sp) if len(split.split(",")) == 1 else f"{record}_{sp}"
-            measured[stem if pert is None else f"{stem}+{pert}"] = result
+            suffix = "" if pert is None else f"+{pert}"
+            typer.echo(json.dumps({"set": sp + suffix, **result}))
+            measured[f"{stem}{suffix}"] = result
     if record is not None:
         loaded, _onnx = load_card(card)
         metrics = dict(loaded.metrics)
