@@ -53,6 +53,7 @@ def train(
         "hygiene-tinygrid"
     ),
     width: Annotated[int, typer.Option(help="TinyGrid width (channels)")] = 16,
+    stride: Annotated[int, typer.Option(help="Output grid stride: 8, or 4 for small objects")] = 8,
     styles: Annotated[str, typer.Option(help="Training scene styles, comma-separated")] = (
         "classic"
     ),
@@ -62,6 +63,9 @@ def train(
     heads: Annotated[bool, typer.Option(help="Label every worker's head too")] = False,
     randomise: Annotated[bool, typer.Option(help="Domain-randomise training frames")] = False,
     scale_jitter: Annotated[bool, typer.Option(help="Zoom 0.5-1.5x while training")] = False,
+    scale_min: Annotated[
+        float, typer.Option(help="With --scale-jitter: the smallest zoom (e.g. 0.3)")
+    ] = 0.5,
     stylise: Annotated[
         float, typer.Option(help="Share of training pictures redrawn in a random look")
     ] = 0.0,
@@ -91,9 +95,10 @@ def train(
         epochs=epochs,
         threads=threads,
         width=width,
+        stride=stride,
         checkpoint=checkpoint,
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
-        scale_jitter=(0.5, 1.5) if scale_jitter else None,
+        scale_jitter=(scale_min, 1.5) if scale_jitter else None,
         stylise=stylise,
         init_from=init_from,
     )

@@ -39,6 +39,8 @@ class TrainConfig:
     in_w: int = 256
     in_h: int = 256
     width: int = 16
+    stride: int = STRIDE
+    """Output grid stride, 8 or 4 (see `TinyGrid`)."""
     threads: int = 2
     limit: int | None = None
     num_classes: int = 3
@@ -55,10 +57,14 @@ class TrainConfig:
     init_from: Path | None = None
     """Start from this checkpoint's weights (same width and classes) when there is no
     checkpoint of our own to resume: a warm start that spends the 2 CPU cores on what
-    the new data adds instead of relearning what an earlier model already knows."""
+    the new data adds instead of relearning what an earlier model already knows. A
+    stride-4 model may start from a stride-8 one: every layer of the same name and
+    shape is taken, the rest (the fine head) starts fresh."""
 
 
-def build_targets(targets: list[np.ndarray], nc: int, gh: int, gw: int) -> tuple[np.ndarray, ...]:
+def build_targets(
+    targets: list[np.ndarray], nc: int, gh: int, gw: int, stride: int = STRIDE
+) -> tuple[np.ndarray, ...]:
     b = len(targets)
     heat = np.zeros((b, nc, gh, gw), np.float32)
     mask = np.zeros((b, gh, gw), np.float32)
@@ -67,9 +73,9 @@ def build_targets(targets: list[np.ndarray], nc: int, gh: int, gw: int) -> tuple
     for i, t in enumerate(targets):
         for c, x1, y1, x2, y2 in t:
             bw, bh = max(1.0, x2 - x1), max(1.0, y2 - y1)
-            gx, gy = (x1 + x2) / 2 / STRIDE, (y1 + y2) / 2 / STRIDE
+            gx, gy = (x1 + x2) / 2 / stride, (y1 + y2) / 2 / stride
             ix, iy = min(gw - 1, int(gx)), min(gh - 1, int(gy))
-            sigma = max(0.5, math.sqrt(bw * bh) / STRIDE / 4)
+            sigma = max(0.5, math.sqrt(bw * bh) / stride / 4)
             g = np.exp(-((xs - ix) ** 2 + (ys - iy) ** 2) / (2 * sigma**2))
             heat[i, int(c)] = np.maximum(heat[i, int(c)], g)
             heat[i, int(c), iy, ix] = 1.0
@@ -99,17 +105,38 @@ def loss_fn(
 
 def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
     """What must match for a checkpoint to be resumed by this configuration."""
-    return {
-        "name": cfg.name,
-        "width": cfg.width,
-        "num_classes": cfg.num_classes,
-        "in": [cfg.in_w, cfg.in_h],
-        "epochs": cfg.epochs,
-        "batch": cfg.batch,
-        "lr": cfg.lr,
-        "seed": cfg.seed,
-        "steps_per_epoch": steps_per_epoch,
-    } | ({"init_from": cfg.init_from.name} if cfg.init_from is not None else {})
+    return (
+        {
+            "name": cfg.name,
+            "width": cfg.width,
+            "num_classes": cfg.num_classes,
+            "in": [cfg.in_w, cfg.in_h],
+            "epochs": cfg.epochs,
+            "batch": cfg.batch,
+            "lr": cfg.lr,
+            "seed": cfg.seed,
+            "steps_per_epoch": steps_per_epoch,
+        }
+        | ({"init_from": cfg.init_from.name} if cfg.init_from is not None else {})
+        | ({"stride": cfg.stride} if cfg.stride != STRIDE else {})
+    )
+
+
+def warm_start(model: TinyGrid, weights: dict[str, torch.Tensor]) -> list[str]:
+    """Load every tensor of `weights` whose name and shape the model has; return the
+    model's tensors left as initialised. Refuses a start where the two share no more
+    than the output layer (another width), since that would be a fresh start in
+    disguise."""
+    own = model.state_dict()
+    taken = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
+    fresh = [k for k in own if k not in taken]
+    if len(taken) < len(own) // 2:
+        raise ValueError(
+            f"the warm-start weights fit only {len(taken)} of the model's {len(own)} "
+            "tensors: same width and classes are needed"
+        )
+    model.load_state_dict(taken, strict=False)
+    return fresh
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -190,7 +217,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     imgs = np.concatenate([p[0] for p in parts])
     targets = [t for p in parts for t in p[1]]
     log.info("loaded %d training frames in %.1f s", len(imgs), time.monotonic() - t0)
-    model = TinyGrid(cfg.num_classes, cfg.width)
+    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride)
     steps_per_epoch = math.ceil(len(imgs) / cfg.batch)
     steps = cfg.epochs * steps_per_epoch
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
@@ -218,15 +245,16 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         )
     elif cfg.init_from is not None:
         warm = torch.load(cfg.init_from, weights_only=False)
-        model.load_state_dict(warm["model"])
+        fresh = warm_start(model, warm["model"])
         init_seconds = float(warm["seconds"]) + float(warm.get("init_seconds", 0.0))
         log.info(
-            "warm start from %s (%d epochs, %.0f s trained there)",
+            "warm start from %s (%d epochs, %.0f s trained there); fresh: %s",
             cfg.init_from,
             warm["epoch"],
             warm["seconds"],
+            ", ".join(fresh) or "nothing",
         )
-    gh, gw = cfg.in_h // STRIDE, cfg.in_w // STRIDE
+    gh, gw = cfg.in_h // cfg.stride, cfg.in_w // cfg.stride
     session = time.monotonic()
     for epoch in range(start_epoch, cfg.epochs):
         e0 = time.monotonic()
@@ -252,7 +280,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
                 t = tgts[j]
                 t[:, [1, 3]] = cfg.in_w - t[:, [3, 1]]
             x *= rng.uniform(0.75, 1.25, size=(len(idx), 1, 1, 1)).astype(np.float32)
-            heat, mask, reg = build_targets(tgts, cfg.num_classes, gh, gw)
+            heat, mask, reg = build_targets(tgts, cfg.num_classes, gh, gw, cfg.stride)
             raw = model.raw(torch.from_numpy(np.clip(x, 0, 255)) / 255.0)
             loss = loss_fn(
                 raw,

@@ -1,16 +1,27 @@
 """TinyGrid: a small anchor-free (CenterNet-style) detector for 3 hygiene classes.
 
-Output (the card's format `bk-grid`): one tensor 1 x (C+4) x H/8 x W/8 where channels
+Output (the card's format `bk-grid`): one tensor 1 x (C+4) x H/s x W/s where channels
 0..C-1 are class scores already squashed and peak-filtered (a cell keeps its score only
 if it is the 3x3 local maximum), C..C+1 the centre's offset inside the cell (0..1) and
 C+2..C+3 the box width and height in input pixels. Decoding is then a threshold, a
 gather and OpenCV NMS; no anchors.
+
+The grid stride s is 8 (the shipped models) or 4. At stride 8 a worker's head drawn
+half size in a 320x240 frame is about one cell, and a rodent half of one, so small
+objects share a cell with their surroundings; stride 4 adds a light FPN step: the
+stride-8 features, upsampled, are added to the stem's stride-4 features and one 3x3
+block at stride 4 feeds the output. It costs about a fifth more arithmetic, and
+every layer of a stride-8 model but the output convolution carries over to it (the
+stride-8 head block keeps its name), so a stride-4 model can be warm-started from a
+trained stride-8 one.
 """
 
 import torch
 from torch import nn
 
 STRIDE = 8
+"""The shipped models' stride (the default)."""
+STRIDES = (4, 8)
 WH_BASE = 16.0
 
 
@@ -23,10 +34,13 @@ def _block(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequen
 
 
 class TinyGrid(nn.Module):
-    def __init__(self, num_classes: int, width: int = 32) -> None:
+    def __init__(self, num_classes: int, width: int = 32, stride: int = STRIDE) -> None:
         super().__init__()
+        if stride not in STRIDES:
+            raise ValueError(f"TinyGrid stride must be one of {STRIDES}, not {stride}")
         w = width
         self.num_classes = num_classes
+        self.stride = stride
         self.stem = nn.Sequential(_block(3, w // 2, 2), _block(w // 2, w, 2), _block(w, w))
         self.body = nn.Sequential(
             _block(w, 2 * w, 2),
@@ -34,15 +48,29 @@ class TinyGrid(nn.Module):
             _block(2 * w, 2 * w, dilation=2),
             _block(2 * w, 2 * w),
         )
-        self.head = nn.Sequential(_block(2 * w, 2 * w), nn.Conv2d(2 * w, num_classes + 4, 1))
-        head_out = self.head[-1]
+        if stride == 8:
+            self.head = nn.Sequential(_block(2 * w, 2 * w), nn.Conv2d(2 * w, num_classes + 4, 1))
+        else:
+            # `head` keeps the stride-8 model's head block (same name and shape in the
+            # state dict: head.0), so its weights carry over on a warm start.
+            self.head = nn.Sequential(_block(2 * w, 2 * w))
+            self.reduce = nn.Sequential(
+                nn.Conv2d(2 * w, w, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)
+            )
+            self.fine = nn.Sequential(_block(w, w), nn.Conv2d(w, num_classes + 4, 1))
+        head_out = self.head[-1] if stride == 8 else self.fine[-1]
         assert isinstance(head_out, nn.Conv2d) and head_out.bias is not None
         nn.init.constant_(head_out.bias[:num_classes], -4.0)
         self.export_mode = False
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits for training: (B, C+4, H/8, W/8)."""
-        return self.head(self.body(self.stem(x)))  # type: ignore[no-any-return]
+        """Logits for training: (B, C+4, H/s, W/s)."""
+        s4 = self.stem(x)
+        s8 = self.head(self.body(s4))
+        if self.stride == 8:
+            return s8  # type: ignore[no-any-return]
+        up = nn.functional.interpolate(self.reduce(s8), size=s4.shape[2:], mode="nearest")
+        return self.fine(s4 + up)  # type: ignore[no-any-return]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, 3, H, W) BGR in 0..255 float; returns the decoded grid (see module doc)."""

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 CLASSES = ["no_hat", "no_mask", "rodent"]
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
 PERTURBATIONS = ("half_scale", "haze", "low_light", "blur", "jpeg30")
+SCALE_JITTER = (0.5, 1.5)
+"""The default zoom range of `--scale-jitter`; `--scale-min` lowers its floor."""
 
 
 def ensure_dataset(data: Path, n: int, seed: int, **options: Any) -> dict[str, Any]:
@@ -78,8 +80,12 @@ def training_command(
         cmd += " --heads"
     if ds.get("randomise"):
         cmd += " --randomise"
+    if cfg.stride != STRIDE:
+        cmd += f" --stride {cfg.stride}"
     if cfg.scale_jitter is not None:
         cmd += " --scale-jitter"
+        if cfg.scale_jitter[0] != SCALE_JITTER[0]:
+            cmd += f" --scale-min {cfg.scale_jitter[0]:g}"
     if cfg.stylise > 0:
         cmd += f" --stylise {cfg.stylise:g}"
     if cfg.init_from is not None:
@@ -104,7 +110,7 @@ def write_model_card(
         version=version,
         onnx=onnx_path.name,
         input=InputSpec(width=cfg.in_w, height=cfg.in_h, channels="BGR", divide_by=1.0),
-        output=OutputSpec(format="bk-grid", stride=STRIDE),
+        output=OutputSpec(format="bk-grid", stride=cfg.stride),
         classes=classes,
         roles={c: KNOWN_ROLES[c] for c in classes},
         thresholds=Thresholds(score=0.3, nms_iou=0.45),

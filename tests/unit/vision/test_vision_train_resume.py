@@ -94,3 +94,36 @@ def test_warm_start_begins_from_the_other_models_weights(tiny: Path, tmp_path: P
     cold = _cfg(tiny, tmp_path / "warm", tmp_path / "warm.pt", budget=0.0)
     with pytest.raises(ValueError, match="checkpoint"):
         train(cold)
+
+
+def test_stride_4_warm_starts_from_a_stride_8_model(tiny: Path, tmp_path: Path) -> None:
+    """Every stride-8 layer but the output carries over; the new fine head starts fresh;
+    the exported grid is twice as fine; another width is refused."""
+    import onnxruntime as ort
+
+    base_ckpt = tmp_path / "base.pt"
+    train(_cfg(tiny, tmp_path / "base", base_ckpt, budget=0.0))
+    base = torch.load(base_ckpt, weights_only=False)
+    fine = _cfg(tiny, tmp_path / "fine", tmp_path / "fine.pt", budget=0.0)
+    fine.init_from, fine.stride, fine.lr = base_ckpt, 4, 0.0
+    onnx_path, _stats = train(fine)
+    started = torch.load(tmp_path / "fine.pt", weights_only=False)
+    assert started["identity"]["stride"] == 4
+    # weights only: BatchNorm's running statistics move in training even at lr 0
+    carried = [k for k in base["model"] if k.endswith("weight") and not k.startswith("head.1")]
+    assert len(carried) > 10
+    for k in carried:
+        np.testing.assert_array_equal(started["model"][k].numpy(), base["model"][k].numpy())
+    assert "head.1.weight" not in started["model"] and "fine.1.weight" in started["model"]
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (grid,) = session.run(None, {"images": np.zeros((1, 3, 256, 256), np.float32)})
+    assert grid.shape == (1, 3 + 4, 64, 64)
+    # a stride-8 checkpoint resumed as stride 4 is refused (stride is in the identity)
+    again = _cfg(tiny, tmp_path / "fine", base_ckpt, budget=0.0)
+    again.stride = 4
+    with pytest.raises(ValueError, match="checkpoint"):
+        train(again)
+    wider = _cfg(tiny, tmp_path / "wide", tmp_path / "wide.pt", budget=0.0)
+    wider.init_from, wider.stride, wider.width = base_ckpt, 4, 8
+    with pytest.raises(ValueError, match="same width"):
+        train(wider)
