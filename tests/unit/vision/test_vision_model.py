@@ -17,7 +17,10 @@ from vision.zones import CameraRules, Zone
 
 def test_card_reports_map_bar() -> None:
     card, onnx_path = load_card(DEFAULT_CARD)
-    assert card.output.format == "bk-grid" and card.classes == ["no_hat", "no_mask", "rodent"]
+    assert card.output.format == "bk-grid"
+    # the violation classes, plus any class that marks none (`head`: every worker)
+    assert {"no_hat", "no_mask", "rodent"} <= set(card.classes)
+    assert all(card.role_of(c) is not None for c in card.classes)
     for cls in card.classes:
         assert card.metrics["map50_val"][cls] >= 0.0
     assert onnx_path.stat().st_size < 5_000_000
@@ -34,10 +37,12 @@ def test_map_remeasured_on_a_sample(sample: Path) -> None:
     result = evaluate(Detector(DEFAULT_CARD), sample, "val")
     card, _ = load_card(DEFAULT_CARD)
     print("re-measured mAP@0.5:", result, "card:", card.metrics["map50_val"])
-    # The card's bar is 0.9 on the 1,000-frame held-out split; a 30-frame sample is
-    # noisier, so allow 0.05 below it (measured here: 0.996 / 1.0 / 0.903).
+    # The card's bar is 0.9 on the classic renderer's val split (the renderer of this
+    # sample and of the demo; 300 frames of seed 21, `metrics.sets.classic_val`); a
+    # 30-frame sample is noisier, so allow 0.05 below it.
+    classic = card.metrics["sets"]["classic_val"]
     for cls in ("no_hat", "no_mask", "rodent"):
-        assert card.metrics["map50_val"][cls] >= 0.9, card.metrics
+        assert classic[cls]["ap50"] >= 0.9, classic
         assert result[cls] >= 0.85, result
 
 
