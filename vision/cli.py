@@ -54,6 +54,9 @@ def train(
     ),
     width: Annotated[int, typer.Option(help="TinyGrid width (channels)")] = 16,
     stride: Annotated[int, typer.Option(help="Output grid stride: 8, or 4 for small objects")] = 8,
+    separable: Annotated[
+        bool, typer.Option(help="Stride 4: a depthwise-separable fine block (faster)")
+    ] = False,
     styles: Annotated[str, typer.Option(help="Training scene styles, comma-separated")] = (
         "classic"
     ),
@@ -96,6 +99,7 @@ def train(
         threads=threads,
         width=width,
         stride=stride,
+        separable=separable,
         checkpoint=checkpoint,
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
         scale_jitter=(scale_min, 1.5) if scale_jitter else None,

@@ -41,6 +41,8 @@ class TrainConfig:
     width: int = 16
     stride: int = STRIDE
     """Output grid stride, 8 or 4 (see `TinyGrid`)."""
+    separable: bool = False
+    """Stride 4: the fine block depthwise-separable (faster; see `TinyGrid`)."""
     threads: int = 2
     limit: int | None = None
     num_classes: int = 3
@@ -119,6 +121,7 @@ def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
         }
         | ({"init_from": cfg.init_from.name} if cfg.init_from is not None else {})
         | ({"stride": cfg.stride} if cfg.stride != STRIDE else {})
+        | ({"fine": "separable"} if cfg.separable else {})
     )
 
 
@@ -217,7 +220,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     imgs = np.concatenate([p[0] for p in parts])
     targets = [t for p in parts for t in p[1]]
     log.info("loaded %d training frames in %.1f s", len(imgs), time.monotonic() - t0)
-    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride)
+    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride, cfg.separable)
     steps_per_epoch = math.ceil(len(imgs) / cfg.batch)
     steps = cfg.epochs * steps_per_epoch
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)

@@ -82,6 +82,8 @@ def training_command(
         cmd += " --randomise"
     if cfg.stride != STRIDE:
         cmd += f" --stride {cfg.stride}"
+    if cfg.separable:
+        cmd += " --separable"
     if cfg.scale_jitter is not None:
         cmd += " --scale-jitter"
         if cfg.scale_jitter[0] != SCALE_JITTER[0]:

@@ -127,3 +127,19 @@ def test_stride_4_warm_starts_from_a_stride_8_model(tiny: Path, tmp_path: Path) 
     wider.init_from, wider.stride, wider.width = base_ckpt, 4, 8
     with pytest.raises(ValueError, match="same width"):
         train(wider)
+
+
+def test_separable_fine_block_is_lighter_and_takes_the_dense_models_weights() -> None:
+    from vision.train.loop import warm_start
+    from vision.train.model import TinyGrid
+
+    dense, light = TinyGrid(3, 8, stride=4), TinyGrid(3, 8, stride=4, separable=True)
+    x = torch.zeros(1, 3, 64, 64)
+    assert dense.raw(x).shape == light.raw(x).shape == (1, 7, 16, 16)
+    n = [sum(p.numel() for p in m.fine[0].parameters()) for m in (dense, light)]
+    assert n[1] < n[0] / 3
+    fresh = warm_start(light, dense.state_dict())
+    assert "fine.0.0.weight" in fresh and "fine.1.weight" not in fresh
+    assert torch.equal(light.fine[1].weight, dense.fine[1].weight)
+    with pytest.raises(ValueError, match="stride 4"):
+        TinyGrid(3, 8, stride=8, separable=True)
