@@ -47,6 +47,9 @@ def train(
     seed: Annotated[int, typer.Option(help="Data set seed")] = 7,
     train_seed: Annotated[int, typer.Option(help="Training seed")] = 0,
     epochs: Annotated[int, typer.Option()] = 6,
+    lr: Annotated[
+        float, typer.Option(help="Peak learning rate of the one-cycle schedule (lower to fine-tune)")
+    ] = 5e-3,
     threads: Annotated[int, typer.Option()] = 2,
     version: Annotated[str, typer.Option()] = "1",
     name: Annotated[str, typer.Option(help="Model name (ONNX, card, checkpoint)")] = (
@@ -96,6 +99,7 @@ def train(
         name=name,
         seed=train_seed,
         epochs=epochs,
+        lr=lr,
         threads=threads,
         width=width,
         stride=stride,

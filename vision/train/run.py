@@ -80,6 +80,8 @@ def training_command(
         cmd += " --heads"
     if ds.get("randomise"):
         cmd += " --randomise"
+    if cfg.lr != TrainConfig.lr:
+        cmd += f" --lr {cfg.lr:g}"
     if cfg.stride != STRIDE:
         cmd += f" --stride {cfg.stride}"
     if cfg.separable:
