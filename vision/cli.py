@@ -48,7 +48,7 @@ def train(
     train_seed: Annotated[int, typer.Option(help="Training seed")] = 0,
     epochs: Annotated[int, typer.Option()] = 6,
     lr: Annotated[
-        float, typer.Option(help="Peak learning rate of the one-cycle schedule (lower to fine-tune)")
+        float, typer.Option(help="Peak learning rate (one-cycle); lower to fine-tune")
     ] = 5e-3,
     threads: Annotated[int, typer.Option()] = 2,
     version: Annotated[str, typer.Option()] = "1",

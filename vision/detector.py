@@ -17,7 +17,7 @@ import numpy as np
 from vision.card import DEFAULT_CARD, load_card
 from vision.detectors import RawOutputs, RuntimeSettings, create_decoder, create_runtime
 from vision.detectors.base import Found
-from vision.letterbox import Letterbox, letterbox
+from vision.letterbox import Letterbox, letterbox_tensor
 
 __all__ = ["Detector", "Found", "StageTimes", "as_bgr"]
 
@@ -78,13 +78,12 @@ class Detector:
 
     def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         spec = self.card.input
-        canvas, lb = letterbox(as_bgr(img), spec.width, spec.height)
-        if spec.channels == "RGB":
-            canvas = canvas[:, :, ::-1]
-        x = canvas.transpose(2, 0, 1)[None].astype(np.float32)
+        x, lb = letterbox_tensor(
+            as_bgr(img), spec.width, spec.height, spec.pad_value, spec.channels == "RGB"
+        )
         if spec.divide_by != 1.0:
             x /= spec.divide_by
-        return np.ascontiguousarray(x), lb
+        return x, lb
 
     def infer(self, x: np.ndarray) -> RawOutputs:
         """The model's raw outputs (in model order) for one preprocessed tensor."""

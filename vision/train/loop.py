@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from vision.train.data import load_split
-from vision.train.model import STRIDE, WH_BASE, TinyGrid
+from vision.train.model import STRIDE, WH_BASE, TinyGrid, fold_input_scale
 
 log = logging.getLogger(__name__)
 
@@ -339,11 +339,12 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
 
 
 def export_onnx(model: TinyGrid, cfg: TrainConfig, path: Path) -> Path:
-    """Export with BatchNorm folded by eval mode; fixed 1x3xHxW input named `images`."""
+    """Export with BatchNorm folded by eval mode and the 1/255 folded into the first
+    convolution (`fold_input_scale`); fixed 1x3xHxW input named `images`."""
     model.eval()
     dummy = torch.zeros(1, 3, cfg.in_h, cfg.in_w)
     torch.onnx.export(
-        model,
+        fold_input_scale(model),
         (dummy,),
         str(path),
         input_names=["images"],

@@ -16,6 +16,8 @@ stride-8 head block keeps its name), so a stride-4 model can be warm-started fro
 trained stride-8 one.
 """
 
+import copy
+
 import torch
 from torch import nn
 
@@ -79,7 +81,8 @@ class TinyGrid(nn.Module):
         head_out = self.head[-1] if stride == 8 else self.fine[-1]
         assert isinstance(head_out, nn.Conv2d) and head_out.bias is not None
         nn.init.constant_(head_out.bias[:num_classes], -4.0)
-        self.export_mode = False
+        self.input_folded = False
+        """True once `fold_input_scale` moved the 1/255 into the first convolution."""
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
         """Logits for training: (B, C+4, H/s, W/s)."""
@@ -92,7 +95,7 @@ class TinyGrid(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, 3, H, W) BGR in 0..255 float; returns the decoded grid (see module doc)."""
-        out = self.raw(x / 255.0)
+        out = self.raw(x if self.input_folded else x / 255.0)
         c = self.num_classes
         scores = torch.sigmoid(out[:, :c])
         peaks = nn.functional.max_pool2d(scores, 3, 1, 1)
@@ -100,3 +103,19 @@ class TinyGrid(nn.Module):
         offset = torch.sigmoid(out[:, c : c + 2])
         wh = torch.exp(out[:, c + 2 : c + 4].clamp(-4.0, 4.0)) * WH_BASE
         return torch.cat([scores, offset, wh], 1)
+
+
+def fold_input_scale(model: TinyGrid) -> TinyGrid:
+    """A copy of `model` that takes 0..255 pixels without dividing them first.
+
+    The first convolution has no bias and zero padding, so conv(x / 255) equals
+    conv(x) with its weights divided by 255: the exported graph loses a full-frame
+    division (about 1 % of a frame's inference at one thread) and computes the same.
+    """
+    folded = copy.deepcopy(model)
+    first = folded.stem[0][0]  # type: ignore[index]
+    assert isinstance(first, nn.Conv2d) and first.bias is None and first.padding_mode == "zeros"
+    with torch.no_grad():
+        first.weight.div_(255.0)
+    folded.input_folded = True
+    return folded

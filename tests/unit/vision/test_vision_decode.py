@@ -1,10 +1,11 @@
 """Decoders, letterbox and the card, without the trained model."""
 
+import cv2
 import numpy as np
 
 from vision.card import Thresholds
 from vision.decode import decode_grid, decode_yolov8, nms
-from vision.letterbox import letterbox
+from vision.letterbox import letterbox, letterbox_tensor
 
 CLASSES = ["no_hat", "no_mask", "rodent"]
 
@@ -64,3 +65,24 @@ def test_letterbox_maps_back_exactly() -> None:
         boxes = np.array([[0, 0, w, h], [10.5, 20.25, 70.75, 90.0]], np.float64)
         back = lb.to_original(lb.to_input(boxes))
         assert np.allclose(back, boxes, atol=1e-9)
+
+
+def test_letterbox_tensor_is_the_letterbox_as_model_input() -> None:
+    rng = np.random.default_rng(3)
+    for w, h, iw, ih in [(320, 240, 256, 256), (1920, 1080, 256, 256), (100, 300, 256, 256)]:
+        img = cv2.GaussianBlur(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), (5, 5), 2)
+        canvas, lb = letterbox(img, iw, ih)
+        x, lb2 = letterbox_tensor(img, iw, ih)
+        assert lb2 == lb and x.shape == (1, 3, ih, iw) and x.dtype == np.float32
+        # the same picture but for uint8 rounding
+        assert np.abs(x[0] - canvas.transpose(2, 0, 1)).max() <= 0.5 + 1e-3
+        rgb, _ = letterbox_tensor(img, iw, ih, pad_value=0, rgb=True)
+        nw, nh = round(w * lb.scale), round(h * lb.scale)
+        inside = (slice(None), slice(lb.pad_y, lb.pad_y + nh), slice(lb.pad_x, lb.pad_x + nw))
+        assert np.array_equal(rgb[0, ::-1][inside], x[0][inside])
+        # the card's pad value fills the border (the uint8 path always pads 114)
+        border = np.ones((ih, iw), bool)
+        border[inside[1:]] = False
+        assert border.any()
+        assert float(np.abs(rgb[0][:, border]).max()) == 0.0
+        assert np.all(x[0][:, border] == 114.0)
