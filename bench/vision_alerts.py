@@ -377,7 +377,8 @@ def main() -> None:
                     f"{sum(false.values()):4d} false violations {dict(false)} "
                     f"= {rate:7.2f} per camera-hour (target <= 0.05)"
                 )
-            for kind in [k for k in args.kinds.split(",") if k]:
+            # --episodes 0 (or --kinds ""): compliant scenes only
+            for kind in [k for k in args.kinds.split(",") if k and args.episodes > 0]:
                 eps = [
                     scripted(pipe, style, kind, args.seed + 1000 + j) for j in range(args.episodes)
                 ]

@@ -310,11 +310,17 @@ def worker(img: Image, spec: WorkerSpec, g: dict[str, float], rng: np.random.Gen
                     1,
                 )
         elif kind == 1:  # skull cap
-            col = white if rng.random() < 0.6 else _c(rng, 10, 80)
+            # A dark cap is drawn so that the picture shows a cap, not hair of the same
+            # colour: it sits lower on the forehead and higher on the crown than any
+            # hair style here, and its folded band is light. (Drawn as the hair was,
+            # a black cap on dark hair was a "hat" label no eye could see.)
+            dark = rng.random() >= 0.6
+            col = _c(rng, 10, 80) if dark else white
+            band = _c(rng, 170, 240) if dark else _shade(col, 0.7)
             cv2.ellipse(
                 img,
-                _p(cx, top + hh * 0.3),
-                (max(2, int(hw * 0.5)), max(2, int(hh * 0.36))),
+                _p(cx, top + hh * 0.4),
+                (max(2, int(hw * 0.52)), max(2, int(hh * 0.5))),
                 0,
                 180,
                 360,
@@ -323,10 +329,10 @@ def worker(img: Image, spec: WorkerSpec, g: dict[str, float], rng: np.random.Gen
             )
             cv2.line(
                 img,
-                _p(cx - hw * 0.5, top + hh * 0.3),
-                _p(cx + hw * 0.5, top + hh * 0.3),
-                _shade(col, 0.7),
-                max(1, int(hh * 0.06)),
+                _p(cx - hw * 0.52, top + hh * 0.38),
+                _p(cx + hw * 0.52, top + hh * 0.38),
+                band,
+                max(1, int(hh * (0.1 if dark else 0.06))),
             )
         else:  # hairnet: a light mesh over the hair and a band
             cv2.ellipse(
