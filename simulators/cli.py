@@ -1,5 +1,6 @@
 """`bk sim` sub-commands: validate and explain scenarios, run a fleet over MQTT."""
 
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -157,15 +158,21 @@ def run(
         runner = FleetRunner(
             scn, settings.mqtt, speed=speed, step_s=step, frames=frames, frame_wall_fps=frame_rate
         )
+        # SIGTERM and Ctrl-C stop the run between ticks: agents go offline cleanly and the
+        # figures below still cover what was sent
+        previous = {
+            sig: signal.signal(sig, lambda *_: runner.stop())
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
             runner.connect()
             stats = runner.run(duration)
         except (BkError, TimeoutError) as exc:
             typer.echo(f"sim run failed: {exc}", err=True)
             raise typer.Exit(1) from exc
-        except KeyboardInterrupt:
-            stats = runner.stats
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             runner.close()
     rate = stats.readings / stats.wall_s if stats.wall_s else 0.0
     typer.echo(

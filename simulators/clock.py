@@ -20,7 +20,7 @@ class SimClock:
         speed: float = 1.0,
         *,
         monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,  # its result is ignored
     ) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")

@@ -292,25 +292,32 @@ class FleetRunner:
             self.connect()
         span = min(wall_s * self.speed, self.scenario.duration.total_seconds())
         until = self.scenario.start + timedelta(seconds=span)
-        clock = SimClock(self.scenario.start, self.speed)
+        # stop() wakes the clock's sleep, so a SIGTERM ends a slow run at once
+        clock = SimClock(self.scenario.start, self.speed, sleep=self._stop.wait)
         t0, cpu0 = time.monotonic(), time.process_time()
         stats = self.stats
-        for tick in ticks(self.scenario, until=until, step_s=self.step_s, stagger=self.stagger):
-            if self._stop.is_set():
-                break
-            if not math.isinf(self.speed):
-                stats.max_lag_s = max(stats.max_lag_s, clock.sleep_until(tick.when))
-            self._sim_now = tick.when
-            for msg in tick.messages:
-                self._publish(msg)
-            for cam in self.cameras:
-                self._frame(cam, tick.t_s, tick.when)
-            stats.ticks += 1
-        if not math.isinf(self.speed) and not self._stop.is_set():
-            clock.sleep_until(until)  # the run lasts its span, even if the last tick is early
-        stats.wall_s = time.monotonic() - t0
-        stats.cpu_s = time.process_time() - cpu0
-        stats.sim_span_s = span
+        try:
+            for tick in ticks(self.scenario, until=until, step_s=self.step_s, stagger=self.stagger):
+                if not math.isinf(self.speed):
+                    stats.max_lag_s = max(stats.max_lag_s, clock.sleep_until(tick.when))
+                if self._stop.is_set():
+                    break
+                self._sim_now = tick.when
+                for msg in tick.messages:
+                    self._publish(msg)
+                for cam in self.cameras:
+                    self._frame(cam, tick.t_s, tick.when)
+                stats.ticks += 1
+            if not math.isinf(self.speed) and not self._stop.is_set():
+                clock.sleep_until(until)  # the run lasts its span, even if the last tick is early
+        finally:  # also when interrupted: the figures printed cover what was sent
+            stats.wall_s = time.monotonic() - t0
+            stats.cpu_s = time.process_time() - cpu0
+            stats.sim_span_s = (
+                (self._sim_now - self.scenario.start).total_seconds()
+                if self._stop.is_set()
+                else span
+            )
         return stats
 
     def _publish(self, msg: Telemetry | DeviceStatus) -> None:

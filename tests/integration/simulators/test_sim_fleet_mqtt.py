@@ -1,12 +1,17 @@
 """`bk sim run`'s runner publishes a fleet over a real broker exactly as agents would."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -208,3 +213,41 @@ def test_sim_fleet_close_sends_everything_it_counted(
     sub.until(lambda: got() >= stats.readings, timeout=30)
     sub.client.close()
     assert got() == stats.readings
+
+
+def test_sim_run_stops_on_sigterm_with_its_figures(
+    mosquitto_factory: Callable[..., LocalMosquitto], tmp_path: Path
+) -> None:
+    """A SIGTERM mid-run ends `bk sim run` promptly, with a clean offline status per kitchen
+    and the figures of what was sent (a supervisor stops the simulator, it does not die)."""
+    broker = mosquitto_factory(persistence=False)
+    settings = MqttSettings(host=broker.host, port=broker.port)
+    sub = Collector(settings)
+    env = {**os.environ, "BK_MQTT__HOST": broker.host, "BK_MQTT__PORT": str(broker.port)}
+    env.pop("BK_CONFIG", None)
+    log = tmp_path / "sim.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "core", "sim", "run", "--kitchens", "2", "--duration", "600"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            assert sub.until(lambda: len(sub.telemetry) >= 2, timeout=60), log.read_text()
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=30)  # a 600 s run stopped: not its natural end
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = log.read_text()
+    assert rc == 0, text
+    assert "2 kitchens:" in text and "publish errors 0" in text, text
+    assert sub.until(
+        lambda: (
+            {s.site for s in sub.status if s.state is DeviceState.OFFLINE}
+            == {t.site for t in sub.telemetry}
+            and len({t.site for t in sub.telemetry}) == 2
+        )
+    ), sub.status
+    sub.client.close()
