@@ -170,6 +170,48 @@ def evaluate(
         typer.echo(f"recorded {', '.join(measured)} in {card}")
 
 
+@app.command()
+def quantize(
+    images: Annotated[
+        Path,
+        typer.Option(
+            help="Folder of JPEG/PNG frames to calibrate with (a data set's tune split, or "
+            "frames saved from your cameras); never the frames you evaluate on"
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="The new card (.yaml); its .onnx is written beside")],
+    card: Annotated[Path, typer.Option()] = DEFAULT_CARD,
+    frames: Annotated[int, typer.Option(min=1, help="Most calibration frames")] = 400,
+    name: Annotated[
+        str | None, typer.Option(help="The new card's name (default: NAME-int8)")
+    ] = None,
+) -> None:
+    """INT8 copy of a model (onnxruntime static QDQ; first and head convolutions stay
+    float) with its own card; measure it with `bk vision evaluate --record`. 量化模型"""
+    from core.errors import ConfigError
+    from core.logging_setup import setup_logging
+    from vision.train.quantize import quantize_card
+
+    setup_logging()
+    if out.suffix not in (".yaml", ".yml"):
+        typer.echo(f"--out must name a card (.yaml), not {out}", err=True)
+        raise typer.Exit(2)
+    command = f"bk vision quantize --images {images} --out {out} --card {card} --frames {frames}"
+    if name:
+        command += f" --name {name}"
+    try:
+        new = quantize_card(card, images, out, frames=frames, name=name, command=command)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    kept = new.training["quantized"]["float_convolutions"]
+    typer.echo(
+        f"wrote {out} and {new.onnx} ({new.label}): int8 but {len(kept)} float "
+        f"convolution(s) and what follows the heads; now measure it: "
+        f"bk vision evaluate --card {out} --data ... --record val"
+    )
+
+
 @app.command("false-positive")
 def false_positive(
     evidence: Annotated[str, typer.Argument(help="SHA-256 of the evidence picture")],
