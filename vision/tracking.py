@@ -86,6 +86,9 @@ class Track:
     active: set[str] = field(default_factory=set)
     """Violations currently held (declared and not yet compliant again)."""
     last_alarm: dict[str, float] = field(default_factory=dict)
+    shown: dict[str, tuple[BoxT, float]] = field(default_factory=dict)
+    """Where and when the track last showed each violation it holds: where that
+    offender was, even after an identity switch carried the track to someone else."""
     since: dict[str, datetime] = field(default_factory=dict)
     seen_since: float | None = None
     """Start of the current unbroken stretch of the track (creation or relink): a
@@ -402,6 +405,10 @@ class Tracker:
         since = tr.first_seen.timestamp() if tr.seen_since is None else tr.seen_since
         old_enough = now - since >= r.hold_s - 1e-6
         out = []
+        last = window[-1]
+        for name in tr.active:
+            if last.ts >= now - 1e-6 and name in last.showing and last.box is not None:
+                tr.shown[name] = (last.box, now)
         for name, (subject, _attr) in VIOLATIONS.items():
             if subject != tr.subject:
                 continue
@@ -436,6 +443,7 @@ class Tracker:
             ):
                 tr.active.add(name)
                 tr.since[name] = datetime.fromtimestamp(hits[0].ts, tz=tr.first_seen.tzinfo)
+                tr.shown[name] = (tr.box, now)
                 twin = self._alarmed_twin(tr, name, now)
                 if twin is not None:  # the same offender under a second track id
                     tr.last_alarm[name] = twin.last_alarm[name]
@@ -449,24 +457,36 @@ class Tracker:
         where this one is now: the same offender under a second id.
 
         Why: a tracker switches identities now and then (a stray box takes a track
-        over, the real head starts a new one beside it); without this the offender
-        would be alarmed twice within minutes. Gate as for relinking: centre within
-        (1 + 0.3 x seconds since the other was seen, at most 4) box sizes, boxes of
-        similar size. Two offenders standing that close share one alarm (the evidence
-        picture shows both)."""
-        tc = ((tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2)
-        tw, th = tr.box[2] - tr.box[0], tr.box[3] - tr.box[1]
+        over, the real head starts a new one beside it, or the offender's track is
+        carried off onto a compliant worker walking past); without this the offender
+        would be alarmed twice within minutes. The other track is compared where it is
+        (or was last seen) and where it last showed the violation: after a switch its
+        box is on someone else, the offender is where it showed the violation. Gate as
+        for relinking: centre within (1 + 0.3 x seconds since then, at most 4) box
+        sizes, boxes of similar size. Two offenders standing that close share one
+        alarm (the evidence picture shows both)."""
         for other in (*self.tracks, *self.lost):
             if other is tr or other.subject != tr.subject:
                 continue
             if now - other.last_alarm.get(name, -math.inf) >= self.rules.realarm_s:
                 continue
-            ow, oh = other.box[2] - other.box[0], other.box[3] - other.box[1]
-            size = max(1.0, tw, th, ow, oh)
-            ratio = math.sqrt(max(tw * th, 1.0) / max(ow * oh, 1.0))
-            oc = ((other.box[0] + other.box[2]) / 2, (other.box[1] + other.box[3]) / 2)
-            dist = math.hypot(tc[0] - oc[0], tc[1] - oc[1]) / size
-            gate = min(4.0, 1.0 + 0.3 * max(0.0, now - other.last_ts))
-            if 0.5 <= ratio <= 2.0 and dist <= gate:
+            places = [(other.box, other.last_ts)]
+            if name in other.shown:
+                places.append(other.shown[name])
+            if any(_near(tr.box, box, now - ts) for box, ts in places):
                 return other
         return None
+
+
+def _near(box: BoxT, other: BoxT, seconds: float) -> bool:
+    """Whether `box` can be the subject seen in `other` `seconds` ago: centres within
+    (1 + 0.3 x seconds, at most 4) box sizes, areas within a factor of 4."""
+    tw, th = box[2] - box[0], box[3] - box[1]
+    ow, oh = other[2] - other[0], other[3] - other[1]
+    size = max(1.0, tw, th, ow, oh)
+    ratio = math.sqrt(max(tw * th, 1.0) / max(ow * oh, 1.0))
+    dist = math.hypot(
+        (box[0] + box[2] - other[0] - other[2]) / 2, (box[1] + box[3] - other[1] - other[3]) / 2
+    )
+    gate = min(4.0, 1.0 + 0.3 * max(0.0, seconds))
+    return 0.5 <= ratio <= 2.0 and dist / size <= gate

@@ -349,3 +349,27 @@ def test_a_realarm_comes_only_on_a_frame_that_shows_the_violation() -> None:
         assert declared, realarm_s
         for t, _d in declared:
             assert round(t * FPS) in showing, (realarm_s, t, declared)
+
+
+def test_an_offender_whose_track_was_carried_off_is_not_alarmed_twice() -> None:
+    # a head model: the offender (no hat) at x=100 is alarmed; hidden for a moment, its
+    # track is carried onto a compliant worker stepping into its place; the offender
+    # comes back two head widths away under a new id: the same offender, one alarm
+    worker = ClassRole(subject="worker", box="head")
+    roles = {**KNOWN_ROLES, "head": worker}
+    frames: list[list[Det]] = [
+        [("head", head(100), 0.9), ("no_hat", head(100), 0.9), ("head", head(160), 0.9)]
+        for _ in range(20)
+    ]
+    frames += [[("head", head(105), 0.9)] for _ in range(2)]  # the bystander steps in
+    frames += [
+        [("head", head(105), 0.9), ("head", head(60), 0.9), ("no_hat", head(60), 0.9)]
+        for _ in range(30)
+    ]
+    declared, ids, _ = run(frames, role_of=roles.get)
+    assert ids[19] != ids[-1] and len({i for f in ids for i in f}) >= 3
+    assert [d.cls for _t, d in declared] == ["no_hat"]
+    # a second offender far from where the first one showed it is alarmed
+    far = [[*f[:1], ("head", head(20), 0.9), ("no_hat", head(20), 0.9)] for f in frames[22:]]
+    declared, _ids, _ = run(frames[:22] + far, role_of=roles.get)
+    assert [d.cls for _t, d in declared] == ["no_hat", "no_hat"]
