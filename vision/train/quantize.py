@@ -136,6 +136,11 @@ def quantize_card(
 ) -> ModelCard:
     """Write `out_card` and its int8 ONNX beside it; return the new card."""
     card, onnx_path = load_card(card_path)
+    if "quantized" in card.training:
+        source = card.training["quantized"].get("from", {}).get("onnx", "its float model")
+        raise ConfigError(
+            f"{card.label} is already quantised: quantise {source} (its float32 model)"
+        )
     if card.runtime.type != "onnxruntime":
         raise ConfigError(f"only onnxruntime models are quantised, not {card.runtime.type!r}")
     files = calibration_frames(images, frames)

@@ -62,11 +62,20 @@ def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _float_card() -> Path:
+    """The float32 model the shipped (int8) default was quantised from."""
+    default, _ = load_card(DEFAULT_CARD)
+    return DEFAULT_CARD.parent / Path(default.training["quantized"]["from"]["onnx"]).with_suffix(
+        ".yaml"
+    )
+
+
 def test_quantized_copy_detects_as_the_float_model(frames: Path, tmp_path: Path) -> None:
-    card, onnx_path = load_card(DEFAULT_CARD)
+    float_card = _float_card()
+    card, onnx_path = load_card(float_card)
     shutil.copy(onnx_path, tmp_path / onnx_path.name)
-    src = tmp_path / DEFAULT_CARD.name
-    shutil.copy(DEFAULT_CARD, src)
+    src = tmp_path / float_card.name
+    shutil.copy(float_card, src)
     out = tmp_path / "int8" / "model-int8.yaml"
     out.parent.mkdir()
     args = ["quantize", "--card", str(src), "--images", str(frames / "images" / "tune")]
@@ -74,6 +83,10 @@ def test_quantized_copy_detects_as_the_float_model(frames: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     new, new_onnx = load_card(out)  # the card's SHA-256 is the file's
     assert new_onnx == out.with_suffix(".onnx") and new.name == f"{card.name}-int8"
+    again = CliRunner().invoke(
+        app, ["quantize", "--card", str(out), "--images", str(frames), "--out", str(out)]
+    )
+    assert again.exit_code == 2 and "already quantised" in again.output
     assert new.thresholds == card.thresholds and new.roles == card.roles
     assert new.metrics == {}  # the float model's figures are not the int8 one's
     q = new.training["quantized"]
@@ -117,7 +130,10 @@ def test_no_pictures_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty" / "notes.txt").write_text("not a picture")
     result = CliRunner().invoke(
         app,
-        ["quantize", "--images", str(tmp_path / "empty"), "--out", str(tmp_path / "m.yaml")],
+        [
+            *("quantize", "--card", str(_float_card()), "--images", str(tmp_path / "empty")),
+            *("--out", str(tmp_path / "m.yaml")),
+        ],
     )
     assert result.exit_code == 2
     assert "no JPEG or PNG pictures" in result.output
