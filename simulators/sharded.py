@@ -11,6 +11,8 @@ kitchen's stream is identical to a single-process run (per-device generators).
 import logging
 import math
 import multiprocessing as mp
+import signal
+import threading
 import time
 from multiprocessing.connection import Connection
 
@@ -49,6 +51,10 @@ def _worker(
 ) -> None:
     logging.getLogger("core.mqtt").setLevel(logging.ERROR)  # hundreds of clean disconnects
     runner = FleetRunner(scenario, settings, speed=speed, step_s=step_s, frames=frames)
+    # the parent forwards its SIGTERM; Ctrl-C reaches the whole process group: either
+    # ends the run between ticks, and the figures still go back to the parent
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: runner.stop())
     try:
         runner.connect(timeout=120)
         conn.send("connected")
@@ -108,6 +114,18 @@ def run_fleet(
         proc.start()
         pipes.append(here)
         procs.append(proc)
+
+    def forward(signum: int, _frame: object) -> None:
+        """Stop every publisher cleanly; their figures are still collected below."""
+        for proc in procs:
+            if proc.is_alive() and signum == signal.SIGTERM:
+                proc.terminate()  # SIGTERM: the worker's handler stops its run
+
+    previous = (
+        {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+        if threading.current_thread() is threading.main_thread()
+        else {}
+    )
     try:
         for pipe in pipes:
             answer = pipe.recv()
@@ -125,6 +143,8 @@ def run_fleet(
                 raise answer
             results.append(answer)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         for proc in procs:
             proc.join(30)
             if proc.is_alive():

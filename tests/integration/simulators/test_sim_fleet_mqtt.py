@@ -215,11 +215,13 @@ def test_sim_fleet_close_sends_everything_it_counted(
     assert got() == stats.readings
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_sim_run_stops_on_sigterm_with_its_figures(
-    mosquitto_factory: Callable[..., LocalMosquitto], tmp_path: Path
+    mosquitto_factory: Callable[..., LocalMosquitto], tmp_path: Path, processes: int
 ) -> None:
     """A SIGTERM mid-run ends `bk sim run` promptly, with a clean offline status per kitchen
-    and the figures of what was sent (a supervisor stops the simulator, it does not die)."""
+    and the figures of what was sent (a supervisor stops the simulator, it does not die);
+    with several publisher processes the parent forwards it to each."""
     broker = mosquitto_factory(persistence=False)
     settings = MqttSettings(host=broker.host, port=broker.port)
     sub = Collector(settings)
@@ -228,7 +230,10 @@ def test_sim_run_stops_on_sigterm_with_its_figures(
     log = tmp_path / "sim.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "core", "sim", "run", "--kitchens", "2", "--duration", "600"],
+            [
+                *(sys.executable, "-m", "core", "sim", "run", "--kitchens", "2"),
+                *("--duration", "600", "--processes", str(processes)),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -243,6 +248,7 @@ def test_sim_run_stops_on_sigterm_with_its_figures(
     text = log.read_text()
     assert rc == 0, text
     assert "2 kitchens:" in text and "publish errors 0" in text, text
+    assert f"{processes} process(es)" in text, text
     assert sub.until(
         lambda: (
             {s.site for s in sub.status if s.state is DeviceState.OFFLINE}
