@@ -157,19 +157,22 @@ def quantize_card(
         input_name = next(i.name for i in model.graph.input if i.name not in weights)
         reader = _Frames(detector, files, input_name)
         log.info("calibrating on %d frames from %s", len(files), images)
-        quantize_static(
-            str(prepared),
-            str(out_onnx),
-            reader,
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            nodes_to_exclude=kept,
-        )
-    if reader.used == 0:
-        out_onnx.unlink(missing_ok=True)
-        raise ConfigError(f"none of the pictures under {images} could be read")
+        try:
+            quantize_static(
+                str(prepared),
+                str(out_onnx),
+                reader,
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                nodes_to_exclude=kept,
+            )
+        except ValueError as exc:  # onnxruntime's "No data is collected."
+            if reader.used:
+                raise
+            out_onnx.unlink(missing_ok=True)
+            raise ConfigError(f"none of the pictures under {images} could be read") from exc
     digest = hashlib.sha256(out_onnx.read_bytes()).hexdigest()
     training = dict(card.training)
     training["quantized"] = {

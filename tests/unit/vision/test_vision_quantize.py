@@ -138,3 +138,18 @@ def test_no_pictures_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no JPEG or PNG pictures" in result.output
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_unreadable_pictures_are_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "frame.jpg").write_text("not a JPEG")
+    result = CliRunner().invoke(
+        app,
+        [
+            *("quantize", "--card", str(_float_card()), "--images", str(tmp_path / "bad")),
+            *("--out", str(tmp_path / "m.yaml")),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "could be read" in result.output
+    assert not (tmp_path / "m.onnx").exists() and not (tmp_path / "m.yaml").exists()
