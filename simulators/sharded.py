@@ -116,9 +116,12 @@ def run_fleet(
         procs.append(proc)
 
     def forward(signum: int, _frame: object) -> None:
-        """Stop every publisher cleanly; their figures are still collected below."""
+        """Stop every publisher cleanly; their figures are still collected below. A
+        Ctrl-C already reached them (same process group): only SIGTERM is passed on."""
+        if signum != signal.SIGTERM:
+            return
         for proc in procs:
-            if proc.is_alive() and signum == signal.SIGTERM:
+            if proc.is_alive():
                 proc.terminate()  # SIGTERM: the worker's handler stops its run
 
     previous = (
