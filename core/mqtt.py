@@ -67,6 +67,9 @@ class MqttClient:
         self._connected = threading.Event()
         self._first_result: threading.Event = threading.Event()
         self._refused: str | None = None
+        # What the network thread saw while no CONNACK came: says why a connect timed out.
+        self._sockets_opened = 0
+        self._connect_failures = 0
         self._on_message = on_message
         self.on_connect_hooks: list[Callable[[], None]] = []
         self.on_disconnect_hooks: list[Callable[[], None]] = []
@@ -108,6 +111,8 @@ class MqttClient:
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
+        client.on_connect_fail = self._handle_connect_fail
+        client.on_socket_open = self._handle_socket_open
         self._client = client
 
     # -- connection ---------------------------------------------------------------
@@ -146,7 +151,7 @@ class MqttClient:
             self._client.loop_stop()
             raise BackendUnavailable(
                 f"no answer from MQTT broker {self.settings.host}:{self.settings.port} "
-                f"within {timeout:.0f} s"
+                f"within {timeout:.0f} s ({self._why_no_answer()})"
             )
         if self._refused is not None:
             self._client.loop_stop()
@@ -154,6 +159,16 @@ class MqttClient:
                 f"MQTT broker {self.settings.host}:{self.settings.port} refused "
                 f"{self.client_id}: {self._refused}"
             )
+
+    def _why_no_answer(self) -> str:
+        if self._sockets_opened:
+            return (
+                f"{self._sockets_opened} connection(s) opened, "
+                f"{self._connect_failures} failed, no CONNACK came"
+            )
+        if self._connect_failures:
+            return f"{self._connect_failures} attempt(s), none could open a connection"
+        return "no attempt finished"
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
@@ -205,6 +220,12 @@ class MqttClient:
         self._on_message = handler
 
     # -- paho callbacks (network thread) -------------------------------------------
+
+    def _handle_socket_open(self, client: mqtt.Client, userdata: object, sock: object) -> None:
+        self._sockets_opened += 1
+
+    def _handle_connect_fail(self, client: mqtt.Client, userdata: object) -> None:
+        self._connect_failures += 1
 
     def _handle_connect(
         self,

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import psutil
 
 from core.binaries import DEBIAN_PACKAGES, locate
 from core.binaries import find_binary as core_find_binary
@@ -99,17 +100,43 @@ def find_binary(name: str, install: bool = True) -> str:
     return core_find_binary(name)
 
 
-def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], what: str) -> None:
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports on which process `pid` (or one of its children) holds a listening socket."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return set()
+    ports: set[int] = set()
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            for conn in proc.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN and conn.laddr:
+                    ports.add(int(conn.laddr.port))
+    return ports
+
+
+def _wait_ports(ports: list[int], timeout: float, proc: subprocess.Popen[bytes], what: str) -> None:
+    """Wait until `proc` itself listens on every port in `ports`.
+
+    Asking the process's own sockets instead of trying a connection matters: a connection
+    to 127.0.0.1:P tried while nothing listens there can be given P itself as its local port
+    and connect to itself (TCP simultaneous open), which looked like "ready" although the
+    server was not; and a port taken by somebody else is answered by somebody else.
+    """
     deadline = time.monotonic() + timeout
+    missing = set(ports)
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise BackendUnavailable(f"{what} exited with code {proc.returncode} while starting")
-        with socket.socket() as s:
-            s.settimeout(0.2)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        missing = set(ports) - listening_ports(proc.pid)
+        if not missing:
+            return
         time.sleep(0.05)
-    raise BackendUnavailable(f"{what} did not open port {port} within {timeout} s")
+    raise BackendUnavailable(
+        f"{what} did not listen on port(s) {', '.join(map(str, sorted(missing)))} "
+        f"within {timeout} s"
+    )
 
 
 class _Server:
@@ -244,6 +271,14 @@ class LocalMosquitto(_Server):
         )
         self.tls = tls
         self.tls_port: int | None = (tls_port or free_port()) if tls is not None else None
+        # Ports we picked may be taken by somebody else before the broker binds them; until
+        # the first successful start they may be picked again (see `start`).
+        self._picked = {
+            "port": port is None,
+            "device_port": device_port is None and self.device_port is not None,
+            "tls_port": tls_port is None and self.tls_port is not None,
+        }
+        self._started_once = False
         self.persistence = persistence
         self.config_path = self.workdir / "mosquitto.conf"
         self._write_config()
@@ -314,11 +349,39 @@ class LocalMosquitto(_Server):
     def _command(self) -> list[str]:
         return [self.binary, "-c", str(self.config_path)]
 
+    def start(self, timeout: float = 30.0, attempts: int = 3) -> None:
+        """Start; on the first start, ports we picked that turn out taken are picked anew.
+
+        A port that was free when picked can be taken (e.g. as some connection's local
+        port) before Mosquitto binds it; Mosquitto then says "Address already in use" and
+        exits. Ports the caller chose, and ports of a broker that already ran (clients know
+        them), are never changed.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                super().start(timeout)
+            except BackendUnavailable as exc:
+                retry = (
+                    not self._started_once
+                    and any(self._picked.values())
+                    and "Address already in use" in str(exc)
+                    and attempt < attempts
+                )
+                if not retry:
+                    raise
+                logger.warning("mosquitto: a picked port was taken meanwhile; picking again")
+                for name, picked in self._picked.items():
+                    if picked:
+                        setattr(self, name, free_port())
+                self._write_config()
+            else:
+                self._started_once = True
+                return
+
     def _wait_ready(self, timeout: float) -> None:
         assert self.proc is not None
-        for port in (self.port, self.device_port, self.tls_port):
-            if port is not None:
-                _wait_port(port, timeout, self.proc, "mosquitto")
+        ports = [p for p in (self.port, self.device_port, self.tls_port) if p is not None]
+        _wait_ports(ports, timeout, self.proc, "mosquitto")
 
     @property
     def pid(self) -> int | None:

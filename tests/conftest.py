@@ -7,7 +7,7 @@ database, so tests never see each other's data.
 """
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,3 +93,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/integration/" in str(item.path):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report ends with the tails of the server logs in its tmp_path.
+
+    A broker or database that misbehaved shows up in the test as a timeout somewhere
+    else; its own log says why, and on CI the log is gone once the run ends.
+    """
+    report = yield
+    if report.failed and isinstance(item, pytest.Function):
+        tmp = item.funcargs.get("tmp_path")
+        if isinstance(tmp, Path) and tmp.is_dir():
+            for log in sorted(tmp.rglob("*.log"))[:6]:
+                tail = log.read_text(errors="replace")[-3000:]
+                report.sections.append((f"server log {log.relative_to(tmp)}", tail))
+    return report

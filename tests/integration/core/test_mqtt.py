@@ -1,4 +1,5 @@
 import queue
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -121,5 +122,16 @@ def test_connect_to_nothing_fails_clearly() -> None:
     from devtools.servers import free_port
 
     client = MqttClient(MqttSettings(port=free_port()), persistent=False)
-    with pytest.raises(BackendUnavailable, match="no answer from MQTT broker"):
+    with pytest.raises(BackendUnavailable, match="no answer from MQTT broker") as refused:
         client.connect(timeout=1.5)
+    assert "none could open a connection" in str(refused.value)
+
+
+def test_connect_to_a_mute_listener_says_no_connack_came() -> None:
+    """Something accepts the connection but never speaks MQTT: the error says so."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen()
+        client = MqttClient(MqttSettings(port=mute.getsockname()[1]), persistent=False)
+        with pytest.raises(BackendUnavailable, match="no CONNACK came"):
+            client.connect(timeout=1.5)
