@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.evidence_chain import CHAIN_FILE, ChainLock, file_sha256, read_chain, record_digest
+from core.schemas import jpeg_dimensions
 from recorder.segments import Frame, SegmentWriter
 
 log = logging.getLogger(__name__)
@@ -139,21 +140,8 @@ class ClipStore:
 
 
 def jpeg_size(jpeg: bytes) -> tuple[int, int]:
-    """Width and height from a JPEG's SOF marker (no decoding)."""
-    i = 2
-    n = len(jpeg)
-    while i + 9 < n:
-        if jpeg[i] != 0xFF:
-            i += 1
-            continue
-        marker = jpeg[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        length = int.from_bytes(jpeg[i + 2 : i + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height = int.from_bytes(jpeg[i + 5 : i + 7], "big")
-            width = int.from_bytes(jpeg[i + 7 : i + 9], "big")
-            return width, height
-        i += 2 + length
-    raise ValueError("no JPEG frame header found")
+    """Width and height from a JPEG's SOF marker (no decoding); ValueError without one."""
+    size = jpeg_dimensions(jpeg)
+    if size is None:
+        raise ValueError("no JPEG frame header found")
+    return size

@@ -37,11 +37,11 @@ from core.errors import PayloadError
 from core.mqtt import content_type, user_properties
 from core.partition import camera_key, owns
 from core.registry import SiteCategory, load_registry
-from core.schemas import AlertEvent, AlertState, FrameMeta, decode
+from core.schemas import AlertEvent, AlertState, FrameMeta, check_jpeg_size, decode
 from core.service import Service, payload_of
 from core.topics import ALERTS, AlertsTopic, Channel, DeviceTopic, parse, subscription
 from recorder.camera import CameraRecorder, Limits, RecorderCounters
-from recorder.clips import ClipStore, jpeg_size
+from recorder.clips import ClipStore
 from recorder.index import RecordingIndex
 from recorder.playback import Playback
 from recorder.retention import DiskWatch, apply_retention
@@ -281,12 +281,9 @@ class RecorderService(Service):
             return
         meta = FrameMeta.from_properties(user_properties(msg), content_type(msg), payload)
         ts_ms = round(meta.ts.timestamp() * 1000)
-        try:
-            # The picture's own size (its SOF header), not the metadata's claim: it goes
-            # into the segment's header and decides when a new segment must start.
-            width, height = jpeg_size(payload)
-        except ValueError as exc:
-            raise PayloadError("not_jpeg", "no JPEG frame header in the payload") from exc
+        # The picture's own size (its SOF header), not the metadata's claim: it goes
+        # into the segment's header and decides when a new segment must start.
+        width, height = check_jpeg_size(payload)
         with self._lock:
             if self._stop.is_set():
                 return

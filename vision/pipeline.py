@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from core.errors import PayloadError
-from core.schemas import Box, Detection, DetectionEvent, Violation
+from core.schemas import Box, Detection, DetectionEvent, Violation, check_jpeg_size
 from vision.card import DEFAULT_CARD, ClassRole
 from vision.detector import Detector, as_bgr
 from vision.evidence import EvidenceStore
@@ -24,7 +24,11 @@ log = logging.getLogger(__name__)
 
 
 def decode_jpeg(jpeg: bytes) -> np.ndarray:
-    """JPEG bytes -> BGR frame (grey IR frames become 3-channel); PayloadError if broken."""
+    """JPEG bytes -> BGR frame (grey IR frames become 3-channel); PayloadError if broken.
+
+    The header's size is checked first: a frame claiming more than MAX_FRAME_SIDE
+    pixels on a side is refused before anything is allocated for it."""
+    check_jpeg_size(jpeg)
     img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
         raise PayloadError("bad_jpeg", "frame does not decode as a JPEG picture")

@@ -18,7 +18,13 @@ from core.schemas.base import (
 from core.schemas.config import CameraSettings, DeviceConfig, SensorSettings
 from core.schemas.deadletter import DeadLetter
 from core.schemas.detections import Box, Detection, DetectionEvent, Violation
-from core.schemas.frames import MAX_FRAME_BYTES, FrameMeta
+from core.schemas.frames import (
+    MAX_FRAME_BYTES,
+    MAX_FRAME_SIDE,
+    FrameMeta,
+    check_jpeg_size,
+    jpeg_dimensions,
+)
 from core.schemas.receipt import StoreReceipt
 from core.schemas.status import DeviceState, DeviceStatus
 from core.schemas.telemetry import KIND_SPECS, Reading, SensorKind, Telemetry
@@ -26,6 +32,7 @@ from core.schemas.telemetry import KIND_SPECS, Reading, SensorKind, Telemetry
 __all__ = [
     "KIND_SPECS",
     "MAX_FRAME_BYTES",
+    "MAX_FRAME_SIDE",
     "MAX_FUTURE",
     "MAX_MESSAGE_BYTES",
     "SCHEMA_VERSION",
@@ -50,6 +57,8 @@ __all__ = [
     "StoreReceipt",
     "Telemetry",
     "Violation",
+    "check_jpeg_size",
     "decode",
     "encode",
+    "jpeg_dimensions",
 ]

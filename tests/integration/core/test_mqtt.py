@@ -4,6 +4,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import cv2
+import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
 
@@ -31,7 +33,9 @@ def test_publish_and_receive_with_user_properties(
     pub = MqttClient(mqtt_settings, persistent=False)
     pub.connect()
     try:
-        jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
+        ok, buf = cv2.imencode(".jpg", np.full((480, 640, 3), 128, np.uint8))
+        assert ok
+        jpeg = buf.tobytes()
         meta = FrameMeta(ts=datetime.now(UTC), seq=42, size=len(jpeg), width=640, height=480)
         time.sleep(0.2)
         pub.publish(

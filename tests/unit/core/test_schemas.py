@@ -3,18 +3,23 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 from core.errors import PayloadError
 from core.schemas import (
+    MAX_FRAME_SIDE,
     AlertEvent,
     DetectionEvent,
     DeviceConfig,
     DeviceStatus,
     FrameMeta,
     Telemetry,
+    check_jpeg_size,
     decode,
     encode,
+    jpeg_dimensions,
 )
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -234,8 +239,48 @@ def test_timestamps_are_normalised_to_utc() -> None:
     assert msg.readings[0].ts.utcoffset() == timedelta(0)
 
 
+def _jpeg(width: int, height: int, **params: int) -> bytes:
+    flags = [k for kv in params.items() for k in (getattr(cv2, kv[0]), kv[1])]
+    ok, buf = cv2.imencode(".jpg", np.full((height, width, 3), 90, np.uint8), flags)
+    assert ok
+    return bytes(buf.tobytes())
+
+
+def _claiming(jpeg: bytes, width: int, height: int) -> bytes:
+    """The same JPEG with its start-of-frame header rewritten to claim another size."""
+    size = jpeg_dimensions(jpeg)
+    assert size is not None
+    old = size[1].to_bytes(2, "big") + size[0].to_bytes(2, "big")
+    at = jpeg.index(b"\xff\xc0") + 5
+    assert jpeg[at : at + 4] == old
+    return jpeg[:at] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[at + 4 :]
+
+
+def test_jpeg_dimensions_read_from_the_header_of_every_kind() -> None:
+    assert jpeg_dimensions(_jpeg(640, 480)) == (640, 480)
+    assert jpeg_dimensions(_jpeg(33, 17, IMWRITE_JPEG_PROGRESSIVE=1)) == (33, 17)
+    grey = cv2.imencode(".jpg", np.zeros((240, 320), np.uint8))[1].tobytes()
+    assert jpeg_dimensions(grey) == (320, 240)
+    whole = _jpeg(64, 48)
+    for broken in (b"", b"\xff\xd8", b"GIF89a", whole[:20], b"\xff\xd8\xff\xda" + whole[4:]):
+        assert jpeg_dimensions(broken) is None
+    assert jpeg_dimensions(_claiming(whole, 64, 0)) is None  # height left to a DNL marker
+
+
+def test_a_frame_claiming_a_huge_picture_is_refused_before_decoding() -> None:
+    bomb = _claiming(_jpeg(64, 48), 60000, 60000)
+    meta = FrameMeta(ts=NOW, seq=1, size=len(bomb), width=64, height=48)
+    with pytest.raises(PayloadError) as info:
+        FrameMeta.from_properties(meta.user_properties(), "image/jpeg", bomb)
+    assert info.value.reason == "too_large"
+    assert "60000x60000" in info.value.detail
+    assert check_jpeg_size(_jpeg(MAX_FRAME_SIDE, 8)) == (MAX_FRAME_SIDE, 8)
+    with pytest.raises(PayloadError, match="over 8192"):
+        check_jpeg_size(_claiming(_jpeg(64, 48), MAX_FRAME_SIDE + 1, 48))
+
+
 def test_frame_meta_round_trip_through_user_properties() -> None:
-    jpeg = b"\xff\xd8\xff\xe0" + b"x" * 100
+    jpeg = _jpeg(640, 480)
     meta = FrameMeta(ts=NOW, seq=5, size=len(jpeg), width=640, height=480)
     back = FrameMeta.from_properties(meta.user_properties(), "image/jpeg", jpeg)
     assert back == meta

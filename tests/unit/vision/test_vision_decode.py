@@ -2,10 +2,13 @@
 
 import cv2
 import numpy as np
+import pytest
 
+from core.errors import PayloadError
 from vision.card import Thresholds
 from vision.decode import decode_grid, decode_yolov8, nms
 from vision.letterbox import letterbox, letterbox_tensor
+from vision.pipeline import decode_jpeg
 
 CLASSES = ["no_hat", "no_mask", "rodent"]
 
@@ -86,3 +89,19 @@ def test_letterbox_tensor_is_the_letterbox_as_model_input() -> None:
         assert border.any()
         assert float(np.abs(rgb[0][:, border]).max()) == 0.0
         assert np.all(x[0][:, border] == 114.0)
+
+
+def test_decode_jpeg_refuses_a_frame_claiming_a_huge_picture_before_decoding() -> None:
+    """A few kilobytes whose header claims 60000 x 60000 would decode into 10 GB."""
+    ok, buf = cv2.imencode(".jpg", np.full((48, 64, 3), 200, np.uint8))
+    assert ok
+    small = buf.tobytes()
+    at = small.index(b"\xff\xc0") + 5
+    bomb = small[:at] + (60000).to_bytes(2, "big") * 2 + small[at + 4 :]
+    with pytest.raises(PayloadError) as info:
+        decode_jpeg(bomb)
+    assert info.value.reason == "too_large"
+    with pytest.raises(PayloadError) as info:
+        decode_jpeg(b"\xff\xd8\xff\xe0 no picture here")
+    assert info.value.reason == "not_jpeg"
+    assert decode_jpeg(small).shape == (48, 64, 3)
