@@ -62,6 +62,19 @@ def _run_scene(
     time.sleep(0.3)
     try:
         t0 = datetime.now(UTC)
+        # hostile first: a frame whose header claims 60000 x 60000 pixels (gigabytes once
+        # decoded) is refused from its header; the frames after it are still analysed
+        small = _jpeg(spec, 0, dt)
+        at = small.index(b"\xff\xc0") + 5
+        bomb = small[:at] + (60000).to_bytes(2, "big") * 2 + small[at + 4 :]
+        meta = FrameMeta(ts=t0, seq=10_000, size=len(bomb), width=320, height=240)
+        cam_client.publish(
+            frame_topic(site, cam),
+            bomb,
+            qos=1,
+            user_properties=meta.user_properties(),
+            content_type="image/jpeg",
+        )
         for i in range(n):
             jpeg = _jpeg(spec, i, dt)
             meta = FrameMeta(
@@ -80,6 +93,7 @@ def _run_scene(
         events = [got.get(timeout=15) for _ in range(n)]
         time.sleep(0.3)
         assert service.stats.rejected["not_jpeg"] == 1
+        assert service.stats.rejected["too_large"] == 1
         return sorted(events, key=lambda e: e.seq)
     finally:
         cam_client.close()
