@@ -26,15 +26,20 @@ def squatter() -> Iterator[socket.socket]:
         yield s
 
 
+def _serves(broker: LocalMosquitto) -> None:
+    """The broker's own process listens on its port, and an MQTT client gets in."""
+    assert broker.proc is not None
+    assert broker.port in listening_ports(broker.proc.pid)
+    client = MqttClient(MqttSettings(host=broker.host, port=broker.port), persistent=False)
+    client.connect(10)
+    client.close()
+
+
 def test_ready_means_the_broker_itself_listens_on_every_port(tmp_path: Path) -> None:
     broker = LocalMosquitto(tmp_path, persistence=False)
     broker.start()
     try:
-        assert broker.proc is not None
-        assert broker.port in listening_ports(broker.proc.pid)
-        client = MqttClient(MqttSettings(host=broker.host, port=broker.port), persistent=False)
-        client.connect(10)
-        client.close()
+        _serves(broker)
     finally:
         broker.stop()
     assert listening_ports(2**22 + 12345) == set()  # no such process: nothing, no error
@@ -50,11 +55,7 @@ def test_a_picked_port_taken_before_the_start_is_picked_again(
     broker.start()
     try:
         assert broker.port != taken
-        assert broker.proc is not None
-        assert broker.port in listening_ports(broker.proc.pid)
-        client = MqttClient(MqttSettings(host=broker.host, port=broker.port), persistent=False)
-        client.connect(10)
-        client.close()
+        _serves(broker)
     finally:
         broker.stop()
 

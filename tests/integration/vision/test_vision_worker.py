@@ -29,6 +29,14 @@ def _jpeg(spec: SceneSpec, i: int, dt: float = 0.2) -> bytes:
     return buf.tobytes()
 
 
+def _send(client: MqttClient, topic: str, jpeg: bytes, seq: int, ts: datetime) -> None:
+    """Publish one frame as a 320x240 camera does: JPEG bytes, metadata in properties."""
+    meta = FrameMeta(ts=ts, seq=seq, size=len(jpeg), width=320, height=240)
+    client.publish(
+        topic, jpeg, qos=1, user_properties=meta.user_properties(), content_type="image/jpeg"
+    )
+
+
 def _run_scene(
     mqtt_settings: MqttSettings,
     tmp_path: Path,
@@ -67,25 +75,10 @@ def _run_scene(
         small = _jpeg(spec, 0, dt)
         at = small.index(b"\xff\xc0") + 5
         bomb = small[:at] + (60000).to_bytes(2, "big") * 2 + small[at + 4 :]
-        meta = FrameMeta(ts=t0, seq=10_000, size=len(bomb), width=320, height=240)
-        cam_client.publish(
-            frame_topic(site, cam),
-            bomb,
-            qos=1,
-            user_properties=meta.user_properties(),
-            content_type="image/jpeg",
-        )
+        _send(cam_client, frame_topic(site, cam), bomb, 10_000, t0)
         for i in range(n):
-            jpeg = _jpeg(spec, i, dt)
-            meta = FrameMeta(
-                ts=t0 + timedelta(seconds=i), seq=i, size=len(jpeg), width=320, height=240
-            )
-            cam_client.publish(
-                frame_topic(site, cam),
-                jpeg,
-                qos=1,
-                user_properties=meta.user_properties(),
-                content_type="image/jpeg",
+            _send(
+                cam_client, frame_topic(site, cam), _jpeg(spec, i, dt), i, t0 + timedelta(seconds=i)
             )
         cam_client.publish(
             frame_topic(site, cam), b"not a jpeg", qos=1
