@@ -194,6 +194,11 @@ SKIN: tuple[Color, ...] = (
     (50, 75, 115),
     (170, 200, 240),
 )
+DYED_MAX = 160
+"""Brightest channel of a dyed hair colour (see `_dyed`)."""
+MOB_CAP_MIN = 120
+"""Darkest channel of a coloured mob cap: the cap is the one hat drawn as a dome like
+hair, so only its light colour (as real disposable caps are) tells it from hair."""
 HAIR: tuple[Color, ...] = (
     (15, 15, 20),
     (30, 40, 60),
@@ -204,11 +209,19 @@ HAIR: tuple[Color, ...] = (
 )
 
 
+def _dyed(rng: np.random.Generator) -> Color:
+    """A dyed hair colour: any hue, but never pale (brightest channel at most
+    `DYED_MAX`). A pale dome of "hair" is what a white or light-blue mob cap looks
+    like, so pale hair labelled `no_hat` taught the detector that a cap is hair: the
+    `flat` style's light-blue mob caps were its most common false `no_hat`."""
+    return _c(rng, 0, DYED_MAX + 1)
+
+
 def _hair(
     img: Image, pen: Pen, cx: float, top: float, hw: float, hh: float, rng: np.random.Generator
 ) -> None:
     """Hair on top of the head (what `no_hat` is about): a cap, bob, crop, spikes or bun."""
-    hair = HAIR[int(rng.integers(len(HAIR)))] if rng.random() < 0.85 else _c(rng)
+    hair = HAIR[int(rng.integers(len(HAIR)))] if rng.random() < 0.85 else _dyed(rng)
     kind = rng.random()
     if kind < 0.35:
         pen.ellipse(img, _p(cx, top + hh * 0.42), (hw / 2, hh * 0.42), hair, 180, 360)
@@ -297,6 +310,8 @@ def _hat(
             img, _p(cx, top - crown * 0.4), (hw * rng.uniform(0.55, 0.75), crown * 0.7), col
         )
     elif kind < 0.5:  # mob cap / hairnet: a disc over the hair, maybe dotted
+        if col != (245, 245, 245):  # a light colour: a dark disc over the hair is hair
+            col = _c(rng, MOB_CAP_MIN, 256)
         pen.ellipse(img, _p(cx, top + hh * 0.25), (hw * 0.6, hh * 0.42), col, 180, 360)
         if rng.random() < 0.5:
             for _ in range(8):
