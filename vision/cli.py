@@ -35,6 +35,24 @@ def run(
     )
 
 
+def parse_class_weights(items: list[str]) -> dict[str, float]:
+    """`--class-weight rodent=3` options as {class: factor}; a clear error otherwise."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            factor = float(value)
+        except ValueError:
+            factor = float("nan")
+        if not sep or not name or not factor > 0 or factor == float("inf"):
+            raise typer.BadParameter(
+                f"{item!r}: write CLASS=FACTOR with a positive factor, e.g. rodent=3",
+                param_hint="--class-weight",
+            )
+        out[name] = factor
+    return out
+
+
 @app.command()
 def train(
     data: Annotated[Path, typer.Option(help="Data set folder (rendered if missing)")] = Path(
@@ -86,6 +104,10 @@ def train(
         Path | None,
         typer.Option(help="Warm start from this checkpoint's weights (same width and classes)"),
     ] = None,
+    class_weight: Annotated[
+        list[str] | None,
+        typer.Option(help="CLASS=FACTOR on that class's heat-map loss (repeat; others 1)"),
+    ] = None,
 ) -> None:
     """Render the data set (if needed), train (resuming), export ONNX, evaluate, write
     the card."""
@@ -116,7 +138,7 @@ def train(
         "label_heads": heads,
         "randomise": randomise,
     }
-    card = run_training(cfg, n, seed, version, options)
+    card = run_training(cfg, n, seed, version, options, parse_class_weights(class_weight or []))
     typer.echo(json.dumps(card.metrics, indent=2))
 
 

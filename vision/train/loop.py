@@ -56,6 +56,10 @@ class TrainConfig:
     """Share of training pictures redrawn in a random look (see `stylise`)."""
     splits: tuple[str, ...] = ("train",)
     """Data set splits to train on (several scene styles may live in several splits)."""
+    class_weights: tuple[float, ...] | None = None
+    """Per class factor on its heat-map loss (None: all 1). A class the network finds
+    hard and sees rarely (rodents: a quarter as many as heads, and small) otherwise
+    gets a small share of every step's gradient."""
     init_from: Path | None = None
     """Start from this checkpoint's weights (same width and classes) when there is no
     checkpoint of our own to resume: a warm start that spends the 2 CPU cores on what
@@ -87,13 +91,24 @@ def build_targets(
 
 
 def loss_fn(
-    raw: torch.Tensor, heat: torch.Tensor, mask: torch.Tensor, reg: torch.Tensor, nc: int
+    raw: torch.Tensor,
+    heat: torch.Tensor,
+    mask: torch.Tensor,
+    reg: torch.Tensor,
+    nc: int,
+    class_weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
+    """Focal heat-map loss (each class's channel times its weight, if any) per object,
+    plus L1 offset and 0.5 x L1 log size at the objects' cells."""
     p = torch.sigmoid(raw[:, :nc]).clamp(1e-4, 1 - 1e-4)
     pos = heat.eq(1.0).float()
     neg = 1.0 - pos
-    pos_loss = -(torch.log(p) * (1 - p) ** 2 * pos).sum()
-    neg_loss = -(torch.log(1 - p) * p**2 * (1 - heat) ** 4 * neg).sum()
+    pos_map = -(torch.log(p) * (1 - p) ** 2 * pos)
+    neg_map = -(torch.log(1 - p) * p**2 * (1 - heat) ** 4 * neg)
+    if class_weights is not None:
+        w = class_weights.view(1, nc, 1, 1)
+        pos_map, neg_map = pos_map * w, neg_map * w
+    pos_loss, neg_loss = pos_map.sum(), neg_map.sum()
     n_pos = pos.sum().clamp(min=1.0)
     focal = (pos_loss + neg_loss) / n_pos
     off = torch.sigmoid(raw[:, nc : nc + 2])
@@ -103,6 +118,18 @@ def loss_fn(
     off_l = (torch.abs(off - reg[:, :2]) * m).sum() / n_obj
     size_l = (torch.abs(size - reg[:, 2:]) * m).sum() / n_obj
     return focal + off_l + 0.5 * size_l
+
+
+def class_weight_tensor(cfg: TrainConfig) -> torch.Tensor | None:
+    """`cfg.class_weights` as the loss takes them; refuses a list of the wrong length
+    or a weight that is not positive (it would train a class away)."""
+    if cfg.class_weights is None:
+        return None
+    if len(cfg.class_weights) != cfg.num_classes or min(cfg.class_weights) <= 0:
+        raise ValueError(
+            f"class weights {list(cfg.class_weights)}: need {cfg.num_classes} positive numbers"
+        )
+    return torch.tensor(cfg.class_weights, dtype=torch.float32)
 
 
 def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
@@ -122,6 +149,7 @@ def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
         | ({"init_from": cfg.init_from.name} if cfg.init_from is not None else {})
         | ({"stride": cfg.stride} if cfg.stride != STRIDE else {})
         | ({"fine": "separable"} if cfg.separable else {})
+        | ({"class_weights": list(cfg.class_weights)} if cfg.class_weights else {})
     )
 
 
@@ -258,6 +286,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             ", ".join(fresh) or "nothing",
         )
     gh, gw = cfg.in_h // cfg.stride, cfg.in_w // cfg.stride
+    weights = class_weight_tensor(cfg)
     session = time.monotonic()
     for epoch in range(start_epoch, cfg.epochs):
         e0 = time.monotonic()
@@ -291,6 +320,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
                 torch.from_numpy(mask),
                 torch.from_numpy(reg),
                 cfg.num_classes,
+                weights,
             )
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
