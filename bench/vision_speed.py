@@ -2,11 +2,11 @@
 
 Usage: .venv/bin/python bench/vision_speed.py [--frames 60] [--card CARD ...]
 The peer is YOLOv8n (bench/yolov8n.py, random weights, needs torch to export) at the
-same input size, run through the same runtime (letterbox, onnxruntime, OpenCV NMS),
-as float32 and as int8 (quantised by `bk vision quantize`'s own code, calibrated on
-the bench's frames): an int8 model of ours is compared with both, so the int8 speed-up
-is not counted as the architecture's. The machine is shared: figures vary with the
-load of the moment.
+same input width x height (the first card's), run through the same runtime (letterbox,
+onnxruntime, OpenCV NMS), as float32 and as int8 (quantised by `bk vision quantize`'s
+own code, calibrated on the bench's frames): an int8 model of ours is compared with
+both, so the int8 speed-up is not counted as the architecture's. The machine is shared:
+figures vary with the load of the moment.
 """
 
 import argparse
@@ -77,7 +77,7 @@ def main() -> None:
     args = ap.parse_args()
     cards: list[Path] = args.card or [DEFAULT_CARD]
     ours, _ = load_card(cards[0])
-    size = ours.input.width
+    width, height = ours.input.width, ours.input.height
     jpegs = frames(args.frames)
     ours_rows = [("ours " + load_card(c)[0].label, c) for c in cards]
     rows = list(ours_rows)
@@ -86,12 +86,12 @@ def main() -> None:
             sys.path.insert(0, str(Path(__file__).resolve().parent))
             from yolov8n import export  # type: ignore[import-not-found]
 
-            params = export(str(Path(tmp) / "yolov8n.onnx"), size, len(ours.classes))
+            params = export(str(Path(tmp) / "yolov8n.onnx"), width, height, len(ours.classes))
             card = ModelCard(
                 name="yolov8n-random",
                 version="0",
                 onnx="yolov8n.onnx",
-                input=InputSpec(width=size, height=size, channels="RGB", divide_by=255.0),
+                input=InputSpec(width=width, height=height, channels="RGB", divide_by=255.0),
                 output=OutputSpec(format="yolov8"),
                 classes=ours.classes,
                 thresholds=Thresholds(score=0.3),
@@ -111,7 +111,10 @@ def main() -> None:
             rows.append(("YOLOv8n int8 (bk vision quantize)", int8))
         except ImportError as exc:
             print(f"peer (or its int8 copy) skipped: {exc} (install the train extra)")
-        print(f"input {size}x{size}, {args.frames} frames 320x240 JPEG; ms per frame")
+        print(
+            f"input {width}x{height} (ours and the peer), {args.frames} frames 320x240 JPEG; "
+            "ms per frame"
+        )
         print(f"{'model':42s} thr  decode  pre    infer  post   frames/s")
         fps: dict[tuple[str, int], float] = {}
         for name, card_path in rows:

@@ -155,13 +155,16 @@ def fused_parameter_count(model: nn.Module) -> int:
     return total
 
 
-def export(path: str, size: int, nc: int, seed: int = 0) -> int:
-    """Export with random weights; return the fused parameter count."""
+def export(path: str, width: int, height: int, nc: int, seed: int = 0) -> int:
+    """Export with random weights for a width x height input (multiples of 32, as
+    YOLOv8's strides need); return the fused parameter count."""
+    if width % 32 or height % 32:
+        raise ValueError(f"YOLOv8n needs an input in multiples of 32, not {width}x{height}")
     torch.manual_seed(seed)
     model = YOLOv8n(nc).eval()
     torch.onnx.export(
         model,
-        (torch.zeros(1, 3, size, size),),
+        (torch.zeros(1, 3, height, width),),
         path,
         input_names=["images"],
         output_names=["output0"],
