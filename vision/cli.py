@@ -35,6 +35,19 @@ def run(
     )
 
 
+def parse_input_size(text: str) -> tuple[int, int]:
+    """`320x256` as (320, 256); both sides multiples of 8 (the network's coarse grid)."""
+    w, sep, h = text.lower().partition("x")
+    if sep and w.isdigit() and h.isdigit():
+        size = int(w), int(h)
+        if all(32 <= v <= 2048 and v % 8 == 0 for v in size):
+            return size
+    raise typer.BadParameter(
+        f"{text!r}: write WIDTHxHEIGHT, each a multiple of 8 from 32 to 2048, e.g. 320x256",
+        param_hint="--input",
+    )
+
+
 def parse_class_weights(items: list[str]) -> dict[str, float]:
     """`--class-weight rodent=3` options as {class: factor}; a clear error otherwise."""
     out: dict[str, float] = {}
@@ -104,6 +117,14 @@ def train(
         Path | None,
         typer.Option(help="Warm start from this checkpoint's weights (same width and classes)"),
     ] = None,
+    input_size: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            help="Network input WIDTHxHEIGHT, multiples of 8 (320x256 keeps a 320x240 "
+            "camera frame at full size)",
+        ),
+    ] = "256x256",
     class_weight: Annotated[
         list[str] | None,
         typer.Option(help="CLASS=FACTOR on that class's heat-map loss (repeat; others 1)"),
@@ -115,9 +136,12 @@ def train(
     from vision.train.run import run as run_training
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    in_w, in_h = parse_input_size(input_size)
     cfg = TrainConfig(
         data=data,
         out_dir=out,
+        in_w=in_w,
+        in_h=in_h,
         name=name,
         seed=train_seed,
         epochs=epochs,

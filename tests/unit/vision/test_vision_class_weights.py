@@ -84,3 +84,18 @@ def test_card_command_restates_the_weights() -> None:
     cfg.class_weights = (1.0, 1.0, 3.0, 1.0)
     cmd = training_command(cfg, Path("d"), ds, 100, "1")
     assert " --class-weight rodent=3" in cmd and "no_hat=" not in cmd
+
+
+def test_input_size_parses_and_the_card_command_restates_it() -> None:
+    from vision.cli import parse_input_size
+
+    assert parse_input_size("320x256") == (320, 256)
+    assert parse_input_size("256X256") == (256, 256)
+    for bad in ("320", "320x250", "x256", "0x0", "320x256x3", "4096x256", "-320x256"):
+        with pytest.raises(typer.BadParameter, match="WIDTHxHEIGHT"):
+            parse_input_size(bad)
+    cfg = TrainConfig(data=Path("d"), out_dir=Path("o"), num_classes=4)
+    ds = {"seed": 5, "classes": ["no_hat", "no_mask", "rodent", "head"]}
+    assert "--input" not in training_command(cfg, Path("d"), ds, 100, "1")
+    cfg.in_w, cfg.in_h = 320, 256
+    assert " --input 320x256" in training_command(cfg, Path("d"), ds, 100, "1")

@@ -174,3 +174,26 @@ def test_exported_model_has_the_input_scale_folded_into_its_first_convolution(
     # scores: an untrained model's flat maps make the 3x3 peak test flip on rounding
     # in a few cells; everywhere else they agree
     assert np.isclose(got[:, :3], want[:, :3], atol=1e-4).mean() > 0.99
+
+
+def test_a_non_square_input_trains_exports_and_warm_starts_from_a_square_one(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """320x256 keeps a 320x240 frame at full size: the network is convolutional, so a
+    square model's weights carry over whole, and the ONNX grid follows the new shape."""
+    import onnxruntime as ort
+
+    square = tmp_path / "square.pt"
+    train(_cfg(tiny, tmp_path / "sq", square, budget=0.0))
+    wide = _cfg(tiny, tmp_path / "wide", tmp_path / "wide.pt", budget=0.0)
+    wide.in_w, wide.in_h, wide.init_from, wide.lr = 320, 256, square, 0.0
+    onnx_path, _stats = train(wide)
+    started = torch.load(tmp_path / "wide.pt", weights_only=False)
+    assert started["identity"]["in"] == [320, 256]
+    base = torch.load(square, weights_only=False)["model"]
+    for k, v in base.items():  # weights only: BatchNorm statistics move even at lr 0
+        if k.endswith("weight"):
+            np.testing.assert_array_equal(started["model"][k].numpy(), v.numpy())
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (grid,) = session.run(None, {"images": np.zeros((1, 3, 256, 320), np.float32)})
+    assert grid.shape == (1, 3 + 4, 32, 40)
