@@ -196,9 +196,11 @@ SKIN: tuple[Color, ...] = (
 )
 DYED_MAX = 160
 """Brightest channel of a dyed hair colour (see `_dyed`)."""
-MOB_CAP_MIN = 120
-"""Darkest channel of a coloured mob cap: the cap is the one hat drawn as a dome like
-hair, so only its light colour (as real disposable caps are) tells it from hair."""
+MOB_CAP_RIM_BELOW = 120
+"""A mob cap whose brightest channel is below this gets a light elastic rim. The cap
+is the one hat drawn as a dome like hair: a dark one without an edge is a "hat" label
+no eye could see (as `shaded`'s dark skull caps once were), a dark one with its rim
+is what black skull caps look like."""
 HAIR: tuple[Color, ...] = (
     (15, 15, 20),
     (30, 40, 60),
@@ -310,9 +312,11 @@ def _hat(
             img, _p(cx, top - crown * 0.4), (hw * rng.uniform(0.55, 0.75), crown * 0.7), col
         )
     elif kind < 0.5:  # mob cap / hairnet: a disc over the hair, maybe dotted
-        if col != (245, 245, 245):  # a light colour: a dark disc over the hair is hair
-            col = _c(rng, MOB_CAP_MIN, 256)
         pen.ellipse(img, _p(cx, top + hh * 0.25), (hw * 0.6, hh * 0.42), col, 180, 360)
+        if max(col) < MOB_CAP_RIM_BELOW:  # a dark dome is hair unless its rim shows
+            y = top + hh * 0.25
+            rim = _shade(col, 90)
+            pen.line(img, _p(cx - hw * 0.6, y), _p(cx + hw * 0.6, y), rim, max(1, round(hh * 0.1)))
         if rng.random() < 0.5:
             for _ in range(8):
                 cv2.circle(

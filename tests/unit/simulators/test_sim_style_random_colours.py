@@ -27,15 +27,20 @@ class Scripted:
 
 
 class RecordingPen(sr.Pen):
-    """A fill-only pen that notes every fill colour it is given."""
+    """A fill-only pen that notes every fill and line colour it is given."""
 
     def __init__(self) -> None:
         self.fill, self.ink, self.pale, self.t = True, None, False, 1
         self.colours: list[tuple[int, int, int]] = []
+        self.lines: list[tuple[int, int, int]] = []
 
     def ellipse(self, img: Any, c: Any, ax: Any, col: Any, a0: int = 0, a1: int = 360) -> None:
         self.colours.append(col)
         super().ellipse(img, c, ax, col, a0, a1)
+
+    def line(self, img: Any, a: Any, b: Any, col: Any, t: int) -> None:
+        self.lines.append(col)
+        super().line(img, a, b, col, t)
 
     def poly(self, img: Any, pts: Any, c: Any) -> None:
         self.colours.append(c)
@@ -56,12 +61,20 @@ def test_dyed_hair_is_never_pale() -> None:
     assert all(max(c) <= 170 for c in sr.HAIR)
 
 
-def test_coloured_mob_caps_are_light_and_white_ones_stay_white() -> None:
+def test_dark_mob_caps_show_a_light_rim_and_white_ones_stay_white() -> None:
+    dark = 0
     for seed in range(300):
         pen = RecordingPen()
         # 0.9: not white; 0.4: the mob cap
         sr._hat(_canvas(), pen, 40, 30, 20, 22, 10, Scripted([0.9, 0.4], seed))  # type: ignore[arg-type]
-        assert min(pen.colours[0]) >= sr.MOB_CAP_MIN
+        cap = pen.colours[0]
+        if max(cap) < sr.MOB_CAP_RIM_BELOW:
+            dark += 1
+            assert len(pen.lines) == 1, "a dark mob cap without its rim looks like hair"
+            assert sum(pen.lines[0]) >= sum(cap) + 3 * 60
+        else:
+            assert pen.lines == []
+    assert dark > 10  # dark caps are still drawn, with their rim
     pen = RecordingPen()
     sr._hat(_canvas(), pen, 40, 30, 20, 22, 10, Scripted([0.1, 0.4], 0))  # type: ignore[arg-type]
     assert pen.colours[0] == (245, 245, 245)
@@ -74,4 +87,4 @@ def test_other_hats_still_take_any_colour() -> None:
         pen = RecordingPen()
         sr._hat(_canvas(), pen, 40, 30, 20, 22, 10, Scripted([0.9, 0.1], seed))  # type: ignore[arg-type]
         darkest = min(darkest, max(pen.colours[0]))
-    assert darkest < sr.MOB_CAP_MIN
+    assert darkest < sr.MOB_CAP_RIM_BELOW
