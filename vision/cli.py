@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,8 +57,8 @@ def parse_class_weights(items: list[str]) -> dict[str, float]:
         try:
             factor = float(value)
         except ValueError:
-            factor = float("nan")
-        if not sep or not name or not factor > 0 or factor == float("inf"):
+            factor = math.nan
+        if not sep or not name or not (math.isfinite(factor) and factor > 0):
             raise typer.BadParameter(
                 f"{item!r}: write CLASS=FACTOR with a positive factor, e.g. rodent=3",
                 param_hint="--class-weight",
