@@ -12,7 +12,10 @@ With several `styles` and a `heldout_style`, frames of the training splits rotat
 the styles, two more splits appear: `tune` (same styles, only for picking the card's
 thresholds) and `heldout` (the held-out style alone, never trained or tuned on), and
 `randomise` puts the training frames through domain randomisation (zoom 0.3-1.5x,
-blur, low light, infrared, glare, haze, colour shifts, JPEG 20-95).
+blur, low light, infrared, glare, haze, colour shifts, JPEG 20-95). `rodent_rate`
+draws more rodents into the training frames only (see `SceneSpec.rodent_rate`): the
+evaluation and tuning splits keep the natural rate, so thresholds and figures stay
+those of a camera's everyday frames.
 """
 
 import hashlib
@@ -46,6 +49,11 @@ class DatasetPlan:
     heldout_style: str | None = None
     label_heads: bool = False
     randomise: bool = False
+    rodent_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.rodent_rate is not None and not 0.0 <= self.rodent_rate <= 1.0:
+            raise ValueError(f"rodent_rate is a chance (0..1), not {self.rodent_rate}")
 
     def counts(self) -> dict[str, int]:
         val = max(1, self.n // 5)
@@ -74,6 +82,7 @@ def frame_spec(plan: DatasetPlan, split: str, index: int) -> tuple[SceneSpec, np
         distractor_heavy=split == "heavy",
         style=style,
         label_heads=plan.label_heads,
+        rodent_rate=plan.rodent_rate if split == "train" else None,
     )
     return spec, rng
 
@@ -133,11 +142,14 @@ def export_dataset(
     heldout_style: str | None = None,
     label_heads: bool = False,
     randomise: bool = False,
+    rodent_rate: float | None = None,
     only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Render and write the data set (or `only` some of its splits, e.g. evaluation
     sets without the training split); return (and write) the report."""
-    plan = DatasetPlan(n, seed, width, height, styles, heldout_style, label_heads, randomise)
+    plan = DatasetPlan(
+        n, seed, width, height, styles, heldout_style, label_heads, randomise, rodent_rate
+    )
     balance: dict[str, Counter[str]] = {}
     hashes: dict[str, set[str]] = {}
     frames: dict[str, int] = {}
@@ -160,6 +172,8 @@ def export_dataset(
             balance[split].update(gt.cls for gt in truths)
             if not truths:
                 balance[split]["(empty frame)"] += 1
+            if (i + 1) % 1000 == 0 or i + 1 == count:
+                log.info("data set %s: %s %d/%d frames rendered", out, split, i + 1, count)
     shared = {
         f"{a}&{b}": len(hashes[a] & hashes[b])
         for a in frames
@@ -180,6 +194,8 @@ def export_dataset(
         report["heldout_style"] = plan.heldout_style
         report["label_heads"] = plan.label_heads
         report["randomise"] = plan.randomise
+    if plan.rodent_rate is not None:
+        report["rodent_rate"] = plan.rodent_rate
     (out / "report.json").write_text(json.dumps(report, indent=2))
     names = "\n".join(f"  {i}: {c}" for i, c in enumerate(plan.classes))
     (out / "data.yaml").write_text(

@@ -100,6 +100,15 @@ def train(
     ] = None,
     heads: Annotated[bool, typer.Option(help="Label every worker's head too")] = False,
     randomise: Annotated[bool, typer.Option(help="Domain-randomise training frames")] = False,
+    rodent_rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Chance of a rodent in a training frame (default: the styles' day/night "
+            "rates, about 0.2 / 0.7); evaluation splits keep those",
+        ),
+    ] = None,
     scale_jitter: Annotated[bool, typer.Option(help="Zoom 0.5-1.5x while training")] = False,
     scale_min: Annotated[
         float, typer.Option(help="With --scale-jitter: the smallest zoom (e.g. 0.3)")
@@ -162,6 +171,7 @@ def train(
         "heldout_style": heldout_style,
         "label_heads": heads,
         "randomise": randomise,
+        "rodent_rate": rodent_rate,
     }
     card = run_training(cfg, n, seed, version, options, parse_class_weights(class_weight or []))
     typer.echo(json.dumps(card.metrics, indent=2))

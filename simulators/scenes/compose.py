@@ -61,9 +61,9 @@ def random_workers(rng: np.random.Generator, night: bool, heavy: bool) -> tuple[
 
 
 def random_rodents(
-    rng: np.random.Generator, night: bool, horizon_frac: float
+    rng: np.random.Generator, night: bool, horizon_frac: float, rate: float | None = None
 ) -> tuple[RodentSpec, ...]:
-    p = 0.7 if night else 0.25
+    p = rate if rate is not None else 0.7 if night else 0.25
     n = 0
     while rng.random() < p and n < 3:
         n += 1
@@ -115,7 +115,9 @@ def compose(
         else random_workers(rng, night, spec.distractor_heavy)
     )
     rodents = (
-        spec.rodents if spec.rodents is not None else random_rodents(rng, night, layout.horizon / h)
+        spec.rodents
+        if spec.rodents is not None
+        else random_rodents(rng, night, layout.horizon / h, spec.rodent_rate)
     )
     occlusion = bool(rng.random() < 0.25) if spec.occlusion is None else spec.occlusion
     items: list[tuple[float, str, Any]] = []

@@ -51,9 +51,9 @@ def random_workers(rng: np.random.Generator, night: bool, heavy: bool) -> tuple[
 
 
 def random_rodents(
-    rng: np.random.Generator, night: bool, horizon_frac: float
+    rng: np.random.Generator, night: bool, horizon_frac: float, rate: float | None = None
 ) -> tuple[RodentSpec, ...]:
-    p = 0.75 if night else 0.2
+    p = rate if rate is not None else 0.75 if night else 0.2
     n = 0
     while rng.random() < p and n < 3:
         n += 1
@@ -147,7 +147,9 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
             draw_distractor(img, kind, layout, dis_rng, s)
     workers = spec.workers if spec.workers is not None else random_workers(rng, night, heavy)
     rodents = (
-        spec.rodents if spec.rodents is not None else random_rodents(rng, night, layout.horizon / h)
+        spec.rodents
+        if spec.rodents is not None
+        else random_rodents(rng, night, layout.horizon / h, spec.rodent_rate)
     )
     occlusion = bool(rng.random() < 0.25) if spec.occlusion is None else spec.occlusion
     island_top = h * rng.uniform(0.8, 0.9) if occlusion else float(h + 1)

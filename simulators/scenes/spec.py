@@ -75,6 +75,11 @@ class SceneSpec:
     """Which drawing style renders the scene (see STYLES)."""
     label_heads: bool = False
     """Also label every visible worker head as `head` (see ALL_CLASSES)."""
+    rodent_rate: float | None = None
+    """Chance that a randomly drawn frame has a rodent (each further one, up to three, at
+    half the previous chance). None keeps the style's day and night rates (about 0.2 by
+    day, 0.7 at night); a training set raises it to show the detector more rodents on
+    more floors than the natural rate would (only when `rodents` is None)."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ SCALE_JITTER = (0.5, 1.5)
 
 def ensure_dataset(data: Path, n: int, seed: int, **options: Any) -> dict[str, Any]:
     """The data set's report; rendered first when the folder has none. `options` go to
-    `export_dataset` (styles, heldout_style, label_heads, randomise)."""
+    `export_dataset` (styles, heldout_style, label_heads, randomise, rodent_rate)."""
     report_path = data / "report.json"
     if not report_path.exists():
         from simulators.dataset import export_dataset  # offline tooling only
@@ -80,6 +80,8 @@ def training_command(
         cmd += " --heads"
     if ds.get("randomise"):
         cmd += " --randomise"
+    if ds.get("rodent_rate") is not None:
+        cmd += f" --rodent-rate {ds['rodent_rate']:g}"
     if cfg.lr != TrainConfig.lr:
         cmd += f" --lr {cfg.lr:g}"
     if cfg.stride != STRIDE:
@@ -158,7 +160,12 @@ def write_model_card(
                 "command": training_command(cfg, data, ds_report, n_frames, version),
                 "data": f"synthetic kitchen scenes (bk sim dataset), YOLO format, "
                 f"{ds_report['size'][0]}x{ds_report['size'][1]}, styles {styles}"
-                + (", domain randomised" if ds_report.get("randomise") else ""),
+                + (", domain randomised" if ds_report.get("randomise") else "")
+                + (
+                    f", rodent rate {ds_report['rodent_rate']:g} in training frames"
+                    if ds_report.get("rodent_rate") is not None
+                    else ""
+                ),
                 "heldout_style": ds_report.get("heldout_style"),
                 "dataset_seed": ds_report["seed"],
                 "frames": splits,
