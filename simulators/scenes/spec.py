@@ -17,10 +17,10 @@ ALL_CLASSES: tuple[str, ...] = (*CLASSES, "head")
 """With `SceneSpec.label_heads`, every visible worker's head is also labelled `head`
 (class index 3), compliant or not, so a detector can learn to find every worker."""
 
-STYLES: tuple[str, ...] = ("classic", "flat", "shaded", "random", "outline", "blocky")
+STYLES: tuple[str, ...] = ("classic", "flat", "shaded", "random", "outline", "blocky", "cctv")
 """Scene styles, each drawn by its own code. `random` draws every look at random (domain
-randomisation, for training). `outline` and `blocky` are the held-out styles: never used
-for training or threshold tuning, only to measure how a detector generalises."""
+randomisation, for training). `outline`, `blocky` and `cctv` are the held-out styles: never
+used for training or threshold tuning, only to measure how a detector generalises."""
 
 
 @dataclass(frozen=True)
