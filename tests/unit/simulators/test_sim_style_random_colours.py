@@ -51,12 +51,18 @@ def _canvas() -> np.ndarray:
     return np.zeros((80, 80, 3), np.uint8)
 
 
-def test_dyed_hair_is_never_pale() -> None:
+def test_dyed_hair_is_never_pale_nor_vivid() -> None:
     for seed in range(300):
         pen = RecordingPen()
         # 0.9: a dyed colour (not the natural list); 0.1: the dome-shaped hair
         sr._hair(_canvas(), pen, 40, 30, 20, 22, Scripted([0.9, 0.1], seed))  # type: ignore[arg-type]
         assert pen.colours and max(pen.colours[0]) <= sr.DYED_MAX
+        # a natural colour, tinted: never a vivid hue a coloured cap would have
+        dyed = pen.colours[0]
+        assert any(
+            all(abs(a - b) <= sr.DYED_SHIFT for a, b in zip(dyed, base, strict=True))
+            for base in sr.HAIR
+        ), dyed
     # the natural colours are what they were: dark to blond and grey
     assert all(max(c) <= 170 for c in sr.HAIR)
 
