@@ -17,10 +17,21 @@ ALL_CLASSES: tuple[str, ...] = (*CLASSES, "head")
 """With `SceneSpec.label_heads`, every visible worker's head is also labelled `head`
 (class index 3), compliant or not, so a detector can learn to find every worker."""
 
-STYLES: tuple[str, ...] = ("classic", "flat", "shaded", "random", "outline", "blocky", "cctv")
+STYLES: tuple[str, ...] = (
+    "classic",
+    "flat",
+    "shaded",
+    "random",
+    "outline",
+    "blocky",
+    "cctv",
+    "photo",
+)
 """Scene styles, each drawn by its own code. `random` draws every look at random (domain
 randomisation, for training). `outline`, `blocky` and `cctv` are the held-out styles: never
-used for training or threshold tuning, only to measure how a detector generalises."""
+used for training or threshold tuning, only to measure how a detector generalises. `photo`
+(a colour photograph from a fixed camera, drawn without sight of the held-out styles) is a
+training style."""
 
 
 @dataclass(frozen=True)
