@@ -350,6 +350,8 @@ def main() -> None:
         "--kinds", default="hat_off,mask_off,rodent", help="Scripted incident kinds to run"
     )
     args = ap.parse_args()
+    if args.minutes < 0 or args.episodes < 0 or args.cameras < 1:
+        ap.error("--minutes and --episodes must be >= 0, --cameras >= 1")
     t_start = time.monotonic()
     results: dict[str, Any] = {"card": str(args.card), "fps": FPS, "styles": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -358,7 +360,8 @@ def main() -> None:
         print(f"model {pipe.detector.card.label}, {FPS:g} frames/s, default CameraRules")
         for style in args.styles.split(","):
             per_style: dict[str, Any] = {"compliant": {}, "scripted": {}}
-            for scene in args.scenes.split(","):
+            # --minutes 0 (or --scenes ""): scripted incidents only
+            for scene in [s for s in args.scenes.split(",") if s and args.minutes > 0]:
                 seconds = args.minutes * 60 / args.cameras
                 false: Counter[str] = Counter()
                 for k in range(args.cameras):
