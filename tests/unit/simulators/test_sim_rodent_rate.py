@@ -8,7 +8,7 @@ import pytest
 from simulators.dataset import DatasetPlan, frame_spec
 from simulators.scenes import SceneSpec, render_scene
 
-STYLES = ("classic", "flat", "shaded", "random", "outline", "blocky", "cctv", "photo")
+STYLES = ("classic", "flat", "shaded", "random", "outline", "blocky", "cctv", "photo", "clay")
 
 
 def _rodents_per_frame(style: str, rate: float | None, frames: int = 24) -> float:

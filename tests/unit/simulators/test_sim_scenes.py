@@ -55,7 +55,7 @@ def test_seeded_frames_identical_and_random_specs_vary() -> None:
     assert {g.cls for g in ga} <= set(CLASSES)
 
 
-NEW_STYLES = ("flat", "shaded", "random", "outline", "blocky", "cctv", "photo")
+NEW_STYLES = ("flat", "shaded", "random", "outline", "blocky", "cctv", "photo", "clay")
 
 
 @pytest.mark.parametrize("style", NEW_STYLES)
