@@ -15,6 +15,23 @@ app = typer.Typer(
 )
 
 
+def _null_nan(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _null_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_null_nan(v) for v in value]
+    return value
+
+
+def _strict_json(figures: Any, indent: int | None = None) -> str:
+    """Figures as standard JSON: an undefined one (precision with no box above the
+    threshold) is null, as in the card, not `NaN`, which strict JSON parsers (jq,
+    browsers, most other languages) refuse."""
+    return json.dumps(_null_nan(figures), indent=indent, allow_nan=False)
+
+
 @app.command()
 def run(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Settings YAML")] = None,
@@ -174,7 +191,7 @@ def train(
         "rodent_rate": rodent_rate,
     }
     card = run_training(cfg, n, seed, version, options, parse_class_weights(class_weight or []))
-    typer.echo(json.dumps(card.metrics, indent=2))
+    typer.echo(_strict_json(card.metrics, indent=2))
 
 
 @app.command()
@@ -215,7 +232,7 @@ def evaluate(
         for pert in [None, *(perturb or [])]:
             result = report(det, data, sp, limit, pert)
             suffix = "" if pert is None else f"+{pert}"
-            typer.echo(json.dumps({"set": sp + suffix, **result}))
+            typer.echo(_strict_json({"set": sp + suffix, **result}))
             measured[f"{stem}{suffix}"] = result
     if record is not None:
         loaded, _onnx = load_card(card)
