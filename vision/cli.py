@@ -133,6 +133,15 @@ def train(
     stylise: Annotated[
         float, typer.Option(help="Share of training pictures redrawn in a random look")
     ] = 0.0,
+    randconv: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of training pictures passed through a random convolution (new "
+            "textures and colours, same shapes)",
+        ),
+    ] = 0.0,
     checkpoint: Annotated[
         Path | None,
         typer.Option(help="Resume from / save every epoch to (default vision/train/checkpoints)"),
@@ -181,6 +190,7 @@ def train(
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
         scale_jitter=(scale_min, 1.5) if scale_jitter else None,
         stylise=stylise,
+        randconv=randconv,
         init_from=init_from,
     )
     options = {

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 
+from vision.train.augment import random_convolution, scale_jitter, stylise
 from vision.train.data import load_split
 from vision.train.model import STRIDE, WH_BASE, TinyGrid, fold_input_scale
 
@@ -54,6 +54,9 @@ class TrainConfig:
     """Zoom each training picture by a factor drawn from this range (None: off)."""
     stylise: float = 0.0
     """Share of training pictures redrawn in a random look (see `stylise`)."""
+    randconv: float = 0.0
+    """Share of training pictures passed through a random convolution (see
+    `random_convolution`): textures and colours change, shapes stay."""
     splits: tuple[str, ...] = ("train",)
     """Data set splits to train on (several scene styles may live in several splits)."""
     class_weights: tuple[float, ...] | None = None
@@ -178,65 +181,6 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def scale_jitter(
-    img: np.ndarray, tgt: np.ndarray, rng: np.random.Generator, lo: float, hi: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Zoom a CHW uint8 picture by s in [lo, hi] about a random point (pad 114 when
-    shrinking, crop when enlarging); boxes follow, those left mostly outside are dropped.
-    Teaches the detector small and large workers (the card's half-scale figure)."""
-    _c, h, w = img.shape
-    s = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
-    nw, nh = max(8, int(w * s)), max(8, int(h * s))
-    hwc = cv2.resize(img.transpose(1, 2, 0), (nw, nh), interpolation=cv2.INTER_AREA)
-    ox = int(rng.integers(min(0, w - nw), max(0, w - nw) + 1))
-    oy = int(rng.integers(min(0, h - nh), max(0, h - nh) + 1))
-    canvas = np.full((h, w, 3), 114, np.uint8)
-    x0, y0 = max(0, ox), max(0, oy)
-    x1, y1 = min(w, ox + nw), min(h, oy + nh)
-    canvas[y0:y1, x0:x1] = hwc[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
-    out = tgt.copy()
-    if len(out):
-        out[:, 1:] = out[:, 1:] * s + np.array([ox, oy, ox, oy], np.float64)
-        area = (out[:, 3] - out[:, 1]) * (out[:, 4] - out[:, 2])
-        out[:, [1, 3]] = out[:, [1, 3]].clip(0, w)
-        out[:, [2, 4]] = out[:, [2, 4]].clip(0, h)
-        kept = (out[:, 3] - out[:, 1]) * (out[:, 4] - out[:, 2])
-        ok = (kept >= 0.6 * np.maximum(area, 1e-6)) & (out[:, 3] - out[:, 1] >= 2)
-        ok &= out[:, 4] - out[:, 2] >= 2
-        out = out[ok]
-    return canvas.transpose(2, 0, 1), out
-
-
-def stylise(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Redraw a CHW uint8 picture in a random look: remapped channel curves (palette),
-    posterised flat colours, dark outlines along its edges, or grey. Teaches shapes
-    rather than one renderer's colours, so a detector has a chance on scene styles it
-    never saw (the held-out style is never used here)."""
-    hwc = np.ascontiguousarray(img.transpose(1, 2, 0))
-    if rng.random() < 0.6:
-        knots = np.sort(rng.uniform(0, 255, size=(3, 3)), axis=1)
-        lut = np.stack(
-            [
-                np.interp(np.arange(256), [0, *k, 255], [0, *np.sort(rng.uniform(0, 255, 3)), 255])
-                for k in knots
-            ],
-            1,
-        ).astype(np.uint8)
-        hwc = np.stack([lut[:, c][hwc[:, :, c]] for c in range(3)], 2)
-    if rng.random() < 0.25:
-        levels = int(rng.integers(3, 7))
-        step = 256 // levels
-        hwc = (hwc // step * step + step // 2).astype(np.uint8)
-    if rng.random() < 0.3:
-        grey = cv2.cvtColor(hwc, cv2.COLOR_BGR2GRAY)
-        edges = cv2.Canny(grey, 40, 120) > 0
-        hwc = hwc.copy()
-        hwc[edges] = rng.integers(0, 80, size=3).astype(np.uint8)
-    if rng.random() < 0.15:
-        hwc = np.repeat(cv2.cvtColor(hwc, cv2.COLOR_BGR2GRAY)[:, :, None], 3, axis=2)
-    return np.ascontiguousarray(hwc.transpose(2, 0, 1))
-
-
 def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     """Train (resuming from cfg.checkpoint), save `<name>.onnx` in out_dir; return the
     ONNX path and stats (`train_seconds` counts every session's training time)."""
@@ -296,13 +240,15 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         for k in range(0, len(order), cfg.batch):
             idx = order[k : k + cfg.batch]
             tgts = [targets[i].copy() for i in idx]
-            if cfg.scale_jitter is not None or cfg.stylise > 0:
+            if cfg.scale_jitter is not None or cfg.stylise > 0 or cfg.randconv > 0:
                 batch = imgs[idx].copy()
                 for j in range(len(idx)):
                     if cfg.scale_jitter is not None and rng.random() < 0.6:
                         batch[j], tgts[j] = scale_jitter(batch[j], tgts[j], rng, *cfg.scale_jitter)
                     if rng.random() < cfg.stylise:
                         batch[j] = stylise(batch[j], rng)
+                    if cfg.randconv > 0 and rng.random() < cfg.randconv:
+                        batch[j] = random_convolution(batch[j], rng)
                 x = batch.astype(np.float32)
             else:
                 x = imgs[idx].astype(np.float32)

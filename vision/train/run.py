@@ -94,6 +94,8 @@ def training_command(
             cmd += f" --scale-min {cfg.scale_jitter[0]:g}"
     if cfg.stylise > 0:
         cmd += f" --stylise {cfg.stylise:g}"
+    if cfg.randconv > 0:
+        cmd += f" --randconv {cfg.randconv:g}"
     if (cfg.in_w, cfg.in_h) != (TrainConfig.in_w, TrainConfig.in_h):
         cmd += f" --input {cfg.in_w}x{cfg.in_h}"
     if cfg.class_weights is not None:
