@@ -14,7 +14,7 @@ import numpy as np
 
 from vision.card import Thresholds
 from vision.detector import Detector
-from vision.metrics import average_precision, best_f1_threshold, match
+from vision.metrics import average_precision, best_f1_threshold, match, recall_by_width
 
 
 def read_truth(label: Path, width: int, height: int) -> np.ndarray:
@@ -136,5 +136,6 @@ def report(
             "precision": p,
             "recall": r,
             "threshold": thr,
+            "recall_by_width": recall_by_width(preds[c], truths[c], thr),
         }
     return out
