@@ -27,6 +27,8 @@ STYLES: tuple[str, ...] = (
     "cctv",
     "photo",
     "clay",
+    "ink",
+    "lowpoly",
 )
 """Scene styles, each drawn by its own code. `random` draws every look at random (domain
 randomisation, for training). `outline`, `cctv` and `clay` are the held-out styles: never
@@ -34,7 +36,10 @@ used for training or threshold tuning, only to measure how a detector generalise
 a claymation look, was drawn after hygiene-tinygrid@8 was trained, by an author who saw
 neither the other styles nor any detector output). `blocky` was held out until @7 and is
 a training style since @8; `photo` (a colour photograph from a fixed camera, drawn
-without sight of the held-out styles) is a training style."""
+without sight of the held-out styles) is a training style. `ink` (an ink-and-wash
+painting) and `lowpoly` (a faceted low-polygon 3D render) were added as training styles
+after @8, each drawn by an author who saw neither the held-out styles nor any detector
+output."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,19 @@ import pytest
 from simulators.dataset import DatasetPlan, frame_spec
 from simulators.scenes import SceneSpec, render_scene
 
-STYLES = ("classic", "flat", "shaded", "random", "outline", "blocky", "cctv", "photo", "clay")
+STYLES = (
+    "classic",
+    "flat",
+    "shaded",
+    "random",
+    "outline",
+    "blocky",
+    "cctv",
+    "photo",
+    "clay",
+    "ink",
+    "lowpoly",
+)
 
 
 def _rodents_per_frame(style: str, rate: float | None, frames: int = 24) -> float:

@@ -55,7 +55,18 @@ def test_seeded_frames_identical_and_random_specs_vary() -> None:
     assert {g.cls for g in ga} <= set(CLASSES)
 
 
-NEW_STYLES = ("flat", "shaded", "random", "outline", "blocky", "cctv", "photo", "clay")
+NEW_STYLES = (
+    "flat",
+    "shaded",
+    "random",
+    "outline",
+    "blocky",
+    "cctv",
+    "photo",
+    "clay",
+    "ink",
+    "lowpoly",
+)
 
 
 @pytest.mark.parametrize("style", NEW_STYLES)
