@@ -114,7 +114,7 @@ def _fixture(
     light = get_light()
     kind = int(rng.integers(4))
     x0 = float(rng.uniform(0.0, 0.7) * w)
-    x1 = x0 + float(rng.uniform(0.18, 0.35) * w)
+    x1 = min(float(w), x0 + float(rng.uniform(0.18, 0.35) * w))
     if kind == 0:  # window: a sky gradient behind a frame
         y0, y1 = shelf_y + 0.06 * h, counter_top - 0.05 * h
         if y1 - y0 < 8:

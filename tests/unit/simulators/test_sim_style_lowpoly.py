@@ -181,3 +181,12 @@ def test_label_sweep_boxes_in_frame() -> None:
             seen[g.cls] = seen.get(g.cls, 0) + 1
     assert set(seen) == {*CLASSES, "head"}
     assert seen["head"] >= 100 and seen["rodent"] >= 10
+
+
+def test_backgrounds_of_many_seeds_fit_the_frame() -> None:
+    """A wall fixture drawn near the right edge once overran the frame (seed sweep of
+    a real data set); every seed must draw a whole frame at common sizes."""
+    for w, h in ((320, 240), (160, 120)):
+        for seed in range(300):
+            img, lay = lp.KIT.background(w, h, np.random.default_rng(seed))
+            assert img.shape == (h, w, 3) and lay.shelf_y < lay.counter_top <= lay.horizon
