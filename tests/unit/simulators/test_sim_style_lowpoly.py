@@ -185,8 +185,9 @@ def test_label_sweep_boxes_in_frame() -> None:
 
 def test_backgrounds_of_many_seeds_fit_the_frame() -> None:
     """A wall fixture drawn near the right edge once overran the frame (seed sweep of
-    a real data set); every seed must draw a whole frame at common sizes."""
-    for w, h in ((320, 240), (160, 120)):
-        for seed in range(300):
+    a real data set, about 1 seed in 800: 691, 1105, 1131 and 1612 among the first
+    3,000); every seed must draw a whole frame at common sizes."""
+    for w, h in ((320, 240), (160, 120), (640, 480)):
+        for seed in (*range(100), 691, 1105, 1131, 1612):
             img, lay = lp.KIT.background(w, h, np.random.default_rng(seed))
             assert img.shape == (h, w, 3) and lay.shelf_y < lay.counter_top <= lay.horizon
