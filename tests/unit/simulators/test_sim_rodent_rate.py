@@ -7,20 +7,7 @@ import pytest
 
 from simulators.dataset import DatasetPlan, frame_spec
 from simulators.scenes import SceneSpec, render_scene
-
-STYLES = (
-    "classic",
-    "flat",
-    "shaded",
-    "random",
-    "outline",
-    "blocky",
-    "cctv",
-    "photo",
-    "clay",
-    "ink",
-    "lowpoly",
-)
+from simulators.scenes.spec import STYLES  # every style, classic first
 
 
 def _rodents_per_frame(style: str, rate: float | None, frames: int = 24) -> float:
