@@ -150,6 +150,42 @@ def test_the_loop_through_the_store_survives_a_restart(tmp_path: Path) -> None:
     store.close()
 
 
+def test_an_accepted_review_while_the_condition_holds_opens_a_new_incident(
+    tmp_path: Path,
+) -> None:
+    """The inspector accepted, but the fridge is still warm: after the rule's `for_s`,
+    counted from the acceptance, a new alert with its own id and task fires; the closed
+    task stays closed (its record is not reopened or overwritten)."""
+    store = AlertStore(f"sqlite:///{tmp_path}/alerts.db")
+    rf = _rules()
+    slow = rf.rules[0].model_copy(update={"for_s": 120})
+    eng = Engine(resolve(rf.model_copy(update={"rules": [slow]})), store)
+    seq = iter(range(1, 1000))
+    at = T0
+    while not eng.open_alerts():
+        eng.process(reading("k1", "fridge", "t1", "cold_room", 12.0, at, next(seq)))
+        at += timedelta(seconds=30)
+    (first,) = eng.open_alerts()
+    _send(store, eng, "r1", first.id, "rectify", at, comment="已调温", photos=(PHOTO,))
+    accepted = at + timedelta(seconds=1)
+    _send(store, eng, "r2", first.id, "review_accept", accepted, actor="li", role="grid_inspector")
+    assert eng.open_alerts() == []
+    seen: list[tuple[datetime, str]] = []
+    for i in range(1, 9):
+        t = accepted + timedelta(seconds=30 * i)
+        eng.process(reading("k1", "fridge", "t1", "cold_room", 12.0, t, next(seq)))
+        seen += [(t, a.id) for a in eng.open_alerts()]
+    assert seen, "a condition that still holds must be alerted again"
+    fired_at, new_id = seen[0]
+    assert fired_at - accepted >= timedelta(seconds=120)  # seen afresh for for_s
+    assert new_id != first.id and {i for _, i in seen} == {new_id}  # one new incident
+    (again,) = eng.open_alerts()
+    assert again.started_at >= accepted
+    rows = {r.alert_id: r.state for r in store.workflows("k1")}
+    assert rows == {first.id: "closed", new_id: "open"}
+    store.close()
+
+
 def test_an_overdue_rectification_escalates_once_at_the_deadline(tmp_path: Path) -> None:
     store = AlertStore(f"sqlite:///{tmp_path}/alerts.db")
     eng = Engine(resolve(_rules()), store)
