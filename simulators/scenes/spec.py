@@ -28,7 +28,9 @@ STYLES: tuple[str, ...] = (
     "photo",
     "clay",
     "ink",
+    "papercut",
     "lowpoly",
+    "sketch",
 )
 """Scene styles, each drawn by its own code. `random` draws every look at random (domain
 randomisation, for training). `outline`, `cctv` and `clay` are the held-out styles: never
@@ -39,7 +41,8 @@ a training style since @8; `photo` (a colour photograph from a fixed camera, dra
 without sight of the held-out styles) is a training style. `ink` (an ink-and-wash
 painting) and `lowpoly` (a faceted low-polygon 3D render) were added as training styles
 after @8, each drawn by an author who saw neither the held-out styles nor any detector
-output."""
+output; `papercut` (a cut-paper diorama with drop shadows) and `sketch` (pencil and pen
+line drawing with hatching) were added later in the same way."""
 
 
 @dataclass(frozen=True)
