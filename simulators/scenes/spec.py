@@ -4,6 +4,11 @@ Every field of `SceneSpec` is optional: left as None it is drawn from the caller
 random generator, so `render_scene(SceneSpec(), rng)` gives a random kitchen frame,
 while a test can script one exactly (one worker without a hat at a given spot).
 Positions are fractions of the frame (0..1) so the same spec renders at any size.
+
+A scene is the picture before any camera compression: the JPEG step belongs to whoever
+sends or stores the frame (the camera simulator and `edge/camera.py` at their quality
+setting, the data set export at 90 with training's JPEG 20-95 on top, the alert bench),
+so it is not a scene field. (`jpeg_noise` was one, and no renderer read it.)
 """
 
 from dataclasses import dataclass, field
@@ -91,7 +96,6 @@ class SceneSpec:
     """Many hat-, mask- and rodent-like things (plates, cloths, steam, brushes)."""
     occlusion: bool | None = None
     """A foreground counter hides the lower bodies."""
-    jpeg_noise: bool = True
     extra: dict[str, float] = field(default_factory=dict)
     style: str = "classic"
     """Which drawing style renders the scene (see STYLES)."""

@@ -168,7 +168,7 @@ def test_label_sweep_boxes_in_frame_and_all_classes_seen() -> None:
     seen: set[str] = set()
     for seed in range(100):
         img, gts = render_scene(
-            SceneSpec(style="ink", label_heads=True, jpeg_noise=False), np.random.default_rng(seed)
+            SceneSpec(style="ink", label_heads=True), np.random.default_rng(seed)
         )
         assert img.shape == (240, 320, 3)
         for g in gts:
