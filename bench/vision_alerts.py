@@ -20,6 +20,14 @@ Runs the full pipeline the vision worker runs (`VisionPipeline.process_jpeg`, de
   behind a colleague, the first frame that shows the incident (its label visible in
   the picture) is printed too, with the share alerted exactly once within 10 s of it.
 
+With `--scores`, each style also gets a line per violation that says whether any track
+threshold could tell offenders from compliant workers: each offender's peak (the highest
+median score over the hold window its track reached while the violation held, whatever
+the card's `thresholds.track`; `Track.peak`) against the peaks of compliant workers'
+tracks in the compliant scenes (how many reach 0.5, and the highest). Where the two
+overlap, no threshold gives both no false alarm and every incident: the detector's
+scores are the limit, not the rule.
+
 Targets (issue 11): <= 0.05 false violations per camera-hour on every normal style,
 100 % of scripted incidents alerted exactly once within 10 s. `--minutes` bounds the
 simulated time per compliant scene (the default keeps a run near 2-3 minutes on this
@@ -177,8 +185,27 @@ def compliant_camera(style: str, scene: str, seed: int) -> Camera:
     )
 
 
+Peaks = dict[int, dict[str, float]]
+"""Track id → violation → the track's peak (`Track.peak`), as last seen."""
+
+
+def collect_peaks(pipe: VisionPipeline, cam: Camera, into: Peaks) -> None:
+    """Copy the peaks of the camera's live and lately lost tracks into `into` (tracks
+    are forgotten a while after they are lost, so this runs every frame)."""
+    tracker = pipe.trackers.get(f"bench/{cam.name}")
+    if tracker is None:
+        return
+    for tr in (*tracker.tracks, *tracker.lost):
+        if tr.peak:
+            into[tr.id] = dict(tr.peak)
+
+
 def run_frames(
-    pipe: VisionPipeline, cam: Camera, seconds: float, explain: bool = False
+    pipe: VisionPipeline,
+    cam: Camera,
+    seconds: float,
+    explain: bool = False,
+    peaks: Peaks | None = None,
 ) -> Iterator[tuple[float, list[str]]]:
     """Yield (t, violation classes) for each frame of `seconds` of camera time.
 
@@ -199,6 +226,8 @@ def run_frames(
                 recent[k] = [r for r in recent[k] if r[0] >= t - 8]
             for v in declared_violations(ev):
                 _explain(pipe, cam, t, v.cls, v.track, ev.detections, truth, recent)
+        if peaks is not None:
+            collect_peaks(pipe, cam, peaks)
         yield t, [v.cls for v in declared_violations(ev)]
 
 
@@ -247,6 +276,8 @@ class Episode:
     visible: float | None = None
     """Seconds from the incident's start to the first frame that shows it (the offender's
     violation labelled in the picture); None: never visible (hidden all along)."""
+    peak: float = 0.0
+    """The highest peak of the incident's class on the offender's tracks (0: never held)."""
 
 
 def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
@@ -276,9 +307,12 @@ def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
     alerts: list[float] = []
     others = 0
     offender = cam.walkers[0]
-    frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent, cls)
+    tracks: set[int] = set()
+    frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent, cls, tracks)
     visible: float | None = None
+    peaks: Peaks = {}
     for t, found, shown in frames:
+        collect_peaks(pipe, cam, peaks)
         if shown and visible is None and start <= t < start + length:
             visible = t - start
         for c, on_offender in found:
@@ -286,7 +320,8 @@ def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
                 alerts.append(t - start)
             else:
                 others += 1
-    return Episode(kind, start, start + length, alerts, others, visible)
+    peak = max((peaks.get(i, {}).get(cls, 0.0) for i in tracks), default=0.0)
+    return Episode(kind, start, start + length, alerts, others, visible, peak)
 
 
 def _episode_frames(
@@ -299,11 +334,14 @@ def _episode_frames(
     offender: Walker,
     rodent: RodentSpec,
     cls: str,
+    offender_tracks: set[int],
 ) -> Iterator[tuple[float, list[tuple[str, bool]], bool]]:
     """Yield (t, [(violation class, raised on the offender?)], shown) per frame (shown:
     the incident is labelled in this frame, i.e. visible in the picture). The offender
     is the one object labelled `cls` in the picture (the others comply); a violation is
-    the offender's when its track's box overlaps the offender's last labelled box."""
+    the offender's when its track's box overlaps the offender's last labelled box. The
+    ids of tracks that overlap the offender while the incident is shown go into
+    `offender_tracks`."""
     last: tuple[float, float, float, float] | None = None
     for i in range(int((start + length + tail) * FPS)):
         t = i / FPS
@@ -321,6 +359,12 @@ def _episode_frames(
                 last = (g.x1, g.y1, g.x2, g.y2)
                 shown = True
         ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
+        if shown and last is not None:
+            for d in ev.detections:
+                b = d.box
+                iou = iou_matrix(np.array([[b.x1, b.y1, b.x2, b.y2]]), np.array([last]))[0, 0]
+                if d.track and float(iou) >= 0.2:
+                    offender_tracks.add(d.track)
         out = []
         for v in declared_violations(ev):
             boxes = [d.box for d in ev.detections if d.track == v.track]
@@ -331,6 +375,33 @@ def _episode_frames(
             )
             out.append((v.cls, mine))
         yield t, out, shown
+
+
+KIND_OF = {"no_hat": "hat_off", "no_mask": "mask_off", "rodent": "rodent"}
+
+
+def score_lines(
+    style: str, per_style: dict[str, Any], compliant: list[dict[str, float]]
+) -> dict[str, Any]:
+    """Print and return, per violation, offenders' peaks against compliant tracks'."""
+    out: dict[str, Any] = {}
+    for cls, kind in KIND_OF.items():
+        offenders = per_style["scripted"].get(kind, {}).get("offender_peaks")
+        false = sorted((p[cls] for p in compliant if cls in p), reverse=True)
+        if offenders is None and not false:
+            continue
+        out[cls] = {
+            "offender_peaks": sorted(offenders) if offenders is not None else None,
+            "compliant_tracks_at_0_5": sum(x >= 0.5 for x in false),
+            "compliant_top": [round(x, 3) for x in false[:5]],
+        }
+        print(
+            f"{style:>8} {cls:<9} peaks: offenders "
+            f"{out[cls]['offender_peaks'] if offenders is not None else '(not run)'}, "
+            f"compliant tracks reaching 0.5: {out[cls]['compliant_tracks_at_0_5']}, "
+            f"highest {out[cls]['compliant_top']}"
+        )
+    return out
 
 
 def main() -> None:
@@ -344,6 +415,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="Also write the figures here")
     ap.add_argument(
         "--explain", action="store_true", help="Print what each compliant-scene violation is on"
+    )
+    ap.add_argument(
+        "--scores",
+        action="store_true",
+        help="Per style and violation: offenders' peak scores against compliant workers'",
     )
     ap.add_argument("--scenes", default="normal,busy,night_ir", help="Compliant scene kinds to run")
     ap.add_argument(
@@ -360,14 +436,17 @@ def main() -> None:
         print(f"model {pipe.detector.card.label}, {FPS:g} frames/s, default CameraRules")
         for style in args.styles.split(","):
             per_style: dict[str, Any] = {"compliant": {}, "scripted": {}}
+            compliant_peaks: list[dict[str, float]] = []
             # --minutes 0 (or --scenes ""): scripted incidents only
             for scene in [s for s in args.scenes.split(",") if s and args.minutes > 0]:
                 seconds = args.minutes * 60 / args.cameras
                 false: Counter[str] = Counter()
                 for k in range(args.cameras):
                     cam = compliant_camera(style, scene, args.seed + 100 * k + SCENE_SEED[scene])
-                    for _t, classes in run_frames(pipe, cam, seconds, args.explain):
+                    peaks: Peaks | None = {} if args.scores else None
+                    for _t, classes in run_frames(pipe, cam, seconds, args.explain, peaks):
                         false.update(classes)
+                    compliant_peaks += list((peaks or {}).values())
                 hours = args.minutes / 60
                 rate = sum(false.values()) / hours
                 per_style["compliant"][scene] = {
@@ -397,6 +476,7 @@ def main() -> None:
                 )
                 per_style["scripted"][kind] = {
                     "episodes": len(eps),
+                    "offender_peaks": [round(e.peak, 3) for e in eps],
                     "exactly_once": once / len(eps),
                     "within_10s": within / len(eps),
                     "alerts_per_episode": [len(e.alerts) for e in eps],
@@ -416,6 +496,8 @@ def main() -> None:
                     f"10 s of first visible {100 * seen / len(eps):5.1f} % (visible after "
                     f"{[e.visible for e in eps]} s)"
                 )
+            if args.scores:
+                per_style["scores"] = score_lines(style, per_style, compliant_peaks)
             results["styles"][style] = per_style
     results["seconds"] = round(time.monotonic() - t_start, 1)
     print(f"ran in {results['seconds']} s (all scenes synthetic)")

@@ -93,6 +93,12 @@ class Track:
     seen_since: float | None = None
     """Start of the current unbroken stretch of the track (creation or relink): a
     violation must hold for hold_s within one stretch."""
+    peak: dict[str, float] = field(default_factory=dict)
+    """Per violation: the highest median score over the hold window that this track
+    reached while everything but the track threshold held (old enough, shown often
+    enough, shown now). Diagnostics only, it decides nothing: the alert bench's
+    `--scores` compares offenders' peaks with compliant workers' to show whether any
+    track threshold could tell them apart."""
 
     @property
     def cls(self) -> str:
@@ -416,6 +422,16 @@ class Tracker:
             share = len(hits) / len(window)
             need = r.rodent_hold_fraction if name == "rodent" else r.hold_fraction
             median = float(np.median([s.scores.get(name, 0.0) for s in window]))
+            held = (
+                old_enough
+                and len(hits) >= r.persistence_k
+                and share >= need
+                # declared on a frame that shows it, so the evidence picture does
+                and window[-1].ts >= now - 1e-6
+                and name in window[-1].showing
+            )
+            if held:
+                tr.peak[name] = max(tr.peak.get(name, 0.0), median)
             if name in tr.active:
                 if old_enough and share <= r.release_fraction:
                     tr.active.discard(name)  # compliant again (or gone from view)
@@ -430,13 +446,8 @@ class Tracker:
                     out.append(Declared(name, tr.id, tr.zone, tr.since[name]))
                 continue
             if (
-                old_enough
-                and len(hits) >= r.persistence_k
-                and share >= need
+                held
                 and now - tr.last_alarm.get(name, -math.inf) >= r.realarm_s
-                # declared on a frame that shows it, so the evidence picture does
-                and window[-1].ts >= now - 1e-6
-                and name in window[-1].showing
                 and median >= self.confirm.get(name, 0.0)
                 # still: a brush, a shoe, a drain cover, not (yet) an animal
                 and (name != "rodent" or self._travelled(tr, since, r.rodent_min_travel))

@@ -238,6 +238,26 @@ def test_middling_scores_frame_after_frame_are_not_confirmed() -> None:
     assert [d.cls for d in run_scores(real, {"no_mask": 0.65})] == ["no_mask"]
 
 
+def test_a_tracks_peak_is_its_best_held_median_whatever_the_threshold() -> None:
+    # the diagnostic behind the alert bench's --scores: a confused compliant head at
+    # 0.45/0.55 peaks at 0.55 (a 9-frame window holds five of one) though never declared; a flicker never held has no peak;
+    # a real offender's peak goes on rising after its declaration
+    def peaks(scores: list[float], confirm: dict[str, float]) -> dict[str, float]:
+        tracker = Tracker(CameraRules(), confirm=confirm)
+        for i, sc in enumerate(scores):
+            dets: list[Det] = [("no_mask", head(100 + i * 0.3), sc)] if sc else []
+            tracker.update(dets, KNOWN_ROLES.get, T0 + timedelta(seconds=i / FPS), 240)
+        (tr,) = [*tracker.tracks, *tracker.lost]
+        return tr.peak
+
+    assert peaks([0.45 + 0.1 * (i % 2) for i in range(40)], {"no_mask": 0.65}) == {
+        "no_mask": pytest.approx(0.55)
+    }
+    assert peaks([0.9 if i % 4 == 0 else 0.0 for i in range(40)], {}) == {}
+    rising = [0.7] * 12 + [0.9] * 20
+    assert peaks(rising, {"no_mask": 0.65})["no_mask"] == pytest.approx(0.9)
+
+
 def test_a_track_taken_over_by_a_stray_box_does_not_alarm_its_offender_twice() -> None:
     # the offender (no hat) is alarmed; then its box jumps a head width (a stray box
     # pulled it, the detector boxed it badly), too far to continue the track: the
