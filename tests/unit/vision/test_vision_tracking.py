@@ -240,8 +240,9 @@ def test_middling_scores_frame_after_frame_are_not_confirmed() -> None:
 
 def test_a_tracks_peak_is_its_best_held_median_whatever_the_threshold() -> None:
     # the diagnostic behind the alert bench's --scores: a confused compliant head at
-    # 0.45/0.55 peaks at 0.55 (a 9-frame window holds five of one) though never declared; a flicker never held has no peak;
-    # a real offender's peak goes on rising after its declaration
+    # 0.45/0.55 peaks at 0.55 (a 9-frame window holds five of one) though never
+    # declared; a flicker never held has no peak; a real offender's peak goes on
+    # rising after its declaration
     def peaks(scores: list[float], confirm: dict[str, float]) -> dict[str, float]:
         tracker = Tracker(CameraRules(), confirm=confirm)
         for i, sc in enumerate(scores):
