@@ -20,8 +20,9 @@ Runs the full pipeline the vision worker runs (`VisionPipeline.process_jpeg`, de
   behind a colleague, the first frame that shows the incident (its label visible in
   the picture) is printed too, with the share alerted exactly once within 10 s of it.
 
-With `--scores`, each style also gets a line per violation that says whether any track
-threshold could tell offenders from compliant workers: each offender's peak (the highest
+With `--scores`, each style also gets a line per worker violation (`no_hat`, `no_mask`)
+that says whether any track threshold could tell offenders from compliant workers:
+each offender's peak (the highest
 median score over the hold window its track reached while the violation held, whatever
 the card's `thresholds.track`; `Track.peak`) against the peaks of compliant workers'
 tracks in the compliant scenes (how many reach 0.5, and the highest). Where the two
@@ -340,8 +341,8 @@ def _episode_frames(
     the incident is labelled in this frame, i.e. visible in the picture). The offender
     is the one object labelled `cls` in the picture (the others comply); a violation is
     the offender's when its track's box overlaps the offender's last labelled box. The
-    ids of tracks that overlap the offender while the incident is shown go into
-    `offender_tracks`."""
+    ids of tracks that overlap it so (whether or not it is labelled in this frame: a
+    rodent runs out of its label's box) go into `offender_tracks`."""
     last: tuple[float, float, float, float] | None = None
     for i in range(int((start + length + tail) * FPS)):
         t = i / FPS
@@ -359,7 +360,7 @@ def _episode_frames(
                 last = (g.x1, g.y1, g.x2, g.y2)
                 shown = True
         ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
-        if shown and last is not None:
+        if last is not None:  # as the alerts below are judged: the last labelled box
             for d in ev.detections:
                 b = d.box
                 iou = iou_matrix(np.array([[b.x1, b.y1, b.x2, b.y2]]), np.array([last]))[0, 0]
@@ -377,7 +378,10 @@ def _episode_frames(
         yield t, out, shown
 
 
-KIND_OF = {"no_hat": "hat_off", "no_mask": "mask_off", "rodent": "rodent"}
+KIND_OF = {"no_hat": "hat_off", "no_mask": "mask_off"}
+"""The violations `--scores` reports. Not rodents: a rodent is held in as few as 40 % of
+its frames (`rodent_hold_fraction`), so the median over its window is often 0, and what
+tells it from a brush is that it moves (`rodent_min_travel`), not a score."""
 
 
 def score_lines(
