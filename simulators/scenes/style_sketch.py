@@ -62,6 +62,26 @@ def _pencil(rng: np.random.Generator, lo: float = 40, hi: float = 110) -> Color:
     return col([v + 8, v + 3, v])
 
 
+def _hatched_edge(
+    img: np.ndarray,
+    y: float,
+    s: float,
+    ink: Color,
+    rng: np.random.Generator,
+    wob: float,
+    tone: Color,
+    spacing: float,
+    angle: float,
+    density: float,
+) -> None:
+    """The thin line under a slab (shelf board, counter top) and the hatched shadow band
+    of 3 s px below it, across the whole frame."""
+    w = img.shape[1]
+    lines(img, np.array([(-3.0, y)]), np.array([(w + 3.0, y)]), ink, rng, 1, wob)
+    band = np.array([(0.0, y), (w - 1.0, y), (w - 1.0, y + 3 * s), (0.0, y + 3 * s)])
+    hatch(img, poly_mask(img, band), tone, spacing, angle, rng, density)
+
+
 def background(w: int, h: int, rng: np.random.Generator) -> tuple[np.ndarray, Layout]:
     """A pencilled kitchen: perspective floor, tiled wall, shelf, counter and pots."""
     w, h = max(1, int(w)), max(1, int(h))
@@ -171,27 +191,7 @@ def background(w: int, h: int, rng: np.random.Generator) -> tuple[np.ndarray, La
     # shelf with brackets and jars
     sth = max(2, int(4 * s))
     lines(img, np.array([(-3.0, shelf_y)]), np.array([(w + 3.0, shelf_y)]), ink, rng, lw, wob)
-    lines(
-        img,
-        np.array([(-3.0, shelf_y + sth)]),
-        np.array([(w + 3.0, shelf_y + sth)]),
-        ink,
-        rng,
-        1,
-        wob,
-    )
-    under = poly_mask(
-        img,
-        np.array(
-            [
-                (0.0, shelf_y + sth),
-                (w - 1.0, shelf_y + sth),
-                (w - 1.0, shelf_y + sth + 3 * s),
-                (0.0, shelf_y + sth + 3 * s),
-            ]
-        ),
-    )
-    hatch(img, under, faint, max(1.8, 2.2 * s), 45, rng, 0.8)
+    _hatched_edge(img, shelf_y + sth, s, ink, rng, wob, faint, max(1.8, 2.2 * s), 45, 0.8)
     bx = np.arange(float(rng.uniform(10, 50)) * s, w, float(rng.uniform(60, 120)) * s)
     if len(bx):
         br = [
@@ -231,27 +231,7 @@ def background(w: int, h: int, rng: np.random.Generator) -> tuple[np.ndarray, La
         wob,
         double=0.5,
     )
-    lines(
-        img,
-        np.array([(-3.0, counter_top + slab)]),
-        np.array([(w + 3.0, counter_top + slab)]),
-        ink,
-        rng,
-        1,
-        wob,
-    )
-    band = poly_mask(
-        img,
-        np.array(
-            [
-                (0.0, counter_top + slab),
-                (w - 1.0, counter_top + slab),
-                (w - 1.0, counter_top + slab + 3 * s),
-                (0.0, counter_top + slab + 3 * s),
-            ]
-        ),
-    )
-    hatch(img, band, ink, max(1.8, 2 * s), 135, rng, 0.7)
+    _hatched_edge(img, counter_top + slab, s, ink, rng, wob, ink, max(1.8, 2 * s), 135, 0.7)
     step = max(10.0, float(rng.uniform(40, 90)) * s)
     dx = np.arange(float(rng.uniform(10, 40)) * s, w, step)
     nd = len(dx)
