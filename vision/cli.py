@@ -165,6 +165,28 @@ def train(
         list[str] | None,
         typer.Option(help="CLASS=FACTOR on that class's heat-map loss (repeat; others 1)"),
     ] = None,
+    online: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Render this many fresh training frames per epoch while training, "
+            "instead of reading a training split (--data then holds only the "
+            "evaluation splits)",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=0, help="With --online: render processes (0: in this one)")
+    ] = 0,
+    device: Annotated[
+        str, typer.Option(help='Where the arithmetic runs: "cpu", or "cuda" with an accelerator')
+    ] = "cpu",
+    card: Annotated[
+        bool,
+        typer.Option(
+            help="Evaluate and write the card after training; --no-card stops at the ONNX "
+            "file (the same command with the card later resumes and writes it)"
+        ),
+    ] = True,
 ) -> None:
     """Render the data set (if needed), train (resuming), export ONNX, evaluate, write
     the card."""
@@ -192,6 +214,7 @@ def train(
         stylise=stylise,
         randconv=randconv,
         init_from=init_from,
+        device=device,
     )
     options = {
         "styles": tuple(styles.split(",")),
@@ -200,8 +223,20 @@ def train(
         "randomise": randomise,
         "rodent_rate": rodent_rate,
     }
-    card = run_training(cfg, n, seed, version, options, parse_class_weights(class_weight or []))
-    typer.echo(_strict_json(card.metrics, indent=2))
+    written = run_training(
+        cfg,
+        n,
+        seed,
+        version,
+        options,
+        parse_class_weights(class_weight or []),
+        online=None if online is None else (online, workers),
+        card=card,
+    )
+    if written is None:
+        typer.echo(f"trained; ONNX in {out}, checkpoint {cfg.checkpoint}; no card written")
+    else:
+        typer.echo(_strict_json(written.metrics, indent=2))
 
 
 @app.command()

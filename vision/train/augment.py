@@ -95,3 +95,23 @@ def random_convolution(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     mixed = share * src + (1.0 - share) * redrawn
     result: np.ndarray = np.clip(mixed, 0, 255).astype(np.uint8)
     return result
+
+
+def augment_picture(
+    img: np.ndarray,
+    rows: np.ndarray,
+    rng: np.random.Generator,
+    zoom: tuple[float, float] | None,
+    stylise_share: float,
+    randconv_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The per-picture augmentations of a training run, in their fixed order: a zoom
+    (60 % of pictures, when `zoom` is set), a random look, a random convolution. One
+    function for the on-disk and the online training paths, so both draw the same."""
+    if zoom is not None and rng.random() < 0.6:
+        img, rows = scale_jitter(img, rows, rng, *zoom)
+    if rng.random() < stylise_share:
+        img = stylise(img, rng)
+    if randconv_share > 0 and rng.random() < randconv_share:
+        img = random_convolution(img, rng)
+    return img, rows

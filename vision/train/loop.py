@@ -4,6 +4,10 @@ CenterNet-style targets: a Gaussian peak per object on its class's heat map (foc
 loss), the sub-cell offset and log size regressed at the peak cell (L1). Deterministic
 under a seed (torch, numpy and the batch order are seeded).
 
+Frames come from a rendered data set on disk, loaded into memory, or (`online`) are
+rendered while training runs by worker processes (see `online`); the arithmetic runs
+on `device` (the CPU, or an accelerator when a machine has one).
+
 Training on two shared CPU cores spans sessions, so it checkpoints after every epoch
 (model, optimizer, schedule, random states, seconds spent so far) to
 `cfg.checkpoint`, written atomically, and resumes from it: a run killed by `timeout`
@@ -13,6 +17,7 @@ loses at most the epoch in progress, and the total training time adds up across 
 import logging
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +25,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from vision.train.augment import random_convolution, scale_jitter, stylise
+from vision.train.augment import augment_picture
 from vision.train.data import load_split
-from vision.train.model import STRIDE, WH_BASE, TinyGrid, fold_input_scale
+from vision.train.model import STRIDE, TinyGrid, fold_input_scale
+from vision.train.online import OnlinePrep, OnlineSource, run_loader
+from vision.train.targets import build_targets
 
 log = logging.getLogger(__name__)
 
@@ -69,28 +76,12 @@ class TrainConfig:
     the new data adds instead of relearning what an earlier model already knows. A
     stride-4 model may start from a stride-8 one: every layer of the same name and
     shape is taken, the rest (the fine head) starts fresh."""
-
-
-def build_targets(
-    targets: list[np.ndarray], nc: int, gh: int, gw: int, stride: int = STRIDE
-) -> tuple[np.ndarray, ...]:
-    b = len(targets)
-    heat = np.zeros((b, nc, gh, gw), np.float32)
-    mask = np.zeros((b, gh, gw), np.float32)
-    reg = np.zeros((b, 4, gh, gw), np.float32)
-    ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
-    for i, t in enumerate(targets):
-        for c, x1, y1, x2, y2 in t:
-            bw, bh = max(1.0, x2 - x1), max(1.0, y2 - y1)
-            gx, gy = (x1 + x2) / 2 / stride, (y1 + y2) / 2 / stride
-            ix, iy = min(gw - 1, int(gx)), min(gh - 1, int(gy))
-            sigma = max(0.5, math.sqrt(bw * bh) / stride / 4)
-            g = np.exp(-((xs - ix) ** 2 + (ys - iy) ** 2) / (2 * sigma**2))
-            heat[i, int(c)] = np.maximum(heat[i, int(c)], g)
-            heat[i, int(c), iy, ix] = 1.0
-            mask[i, iy, ix] = 1.0
-            reg[i, :, iy, ix] = (gx - ix, gy - iy, math.log(bw / WH_BASE), math.log(bh / WH_BASE))
-    return heat, mask, reg
+    online: OnlineSource | None = None
+    """Render fresh training frames every epoch instead of reading `data` (see
+    `online`); `data` then serves only the card's evaluation splits."""
+    device: str = "cpu"
+    """Where the arithmetic runs: "cpu", or "cuda" on a machine with an accelerator. A
+    checkpoint made on one resumes on the other."""
 
 
 def loss_fn(
@@ -153,6 +144,7 @@ def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
         | ({"stride": cfg.stride} if cfg.stride != STRIDE else {})
         | ({"fine": "separable"} if cfg.separable else {})
         | ({"class_weights": list(cfg.class_weights)} if cfg.class_weights else {})
+        | ({"online": cfg.online.identity()} if cfg.online is not None else {})
     )
 
 
@@ -181,19 +173,88 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+"""Pictures (N, 3, H, W) uint8, brightness factors (N,), heat maps, masks, regression."""
+
+
+def _memory_batches(
+    imgs: np.ndarray, targets: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator
+) -> Iterator[Batch]:
+    """One epoch over the frames in memory, shuffled, augmented by the run's generator
+    (so the order of draws, and with it a seeded run, stays what it always was)."""
+    gh, gw = cfg.in_h // cfg.stride, cfg.in_w // cfg.stride
+    order = rng.permutation(len(imgs))
+    augmenting = cfg.scale_jitter is not None or cfg.stylise > 0 or cfg.randconv > 0
+    for k in range(0, len(order), cfg.batch):
+        idx = order[k : k + cfg.batch]
+        tgts = [targets[i].copy() for i in idx]
+        batch = imgs[idx].copy()
+        if augmenting:
+            for j in range(len(idx)):
+                batch[j], tgts[j] = augment_picture(
+                    batch[j], tgts[j], rng, cfg.scale_jitter, cfg.stylise, cfg.randconv
+                )
+        flip = rng.random(len(idx)) < 0.5
+        for j in np.where(flip)[0]:
+            batch[j] = batch[j, :, :, ::-1]
+            t = tgts[j]
+            t[:, [1, 3]] = cfg.in_w - t[:, [3, 1]]
+        factors = rng.uniform(0.75, 1.25, size=len(idx)).astype(np.float32)
+        heat, mask, reg = build_targets(tgts, cfg.num_classes, gh, gw, cfg.stride)
+        yield (
+            torch.from_numpy(batch),
+            torch.from_numpy(factors),
+            torch.from_numpy(heat),
+            torch.from_numpy(mask),
+            torch.from_numpy(reg),
+        )
+
+
+def _online_batches(batches: Iterator[list[torch.Tensor]], steps: int) -> Iterator[Batch]:
+    """One epoch's batches from the run's render processes."""
+    for _ in range(steps):
+        pictures, factors, heat, mask, reg = next(batches)
+        yield pictures, factors.float(), heat, mask, reg
+
+
+def device_label(cfg: TrainConfig) -> str:
+    """What trained an epoch, for the card: the accelerator's name, or the CPU."""
+    if cfg.device.startswith("cuda") and torch.cuda.is_available():
+        label = f"{torch.cuda.get_device_name(torch.device(cfg.device))} ({cfg.device})"
+    else:
+        label = f"CPU, {cfg.threads} threads"
+    if cfg.online is not None:
+        label += f", {cfg.online.workers} render processes"
+    return label
+
+
 def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     """Train (resuming from cfg.checkpoint), save `<name>.onnx` in out_dir; return the
     ONNX path and stats (`train_seconds` counts every session's training time)."""
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
+    device = torch.device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     rng = np.random.default_rng(cfg.seed)
     t0 = time.monotonic()
-    parts = [load_split(cfg.data, sp, cfg.in_w, cfg.in_h, cfg.limit) for sp in cfg.splits]
-    imgs = np.concatenate([p[0] for p in parts])
-    targets = [t for p in parts for t in p[1]]
-    log.info("loaded %d training frames in %.1f s", len(imgs), time.monotonic() - t0)
-    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride, cfg.separable)
-    steps_per_epoch = math.ceil(len(imgs) / cfg.batch)
+    imgs = np.zeros((0, 3, cfg.in_h, cfg.in_w), np.uint8)
+    targets: list[np.ndarray] = []
+    if cfg.online is None:
+        parts = [load_split(cfg.data, sp, cfg.in_w, cfg.in_h, cfg.limit) for sp in cfg.splits]
+        imgs = np.concatenate([p[0] for p in parts])
+        targets = [t for p in parts for t in p[1]]
+        log.info("loaded %d training frames in %.1f s", len(imgs), time.monotonic() - t0)
+        frames_per_epoch = len(imgs)
+    else:
+        frames_per_epoch = cfg.online.frames_per_epoch
+        log.info(
+            "online: %d fresh frames per epoch, rendered by %d processes",
+            frames_per_epoch,
+            cfg.online.workers,
+        )
+    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride, cfg.separable).to(device)
+    steps_per_epoch = math.ceil(frames_per_epoch / cfg.batch)
     steps = cfg.epochs * steps_per_epoch
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -202,7 +263,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     identity = _identity(cfg, steps_per_epoch)
     start_epoch, spent, history, init_seconds = 0, 0.0, [], 0.0
     if cfg.checkpoint is not None and cfg.checkpoint.exists():
-        state = torch.load(cfg.checkpoint, weights_only=False)
+        state = torch.load(cfg.checkpoint, weights_only=False, map_location="cpu")
         if state["identity"] != identity:
             raise ValueError(
                 f"checkpoint {cfg.checkpoint} was made for {state['identity']}, "
@@ -219,7 +280,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             "resumed %s at epoch %d (%.0f s trained before)", cfg.checkpoint, start_epoch, spent
         )
     elif cfg.init_from is not None:
-        warm = torch.load(cfg.init_from, weights_only=False)
+        warm = torch.load(cfg.init_from, weights_only=False, map_location="cpu")
         fresh = warm_start(model, warm["model"])
         init_seconds = float(warm["seconds"]) + float(warm.get("init_seconds", 0.0))
         log.info(
@@ -229,42 +290,42 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             warm["seconds"],
             ", ".join(fresh) or "nothing",
         )
-    gh, gw = cfg.in_h // cfg.stride, cfg.in_w // cfg.stride
     weights = class_weight_tensor(cfg)
+    if weights is not None:
+        weights = weights.to(device)
+    rendered: Iterator[list[torch.Tensor]] = iter(())
+    if cfg.online is not None:
+        prep = OnlinePrep(
+            cfg.in_w,
+            cfg.in_h,
+            cfg.num_classes,
+            cfg.stride,
+            cfg.scale_jitter,
+            cfg.stylise,
+            cfg.randconv,
+        )
+        pin = device.type == "cuda"
+        span = (start_epoch, cfg.epochs)
+        rendered = iter(run_loader(cfg.online, prep, cfg.batch, span, pin))
     session = time.monotonic()
     for epoch in range(start_epoch, cfg.epochs):
         e0 = time.monotonic()
         model.train()
-        order = rng.permutation(len(imgs))
-        total = 0.0
-        for k in range(0, len(order), cfg.batch):
-            idx = order[k : k + cfg.batch]
-            tgts = [targets[i].copy() for i in idx]
-            if cfg.scale_jitter is not None or cfg.stylise > 0 or cfg.randconv > 0:
-                batch = imgs[idx].copy()
-                for j in range(len(idx)):
-                    if cfg.scale_jitter is not None and rng.random() < 0.6:
-                        batch[j], tgts[j] = scale_jitter(batch[j], tgts[j], rng, *cfg.scale_jitter)
-                    if rng.random() < cfg.stylise:
-                        batch[j] = stylise(batch[j], rng)
-                    if cfg.randconv > 0 and rng.random() < cfg.randconv:
-                        batch[j] = random_convolution(batch[j], rng)
-                x = batch.astype(np.float32)
-            else:
-                x = imgs[idx].astype(np.float32)
-            flip = rng.random(len(idx)) < 0.5
-            for j in np.where(flip)[0]:
-                x[j] = x[j, :, :, ::-1]
-                t = tgts[j]
-                t[:, [1, 3]] = cfg.in_w - t[:, [3, 1]]
-            x *= rng.uniform(0.75, 1.25, size=(len(idx), 1, 1, 1)).astype(np.float32)
-            heat, mask, reg = build_targets(tgts, cfg.num_classes, gh, gw, cfg.stride)
-            raw = model.raw(torch.from_numpy(np.clip(x, 0, 255)) / 255.0)
+        batches = (
+            _memory_batches(imgs, targets, cfg, rng)
+            if cfg.online is None
+            else _online_batches(rendered, steps_per_epoch)
+        )
+        total = torch.zeros((), dtype=torch.float64, device=device)
+        for pictures, factors, heat, mask, reg in batches:
+            x = pictures.to(device, non_blocking=True).float()
+            x = x * factors.to(device, non_blocking=True).view(-1, 1, 1, 1)
+            raw = model.raw(x.clamp(0, 255) / 255.0)
             loss = loss_fn(
                 raw,
-                torch.from_numpy(heat),
-                torch.from_numpy(mask),
-                torch.from_numpy(reg),
+                heat.to(device, non_blocking=True),
+                mask.to(device, non_blocking=True),
+                reg.to(device, non_blocking=True),
                 cfg.num_classes,
                 weights,
             )
@@ -272,11 +333,16 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
             sched.step()
-            total += float(loss.detach())
+            total += loss.detach()
         spent += time.monotonic() - e0
-        mean_loss = total / max(1, len(order) / cfg.batch)
+        mean_loss = float(total) / max(1, frames_per_epoch / cfg.batch)
         history.append(
-            {"epoch": epoch + 1, "loss": round(mean_loss, 4), "seconds": round(spent, 1)}
+            {
+                "epoch": epoch + 1,
+                "loss": round(mean_loss, 4),
+                "seconds": round(spent, 1),
+                "device": device_label(cfg),
+            }
         )
         log.info(
             "epoch %d/%d loss %.4f (%.0f s trained in all)", epoch + 1, cfg.epochs, mean_loss, spent
@@ -286,7 +352,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
                 cfg.checkpoint,
                 {
                     "identity": identity,
-                    "model": model.state_dict(),
+                    "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                     "opt": opt.state_dict(),
                     "sched": sched.state_dict(),
                     "rng": rng.bit_generator.state,
@@ -300,15 +366,17 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         if cfg.time_budget_s is not None and time.monotonic() - session >= cfg.time_budget_s:
             log.info("time budget spent: stopping after epoch %d (checkpointed)", epoch + 1)
             break
+    rendered = iter(())  # lets the render processes go (a budget may stop the run early)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = len(history) and history[-1]["epoch"] == cfg.epochs
+    model = model.cpu()
     onnx_path = export_onnx(model, cfg, cfg.out_dir / f"{cfg.name}.onnx")
     params = sum(p.numel() for p in model.parameters())
     return onnx_path, {
         "train_seconds": round(spent, 1),
         "init_seconds": round(init_seconds, 1),
         "params": float(params),
-        "train_frames": float(len(imgs)),
+        "train_frames": float(frames_per_epoch),
         "epochs_done": float(history[-1]["epoch"] if history else 0),
         "complete": float(bool(done)),
     }

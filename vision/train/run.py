@@ -28,16 +28,20 @@ import numpy as np
 import onnx
 import torch
 
+from simulators.dataset import DatasetPlan
 from vision.card import KNOWN_ROLES, InputSpec, ModelCard, OutputSpec, Thresholds, write_card
 from vision.detector import Detector
 from vision.evaluate import collect, report, summarise, tune_thresholds
 from vision.train.loop import TrainConfig, train
 from vision.train.model import STRIDE
+from vision.train.online import OnlineSource
 
 log = logging.getLogger(__name__)
 CLASSES = ["no_hat", "no_mask", "rodent"]
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
 PERTURBATIONS = ("half_scale", "haze", "low_light", "blur", "jpeg30")
+EVALUATION_SPLITS = ("val", "heavy", "tune", "heldout")
+"""What an online run's data set folder holds: everything but the training split."""
 SCALE_JITTER = (0.5, 1.5)
 """The default zoom range of `--scale-jitter`; `--scale-min` lowers its floor."""
 
@@ -105,7 +109,22 @@ def training_command(
                 cmd += f" --class-weight {name}={w:g}"
     if cfg.init_from is not None:
         cmd += f" --init-from {_relative(cfg.init_from)}"
+    if cfg.online is not None:
+        cmd += f" --online {cfg.online.frames_per_epoch} --workers {cfg.online.workers}"
     return cmd
+
+
+def trained_on(checkpoint: Path | None, threads: int) -> str:
+    """The machines that trained the checkpoint's epochs (recorded per epoch), else this
+    one: a run trained on a borrowed accelerator and carded here says so."""
+    here = f"{platform.machine()} CPU, torch {torch.__version__}, {threads} threads (shared)"
+    if checkpoint is None or not checkpoint.exists():
+        return here
+    history = torch.load(checkpoint, weights_only=False, map_location="cpu").get("history", [])
+    devices = list(dict.fromkeys(str(h["device"]) for h in history if "device" in h))
+    if not devices:
+        return here
+    return "; ".join(devices) + f"; evaluated on {here}"
 
 
 def write_model_card(
@@ -149,8 +168,8 @@ def write_model_card(
         sets["heldout+half_scale"] = report(det, data, "heldout", limit, "half_scale")
     model = onnx.load(str(onnx_path))
     params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
-    n_frames = splits["train"] + splits["val"]
-    machine = f"{platform.machine()} CPU, torch {torch.__version__}, {cfg.threads} threads (shared)"
+    n_frames = splits.get("train", 0) + splits["val"]
+    machine = trained_on(cfg.checkpoint, cfg.threads)
     complete = bool(stats.get("complete"))
     styles = ds_report.get("styles", ["classic"])
     card = card.model_copy(
@@ -171,6 +190,9 @@ def write_model_card(
                 "heldout_style": ds_report.get("heldout_style"),
                 "dataset_seed": ds_report["seed"],
                 "frames": splits,
+                "online_frames_per_epoch": (
+                    cfg.online.frames_per_epoch if cfg.online is not None else None
+                ),
                 "objects": ds_report["objects"],
                 "train_seed": cfg.seed,
                 "epochs": cfg.epochs,
@@ -215,12 +237,36 @@ def run(
     version: str = "1",
     dataset_options: dict[str, Any] | None = None,
     class_weights: dict[str, float] | None = None,
-) -> ModelCard:
+    online: tuple[int, int] | None = None,
+    card: bool = True,
+) -> ModelCard | None:
     """Render the data set if needed, train, export and write the card. `class_weights`
-    name a class's factor on the heat-map loss (the others 1)."""
+    name a class's factor on the heat-map loss (the others 1). `online` (frames per
+    epoch, render processes) trains on fresh frames rendered as it goes; the data set
+    folder then holds only the evaluation splits, rendered when the card is written.
+    Without `card` the run stops at the ONNX file: on a borrowed accelerator, whose
+    time is better spent training; the same command with the card resumes the finished
+    checkpoint, trains nothing more and writes it."""
     t0 = time.monotonic()
-    ds = ensure_dataset(cfg.data, n, data_seed, **(dataset_options or {}))
-    classes = list(ds["classes"])
+    options = dict(dataset_options or {})
+    if online is not None:
+        plan = DatasetPlan(
+            n,
+            data_seed,
+            styles=tuple(options.get("styles", ("classic",))),
+            heldout_style=options.get("heldout_style"),
+            label_heads=bool(options.get("label_heads")),
+            randomise=bool(options.get("randomise")),
+            rodent_rate=options.get("rodent_rate"),
+        )
+        cfg.online = OnlineSource(plan, frames_per_epoch=online[0], workers=online[1])
+        classes = list(plan.classes)
+        ds: dict[str, Any] = {}
+        if card:
+            ds = ensure_dataset(cfg.data, n, data_seed, only=EVALUATION_SPLITS, **options)
+    else:
+        ds = ensure_dataset(cfg.data, n, data_seed, **options)
+        classes = list(ds["classes"])
     cfg.num_classes = len(classes)
     if class_weights:
         unknown = sorted(set(class_weights) - set(classes))
@@ -230,6 +276,11 @@ def run(
     if cfg.checkpoint is None:
         cfg.checkpoint = CHECKPOINTS / f"{cfg.name}.pt"
     onnx_path, stats = train(cfg)
-    card = write_model_card(onnx_path, cfg, cfg.data, ds, stats, version, classes)
-    log.info("model %s written in %.0f s: %s", card.label, time.monotonic() - t0, card.metrics)
-    return card
+    took = time.monotonic() - t0
+    if not card:
+        log.info("model exported to %s in %.0f s; no card written", onnx_path, took)
+        return None
+    written = write_model_card(onnx_path, cfg, cfg.data, ds, stats, version, classes)
+    took = time.monotonic() - t0
+    log.info("model %s written in %.0f s: %s", written.label, took, written.metrics)
+    return written

@@ -1,0 +1,166 @@
+"""Online training: fresh frames rendered per epoch, the same whatever renders them."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from simulators.dataset import DatasetPlan, export_dataset  # noqa: E402
+from vision.card import load_card  # noqa: E402
+from vision.train.data import load_split  # noqa: E402
+from vision.train.loop import TrainConfig, train  # noqa: E402
+from vision.train.online import (  # noqa: E402
+    OnlinePrep,
+    OnlineSource,
+    RenderedFrames,
+    epoch_batches,
+    training_frame,
+)
+from vision.train.run import run  # noqa: E402
+
+STYLES = ("classic", "flat")
+PLAN = DatasetPlan(20, 5, styles=STYLES, heldout_style="outline", label_heads=True)
+
+
+def _cfg(
+    out: Path, ckpt: Path, source: OnlineSource, budget: float | None = None, device: str = "cpu"
+) -> TrainConfig:
+    return TrainConfig(
+        data=out / "unused",
+        out_dir=out,
+        name="tiny-online",
+        epochs=2,
+        batch=8,
+        width=4,
+        threads=1,
+        num_classes=4,
+        checkpoint=ckpt,
+        time_budget_s=budget,
+        scale_jitter=(0.5, 1.5),
+        stylise=0.5,
+        online=source,
+        device=device,
+        in_w=160,
+        in_h=128,
+    )
+
+
+def test_an_online_frame_is_the_exported_data_sets_frame(tmp_path: Path) -> None:
+    export_dataset(tmp_path, 20, seed=5, styles=STYLES, heldout_style="outline", label_heads=True)
+    imgs, targets, _orig, _sizes = load_split(tmp_path, "train", 320, 256, limit=3)
+    for i in range(3):
+        chw, rows = training_frame(PLAN, i, 320, 256)
+        np.testing.assert_array_equal(chw, imgs[i])
+        assert rows.shape == targets[i].shape and len(rows) > 0
+        np.testing.assert_array_equal(rows[:, 0], targets[i][:, 0])
+        # the label file keeps six decimals of the normalised box
+        np.testing.assert_allclose(rows[:, 1:], targets[i][:, 1:], atol=0.01)
+
+
+def test_each_epoch_draws_new_frames() -> None:
+    source = OnlineSource(PLAN, frames_per_epoch=6)
+    prep = OnlinePrep(160, 128, 4, 8, None, 0.0, 0.0)
+    frames = RenderedFrames(source, prep)
+    assert frames.epoch(0) == [0, 1, 2, 3, 4, 5] and frames.epoch(1)[0] == 6
+    a, b = frames[0], frames[6]
+    assert a[0].shape == (3, 128, 160) and a[0].dtype == np.uint8
+    assert not np.array_equal(a[0], b[0])
+    # a frame is the plan's frame of that index, augmented by its own seeded draws
+    again = RenderedFrames(source, prep)[6]
+    for x, y in zip(b, again, strict=True):
+        np.testing.assert_array_equal(x, y)
+    chw, rows = training_frame(PLAN, 6, 160, 128)
+    assert np.array_equal(b[0], chw[:, :, ::-1]) or np.array_equal(b[0], chw)
+    # a peak per labelled object on the heat maps (two may share a cell)
+    assert len(rows) > 0 and 0 < int((b[2] == 1.0).sum()) <= len(rows)
+
+
+def test_no_batch_spans_two_epochs() -> None:
+    batches = epoch_batches(10, 4, 1, 3)
+    assert batches == [
+        [10, 11, 12, 13],
+        [14, 15, 16, 17],
+        [18, 19],
+        [20, 21, 22, 23],
+        [24, 25, 26, 27],
+        [28, 29],
+    ]
+
+
+def test_workers_and_resumption_do_not_change_the_run(tmp_path: Path) -> None:
+    """Two render processes, a run stopped after each epoch and resumed, and one
+    process in one go: the same weights."""
+    in_process = OnlineSource(PLAN, frames_per_epoch=16, workers=0)
+    two = OnlineSource(PLAN, frames_per_epoch=16, workers=2)
+    ck_a, ck_b = tmp_path / "a.pt", tmp_path / "b.pt"
+    _onnx, stats = train(_cfg(tmp_path / "a", ck_a, two, budget=0.0))
+    assert stats["epochs_done"] == 1 and stats["complete"] == 0.0
+    _onnx, stats = train(_cfg(tmp_path / "a", ck_a, two))
+    assert stats["epochs_done"] == 2 and stats["complete"] == 1.0
+    train(_cfg(tmp_path / "b", ck_b, in_process))
+    a = torch.load(ck_a, weights_only=False)
+    b = torch.load(ck_b, weights_only=False)
+    assert [h["epoch"] for h in a["history"]] == [1, 2]
+    assert "2 render processes" in a["history"][0]["device"]
+    for k, v in b["model"].items():
+        np.testing.assert_allclose(a["model"][k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6)
+    # other frames per epoch are another run: its checkpoint is refused
+    other = OnlineSource(PLAN, frames_per_epoch=24, workers=0)
+    with pytest.raises(ValueError, match="checkpoint"):
+        train(_cfg(tmp_path / "b", ck_b, other))
+
+
+def test_bad_sources_are_refused() -> None:
+    with pytest.raises(ValueError, match="frames per epoch"):
+        OnlineSource(PLAN, frames_per_epoch=0)
+    with pytest.raises(ValueError, match="workers"):
+        OnlineSource(PLAN, frames_per_epoch=4, workers=-1)
+
+
+def test_the_card_is_written_from_evaluation_splits_alone(tmp_path: Path) -> None:
+    """No training split is rendered to disk; the card says how the run was fed; a run
+    without its card is finished later by the same command, training nothing more."""
+    data = tmp_path / "ds"
+    cfg = _cfg(tmp_path / "out", tmp_path / "ck.pt", OnlineSource(PLAN, 8))
+    cfg.data, cfg.online, cfg.epochs, cfg.in_w, cfg.in_h = data, None, 1, 320, 256
+    options = {"styles": STYLES, "heldout_style": "outline", "label_heads": True}
+    assert run(cfg, 20, 5, "1", options, online=(8, 0), card=False) is None
+    assert not data.exists()
+    first = torch.load(tmp_path / "ck.pt", weights_only=False)
+    card = run(cfg, 20, 5, "1", options, online=(8, 0))
+    assert card is not None
+    assert not (data / "images" / "train").exists()
+    assert sorted(p.name for p in (data / "images").iterdir()) == [
+        "heavy",
+        "heldout",
+        "tune",
+        "val",
+    ]
+    loaded, onnx_path = load_card(tmp_path / "out" / "tiny-online.yaml")
+    assert onnx_path.exists()
+    assert "--online 8 --workers 0" in loaded.training["command"]
+    assert loaded.training["online_frames_per_epoch"] == 8
+    assert "train" not in loaded.training["frames"]
+    assert "render processes" in loaded.training["machine"]
+    assert "heldout" in loaded.metrics["sets"]
+    again = torch.load(tmp_path / "ck.pt", weights_only=False)
+    assert again["history"] == first["history"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_a_run_on_the_accelerator_resumes_on_the_cpu(tmp_path: Path) -> None:
+    source = OnlineSource(PLAN, frames_per_epoch=16, workers=2)
+    ckpt = tmp_path / "gpu.pt"
+    train(_cfg(tmp_path, ckpt, source, budget=0.0, device="cuda"))
+    state = torch.load(ckpt, weights_only=False)
+    assert all(v.device.type == "cpu" for v in state["model"].values())
+    assert "(cuda)" in state["history"][0]["device"]
+    onnx_path, stats = train(_cfg(tmp_path, ckpt, source, device="cpu"))
+    assert stats["epochs_done"] == 2
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (grid,) = session.run(None, {"images": np.zeros((1, 3, 128, 160), np.float32)})
+    assert grid.shape == (1, 4 + 4, 16, 20) and np.isfinite(grid).all()

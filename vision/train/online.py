@@ -1,0 +1,163 @@
+"""Training frames rendered while the network trains, on every core the machine has.
+
+A data set on disk is the same N frames every epoch: a run of 10 epochs sees each
+drawing ten times. `bk vision train --online N` instead draws N new training frames
+per epoch, frame `epoch * N + i` of the data set plan's `train` split. That is the very
+function `bk sim dataset` writes to disk (`render_frame`), so an online frame is one
+an exported data set of that seed would hold, only never seen twice. The renderers
+run in DataLoader worker processes; each frame and its augmentation come from
+generators seeded by the frame's index, so a run is the same whatever the number of
+workers, and resuming at an epoch renders exactly the frames an unbroken run would.
+
+Why it is worth having: the detector's weak point is drawing styles it never saw, and
+variety is what a fixed set runs out of. On two shared cores rendering costs as much
+as training, so it stays off by default; on a machine with many cores (and an
+accelerator doing the arithmetic) the renderers keep the network fed.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from simulators.dataset import JPEG_QUALITY, DatasetPlan, render_frame
+from vision.letterbox import letterbox
+from vision.train.augment import augment_picture
+from vision.train.targets import build_targets
+
+
+@dataclass(frozen=True)
+class OnlineSource:
+    """Where an online run's frames come from."""
+
+    plan: DatasetPlan
+    frames_per_epoch: int
+    workers: int = 0
+    """Render processes (0: render in the training process, for tests and tiny runs)."""
+
+    def __post_init__(self) -> None:
+        if self.frames_per_epoch < 1:
+            raise ValueError(f"frames per epoch must be at least 1, not {self.frames_per_epoch}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be 0 or more, not {self.workers}")
+
+    def identity(self) -> dict[str, Any]:
+        """What a resumed run must share: the same frames in the same epochs."""
+        p = self.plan
+        return {
+            "frames_per_epoch": self.frames_per_epoch,
+            "seed": p.seed,
+            "size": [p.width, p.height],
+            "styles": list(p.styles),
+            "heads": p.label_heads,
+            "randomise": p.randomise,
+            "rodent_rate": p.rodent_rate,
+        }
+
+
+def training_frame(
+    plan: DatasetPlan, index: int, in_w: int, in_h: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training frame `index` as the exported data set would give it to the training
+    loop: JPEG round trip at the export quality, letterboxed to the network input,
+    CHW uint8, and its (M, 5) class + box rows in input pixels."""
+    img, truths = render_frame(plan, "train", index)
+    ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise RuntimeError("JPEG decoding failed")
+    canvas, lb = letterbox(decoded, in_w, in_h)
+    rows = np.array([(g.yolo(plan.width, plan.height)[0], g.x1, g.y1, g.x2, g.y2) for g in truths])
+    rows = rows.reshape(-1, 5).astype(np.float64)
+    rows[:, 1:] = lb.to_input(rows[:, 1:])
+    return np.ascontiguousarray(canvas.transpose(2, 0, 1)), rows
+
+
+@dataclass(frozen=True)
+class OnlinePrep:
+    """Turns a rendered frame into a training sample: the run's augmentations, a
+    mirror flip half the time, a brightness factor (applied with the 1/255 scaling on
+    the accelerator, so the workers ship uint8), and the heat-map targets."""
+
+    in_w: int
+    in_h: int
+    num_classes: int
+    stride: int
+    zoom: tuple[float, float] | None
+    stylise: float
+    randconv: float
+
+    def __call__(
+        self, chw: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, ...]:
+        chw, rows = augment_picture(chw, rows, rng, self.zoom, self.stylise, self.randconv)
+        if rng.random() < 0.5:
+            chw = np.ascontiguousarray(chw[:, :, ::-1])
+            rows = rows.copy()
+            rows[:, [1, 3]] = self.in_w - rows[:, [3, 1]]
+        brightness = np.float32(rng.uniform(0.75, 1.25))
+        gh, gw = self.in_h // self.stride, self.in_w // self.stride
+        heat, mask, reg = build_targets([rows], self.num_classes, gh, gw, self.stride)
+        return chw, np.array(brightness), heat[0], mask[0], reg[0]
+
+
+class RenderedFrames(Dataset[tuple[np.ndarray, ...]]):
+    """Online frames by their index in the run: item k is frame k of the plan's train
+    split (epoch e holds frames e*N .. e*N+N-1), augmented by a generator seeded by k,
+    with its targets built."""
+
+    def __init__(self, source: OnlineSource, prep: OnlinePrep) -> None:
+        self.source = source
+        self.prep = prep
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        chw, rows = training_frame(self.source.plan, index, self.prep.in_w, self.prep.in_h)
+        rng = np.random.default_rng([self.source.plan.seed, 11, index])
+        return self.prep(chw, rows, rng)
+
+    def epoch(self, epoch: int) -> list[int]:
+        """The indices of an epoch's frames."""
+        n = self.source.frames_per_epoch
+        return list(range(epoch * n, (epoch + 1) * n))
+
+
+def epoch_batches(frames_per_epoch: int, batch: int, first: int, last: int) -> list[list[int]]:
+    """Frame indices batch by batch for epochs first..last-1; no batch spans two epochs,
+    so a run stopped at an epoch's end has trained on exactly that epoch's frames."""
+    out = []
+    for epoch in range(first, last):
+        start = epoch * frames_per_epoch
+        for k in range(0, frames_per_epoch, batch):
+            out.append(list(range(start + k, start + min(k + batch, frames_per_epoch))))
+    return out
+
+
+def _quiet_worker(_worker_id: int) -> None:
+    """One thread per render process: the processes are the parallelism."""
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+
+
+def run_loader(
+    source: OnlineSource, prep: OnlinePrep, batch: int, epochs: tuple[int, int], pin: bool
+) -> DataLoader[tuple[np.ndarray, ...]]:
+    """The batches of epochs `epochs[0]` to `epochs[1] - 1`, in order (fresh draws need
+    no shuffle), rendered a few batches ahead by `source.workers` processes that live
+    for the whole run. The processes come from a fork server, not a fork of this one: a
+    process forked after OpenCV or an OpenMP runtime started threads can hang in them."""
+    workers = source.workers
+    return DataLoader(
+        RenderedFrames(source, prep),
+        batch_sampler=epoch_batches(source.frames_per_epoch, batch, *epochs),
+        num_workers=workers,
+        worker_init_fn=_quiet_worker if workers else None,
+        prefetch_factor=4 if workers else None,
+        persistent_workers=False,
+        multiprocessing_context="forkserver" if workers else None,
+        pin_memory=pin,
+    )
