@@ -294,7 +294,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     if weights is not None:
         weights = weights.to(device)
     rendered: Iterator[list[torch.Tensor]] = iter(())
-    if cfg.online is not None:
+    if cfg.online is not None and start_epoch < cfg.epochs:
         prep = OnlinePrep(
             cfg.in_w,
             cfg.in_h,
