@@ -146,6 +146,7 @@ def quantize_card(
     files = calibration_frames(images, frames)
     detector = Detector(card_path, threads=1)
     out_onnx = out_card.with_suffix(".onnx")
+    out_card.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         # shape inference and graph folding first, as onnxruntime's guide says

@@ -76,8 +76,7 @@ def test_quantized_copy_detects_as_the_float_model(frames: Path, tmp_path: Path)
     shutil.copy(onnx_path, tmp_path / onnx_path.name)
     src = tmp_path / float_card.name
     shutil.copy(float_card, src)
-    out = tmp_path / "int8" / "model-int8.yaml"
-    out.parent.mkdir()
+    out = tmp_path / "int8" / "model-int8.yaml"  # a folder not there yet is made
     args = ["quantize", "--card", str(src), "--images", str(frames / "images" / "tune")]
     result = CliRunner().invoke(app, [*args, "--out", str(out), "--frames", "20"])
     assert result.exit_code == 0, result.output
