@@ -89,6 +89,16 @@ def _crop(owner: np.ndarray, box: Box) -> np.ndarray:
     return owner[y1:y2, x1:x2]
 
 
+def changed_pixels(img: Image, before: Image) -> np.ndarray:
+    """Where an actor's drawing changed the frame: any channel differs. Three plain
+    comparisons ORed together; `np.any(..., axis=2)` gives the same mask some ten times
+    slower (a strided reduction over a length-3 axis), and this runs once per actor of
+    every frame, which makes it a noticeable share of a frame's rendering."""
+    diff = img != before
+    mask: np.ndarray = diff[:, :, 0] | diff[:, :, 1] | diff[:, :, 2]
+    return mask
+
+
 def compose(
     spec: SceneSpec, rng: np.random.Generator, kit: StyleKit
 ) -> tuple[Image, list[GroundTruth]]:
@@ -142,7 +152,7 @@ def compose(
             rg, arng = payload
             box = kit.rodent(img, rg, arng)
             labels = ["rodent"]
-        owner[np.any(img != before, axis=2)] = idx
+        owner[changed_pixels(img, before)] = idx
         painted = int(np.count_nonzero(_crop(owner, box) == idx))
         for cls in labels:
             truths.append((cls, box, idx, painted))

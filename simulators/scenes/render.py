@@ -20,6 +20,7 @@ from simulators.scenes.actors import (
     worker_geometry,
 )
 from simulators.scenes.background import _col, draw_background
+from simulators.scenes.compose import changed_pixels
 from simulators.scenes.spec import GroundTruth, RodentSpec, SceneSpec, WorkerSpec
 
 DISTRACTORS = ("plate", "cloth", "steam", "brush", "face_poster")
@@ -177,7 +178,7 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
             rg, arng = payload
             box = draw_rodent(img, rg, arng)
             labels = ["rodent"]
-        owner[np.any(img != before, axis=2)] = idx
+        owner[changed_pixels(img, before)] = idx
         painted = int(np.count_nonzero(_crop(owner, box) == idx))
         for cls in labels:
             truths.append((cls, box, idx, painted))
