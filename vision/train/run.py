@@ -136,8 +136,10 @@ def write_model_card(
     version: str,
     classes: list[str] | None = None,
     limit: int | None = None,
+    n: int | None = None,
 ) -> ModelCard:
-    """Evaluate the exported model through the real runtime and write its card."""
+    """Evaluate the exported model through the real runtime and write its card. `n` is
+    the data set's planned size (`--n`), for the reproducing command."""
     classes = classes or CLASSES
     card = ModelCard(
         name=cfg.name,
@@ -168,7 +170,8 @@ def write_model_card(
         sets["heldout+half_scale"] = report(det, data, "heldout", limit, "half_scale")
     model = onnx.load(str(onnx_path))
     params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
-    n_frames = splits.get("train", 0) + splits["val"]
+    # the `--n` the data set was planned with; an online run's folder has no train split
+    n_frames = n if n is not None else splits.get("train", 0) + splits["val"]
     machine = trained_on(cfg.checkpoint, cfg.threads)
     complete = bool(stats.get("complete"))
     styles = ds_report.get("styles", ["classic"])
@@ -280,7 +283,7 @@ def run(
     if not card:
         log.info("model exported to %s in %.0f s; no card written", onnx_path, took)
         return None
-    written = write_model_card(onnx_path, cfg, cfg.data, ds, stats, version, classes)
+    written = write_model_card(onnx_path, cfg, cfg.data, ds, stats, version, classes, n=n)
     took = time.monotonic() - t0
     log.info("model %s written in %.0f s: %s", written.label, took, written.metrics)
     return written

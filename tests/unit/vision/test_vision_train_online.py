@@ -141,6 +141,7 @@ def test_the_card_is_written_from_evaluation_splits_alone(tmp_path: Path) -> Non
     loaded, onnx_path = load_card(tmp_path / "out" / "tiny-online.yaml")
     assert onnx_path.exists()
     assert "--online 8 --workers 0" in loaded.training["command"]
+    assert "--n 20 --seed 5 " in loaded.training["command"]  # as planned, not as stored
     assert loaded.training["online_frames_per_epoch"] == 8
     assert "train" not in loaded.training["frames"]
     assert "render processes" in loaded.training["machine"]
