@@ -239,6 +239,54 @@ def train(
         typer.echo(_strict_json(written.metrics, indent=2))
 
 
+@app.command("render-rate")
+def render_rate(
+    styles: Annotated[str, typer.Option(help="Training scene styles, comma-separated")] = (
+        "classic"
+    ),
+    heads: Annotated[bool, typer.Option(help="Label every worker's head too")] = False,
+    randomise: Annotated[bool, typer.Option(help="Domain-randomise training frames")] = False,
+    input_size: Annotated[str, typer.Option("--input", help="Network input WIDTHxHEIGHT")] = (
+        "320x256"
+    ),
+    stylise: Annotated[float, typer.Option(help="As for train")] = 0.0,
+    scale_min: Annotated[float | None, typer.Option(help="As for train's --scale-min")] = None,
+    workers: Annotated[int, typer.Option(min=0, help="Render processes")] = 2,
+    seconds: Annotated[float, typer.Option(min=1.0, help="How long to measure")] = 20.0,
+    train_seconds: Annotated[
+        float, typer.Option(min=1.0, help="Training time to fill with --online frames")
+    ] = 400.0,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs the training time is split in")] = 5,
+    batch: Annotated[int, typer.Option(min=1)] = 32,
+) -> None:
+    """How many online training frames per second this machine renders (processes,
+    augmentation and targets as `train --online` has them), and the `--online N` that
+    fills a training time: measure before a run on a borrowed machine, whose time is
+    short. 测量渲染速度"""
+    from simulators.dataset import DatasetPlan
+    from vision.train.online import (
+        OnlinePrep,
+        OnlineSource,
+        frames_per_epoch_for,
+        measure_render_rate,
+    )
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    in_w, in_h = parse_input_size(input_size)
+    plan = DatasetPlan(
+        1, 0, styles=tuple(styles.split(",")), label_heads=heads, randomise=randomise
+    )
+    zoom = None if scale_min is None else (scale_min, 1.5)
+    prep = OnlinePrep(in_w, in_h, len(plan.classes), 4, zoom, stylise, 0.0)
+    frames, took = measure_render_rate(OnlineSource(plan, 1, workers), prep, batch, seconds)
+    rate = frames / took
+    n = frames_per_epoch_for(rate, train_seconds, epochs, batch)
+    typer.echo(
+        f"{frames} frames in {took:.1f} s: {rate:.0f} frames/s with {workers} render "
+        f"processes; for {epochs} epochs in {train_seconds:.0f} s of training: --online {n}"
+    )
+
+
 @app.command()
 def evaluate(
     data: Annotated[Path, typer.Option(help="Data set folder (YOLO format)")],

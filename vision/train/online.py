@@ -15,6 +15,7 @@ as training, so it stays off by default; on a machine with many cores (and an
 accelerator doing the arithmetic) the renderers keep the network fed.
 """
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,3 +162,32 @@ def run_loader(
         multiprocessing_context="forkserver" if workers else None,
         pin_memory=pin,
     )
+
+
+def measure_render_rate(
+    source: OnlineSource, prep: OnlinePrep, batch: int, seconds: float
+) -> tuple[int, float]:
+    """Frames and seconds the render processes delivered in about `seconds`, counted
+    after the first batch (process start-up is not the steady rate)."""
+    ceiling = max(batch * 64, int(seconds * 5000))  # more than any machine here renders
+    probe = OnlineSource(source.plan, frames_per_epoch=ceiling, workers=source.workers)
+    batches = iter(run_loader(probe, prep, batch, (0, 1), pin=False))
+    next(batches)
+    start = time.monotonic()
+    frames = 0
+    for pictures, *_rest in batches:
+        frames += len(pictures)
+        if time.monotonic() - start >= seconds:
+            break
+    return frames, time.monotonic() - start
+
+
+def frames_per_epoch_for(
+    rate: float, train_seconds: float, epochs: int, batch: int, margin: float = 0.85
+) -> int:
+    """The `--online N` that fills `train_seconds` in `epochs` at `rate` frames/s (with
+    a margin for the training process's own work), in whole batches, at least one."""
+    if rate <= 0 or train_seconds <= 0 or epochs < 1:
+        raise ValueError("rate, training time and epochs must be positive")
+    per_epoch = rate * margin * train_seconds / epochs
+    return max(batch, int(per_epoch // batch) * batch)

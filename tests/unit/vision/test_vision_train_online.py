@@ -1,5 +1,6 @@
 """Online training: fresh frames rendered per epoch, the same whatever renders them."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from vision.train.online import (  # noqa: E402
     OnlineSource,
     RenderedFrames,
     epoch_batches,
+    frames_per_epoch_for,
     training_frame,
 )
 from vision.train.run import run  # noqa: E402
@@ -165,3 +167,27 @@ def test_a_run_on_the_accelerator_resumes_on_the_cpu(tmp_path: Path) -> None:
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     (grid,) = session.run(None, {"images": np.zeros((1, 3, 128, 160), np.float32)})
     assert grid.shape == (1, 4 + 4, 16, 20) and np.isfinite(grid).all()
+
+
+def test_frames_per_epoch_fill_the_training_time_in_whole_batches() -> None:
+    assert frames_per_epoch_for(600.0, 400.0, 5, 32) == 40800  # 600 x 0.85 x 400 / 5
+    assert frames_per_epoch_for(601.0, 400.0, 5, 32) % 32 == 0
+    assert frames_per_epoch_for(1.0, 1.0, 5, 32) == 32  # never an empty epoch
+    with pytest.raises(ValueError, match="positive"):
+        frames_per_epoch_for(0.0, 400.0, 5, 32)
+
+
+def test_render_rate_measures_and_suggests_an_online_size() -> None:
+    from typer.testing import CliRunner
+
+    from vision.cli import app
+
+    args = ["render-rate", "--styles", "classic,flat", "--heads", "--workers", "0"]
+    result = CliRunner().invoke(app, [*args, "--seconds", "1", "--train-seconds", "60"])
+    assert result.exit_code == 0, result.output
+    match = re.search(r"(\d+) frames in [\d.]+ s: (\d+) frames/s .* --online (\d+)", result.output)
+    assert match is not None, result.output
+    frames, rate, n = (int(g) for g in match.groups())
+    assert frames >= 32 and rate > 0 and n % 32 == 0
+    # the printed rate is rounded: the suggestion is within a batch of the one it gives
+    assert abs(n - frames_per_epoch_for(float(rate), 60.0, 5, 32)) <= 32
