@@ -188,7 +188,7 @@ def _memory_batches(
     for k in range(0, len(order), cfg.batch):
         idx = order[k : k + cfg.batch]
         tgts = [targets[i].copy() for i in idx]
-        batch = imgs[idx].copy()
+        batch = imgs[idx]  # fancy indexing already copies
         if augmenting:
             for j in range(len(idx)):
                 batch[j], tgts[j] = augment_picture(
