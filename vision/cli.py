@@ -253,6 +253,10 @@ def render_rate(
     scale_min: Annotated[float | None, typer.Option(help="As for train's --scale-min")] = None,
     workers: Annotated[int, typer.Option(min=0, help="Render processes")] = 2,
     seconds: Annotated[float, typer.Option(min=1.0, help="How long to measure")] = 20.0,
+    alone_seconds: Annotated[
+        float,
+        typer.Option(min=0.0, help="First measure one process alone this long (0: skip)"),
+    ] = 5.0,
     train_seconds: Annotated[
         float, typer.Option(min=1.0, help="Training time to fill with --online frames")
     ] = 400.0,
@@ -262,13 +266,17 @@ def render_rate(
     """How many online training frames per second this machine renders (processes,
     augmentation and targets as `train --online` has them), and the `--online N` that
     fills a training time: measure before a run on a borrowed machine, whose time is
-    short. 测量渲染速度"""
+    short. One process is measured alone first, and the CPU time spent is counted, so
+    the output says what limits the rate. 测量渲染速度"""
     from simulators.dataset import DatasetPlan
     from vision.train.online import (
         OnlinePrep,
         OnlineSource,
+        explain_render_rate,
         frames_per_epoch_for,
+        machine_line,
         measure_render_rate,
+        usable_cpus,
     )
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -278,13 +286,24 @@ def render_rate(
     )
     zoom = None if scale_min is None else (scale_min, 1.5)
     prep = OnlinePrep(in_w, in_h, len(plan.classes), 4, zoom, stylise, 0.0)
-    frames, took = measure_render_rate(OnlineSource(plan, 1, workers), prep, batch, seconds)
-    rate = frames / took
-    n = frames_per_epoch_for(rate, train_seconds, epochs, batch)
+    typer.echo(machine_line())
+    alone = None
+    if alone_seconds > 0 and workers > 0:
+        alone = measure_render_rate(OnlineSource(plan, 1, 0), prep, batch, alone_seconds)
+        typer.echo(f"one process alone: {alone.rate:.0f} frames/s")
+    measured = measure_render_rate(OnlineSource(plan, 1, workers), prep, batch, seconds)
+    n = frames_per_epoch_for(measured.rate, train_seconds, epochs, batch)
     typer.echo(
-        f"{frames} frames in {took:.1f} s: {rate:.0f} frames/s with {workers} render "
-        f"processes; for {epochs} epochs in {train_seconds:.0f} s of training: --online {n}"
+        f"{measured.frames} frames in {measured.seconds:.1f} s: {measured.rate:.0f} frames/s "
+        f"with {workers} render processes; for {epochs} epochs in {train_seconds:.0f} s of "
+        f"training: --online {n}"
     )
+    typer.echo(
+        f"render processes on a CPU {measured.busy:.0%} of the time each, this process "
+        f"{measured.main_cpu_s / measured.seconds:.0%}"
+    )
+    if alone is not None:
+        typer.echo(explain_render_rate(alone, measured, usable_cpus()))
 
 
 @app.command()

@@ -15,12 +15,14 @@ as training, so it stays off by default; on a machine with many cores (and an
 accelerator doing the arithmetic) the renderers keep the network fed.
 """
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
+import psutil
 import torch
 from torch.utils.data import DataLoader, Dataset
 
@@ -164,22 +166,122 @@ def run_loader(
     )
 
 
+@dataclass(frozen=True)
+class RenderRate:
+    """What the render processes delivered in a measured window, and what they and
+    this process spent on a CPU meanwhile: enough to tell a machine whose frames are
+    slow to draw from one whose processes wait or share cores."""
+
+    frames: int
+    seconds: float
+    workers: int
+    render_cpu_s: float
+    """CPU seconds of the render processes (of this process when there are none)."""
+    main_cpu_s: float
+    """CPU seconds of this process, which receives the batches."""
+
+    @property
+    def rate(self) -> float:
+        return self.frames / self.seconds
+
+    @property
+    def busy(self) -> float:
+        """Share of the window each render process was on a CPU, on average."""
+        return self.render_cpu_s / (self.seconds * max(self.workers, 1))
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU seconds of a process, 0 if it is gone."""
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
+
+
+def _render_cpu(me: psutil.Process) -> dict[int, float]:
+    """CPU seconds of each process below this one: the fork server and, below it, the
+    render processes."""
+    return {child.pid: _cpu_seconds(child) for child in me.children(recursive=True)}
+
+
 def measure_render_rate(
     source: OnlineSource, prep: OnlinePrep, batch: int, seconds: float
-) -> tuple[int, float]:
-    """Frames and seconds the render processes delivered in about `seconds`, counted
-    after the first batch (process start-up is not the steady rate)."""
+) -> RenderRate:
+    """Frames the render processes delivered in about `seconds`, counted after the
+    first batch (process start-up is not the steady rate), with the CPU time spent."""
     ceiling = max(batch * 64, int(seconds * 5000))  # more than any machine here renders
     probe = OnlineSource(source.plan, frames_per_epoch=ceiling, workers=source.workers)
     batches = iter(run_loader(probe, prep, batch, (0, 1), pin=False))
     next(batches)
+    me = psutil.Process()
+    children, main = _render_cpu(me), _cpu_seconds(me)
     start = time.monotonic()
     frames = 0
     for pictures, *_rest in batches:
         frames += len(pictures)
         if time.monotonic() - start >= seconds:
             break
-    return frames, time.monotonic() - start
+    took = time.monotonic() - start
+    children_after, main_spent = _render_cpu(me), _cpu_seconds(me) - main
+    render = sum(cpu - children.get(pid, 0.0) for pid, cpu in children_after.items())
+    del batches  # stops the render processes
+    return RenderRate(
+        frames,
+        took,
+        source.workers,
+        render if source.workers else main_spent,
+        main_spent,
+    )
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container or affinity mask may allow fewer than
+    the machine has)."""
+    return len(os.sched_getaffinity(0))
+
+
+def machine_line() -> str:
+    """The CPUs this process may use and the library builds that draw and train: the
+    first things to compare when one machine renders slower than another."""
+    logical = usable_cpus()
+    physical = psutil.cpu_count(logical=False)
+    return (
+        f"{logical} CPUs usable ({physical} physical cores on the machine); numpy "
+        f"{np.__version__}, OpenCV {cv2.__version__} ({cv2.getCPUFeaturesLine()}), "
+        f"torch {torch.__version__}"
+    )
+
+
+def explain_render_rate(alone: RenderRate, parallel: RenderRate, cpus: int) -> str:
+    """What limits the render rate, from one process measured alone and all of them
+    together on `cpus` usable CPUs: a frame costing more CPU time than it does alone
+    (shared cores, memory bandwidth), processes taking turns on too few CPUs, processes
+    waiting for this one, or nothing but the frames themselves."""
+    cost_alone = alone.render_cpu_s / max(alone.frames, 1)
+    cost = parallel.render_cpu_s / max(parallel.frames, 1)
+    if cost > cost_alone / 0.7:
+        return (
+            f"a frame took {cost / cost_alone:.1f}x the CPU time it takes in one process "
+            "alone: the processes share cores (hyperthreads) or memory bandwidth, or the "
+            "CPUs slow down under load"
+        )
+    if parallel.busy < 0.8:
+        used = (parallel.render_cpu_s + parallel.main_cpu_s) / parallel.seconds
+        if used >= 0.85 * cpus:
+            return (
+                f"{parallel.workers} render processes take turns on {cpus} CPUs "
+                f"(on a CPU {parallel.busy:.0%} of the time each): fewer would do as much"
+            )
+        return (
+            f"render processes were on a CPU only {parallel.busy:.0%} of the time while "
+            "CPUs were free: they waited for this process to take their batches"
+        )
+    return (
+        f"the rate scales with processes ({parallel.rate / alone.rate:.1f}x one alone "
+        f"with {parallel.workers}): the frames themselves are the cost; more cores, "
+        "more frames"
+    )
 
 
 def frames_per_epoch_for(

@@ -16,7 +16,9 @@ from vision.train.online import (  # noqa: E402
     OnlinePrep,
     OnlineSource,
     RenderedFrames,
+    RenderRate,
     epoch_batches,
+    explain_render_rate,
     frames_per_epoch_for,
     training_frame,
 )
@@ -191,3 +193,37 @@ def test_render_rate_measures_and_suggests_an_online_size() -> None:
     assert frames >= 32 and rate > 0 and n % 32 == 0
     # the printed rate is rounded: the suggestion is within a batch of the one it gives
     assert abs(n - frames_per_epoch_for(float(rate), 60.0, 5, 32)) <= 32
+
+
+def test_render_rate_counts_the_render_processes_cpu_and_explains_the_limit() -> None:
+    from typer.testing import CliRunner
+
+    from vision.cli import app
+
+    args = ["render-rate", "--styles", "classic", "--workers", "1", "--seconds", "2"]
+    result = CliRunner().invoke(app, [*args, "--alone-seconds", "1"])
+    assert result.exit_code == 0, result.output
+    assert "CPUs usable" in result.output and "OpenCV" in result.output
+    assert re.search(r"one process alone: \d+ frames/s", result.output), result.output
+    busy = re.search(r"render processes on a CPU (\d+)% of the time", result.output)
+    assert busy is not None, result.output
+    # the render process lives under the fork server: its CPU time is found and counted
+    assert int(busy.group(1)) > 10, result.output
+    assert any(word in result.output for word in ("waited", "share", "scales")), result.output
+
+
+def _rate(frames: int, workers: int, render_cpu_s: float) -> RenderRate:
+    return RenderRate(frames, 10.0, workers, render_cpu_s, 1.0)
+
+
+def test_render_rate_explanations_tell_the_limits_apart() -> None:
+    alone = _rate(1000, 0, 10.0)  # 100 frames/s, 10 ms of CPU a frame
+    # 14 processes busy all the time at 40 frames/s each: 25 ms of CPU a frame
+    assert "2.5x the CPU time" in explain_render_rate(alone, _rate(5600, 14, 140.0), 16)
+    # 4 processes on 2 CPUs, half the time each, each frame as cheap as alone
+    assert "take turns on 2 CPUs" in explain_render_rate(alone, _rate(2000, 4, 20.0), 2)
+    # 14 processes idle two thirds of the time on 16 CPUs
+    assert "waited" in explain_render_rate(alone, _rate(4600, 14, 46.0), 16)
+    assert "scales" in explain_render_rate(alone, _rate(13000, 14, 138.0), 16)
+    assert _rate(4000, 14, 70.0).busy == pytest.approx(0.5)
+    assert _rate(500, 0, 10.0).busy == pytest.approx(1.0)
