@@ -424,3 +424,7 @@ def false_positive(
         typer.echo(f"cannot mark {evidence}: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(str(path))
+
+
+if __name__ == "__main__":  # `python -m vision.cli` where the `bk` script is not installed
+    app()
