@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
@@ -27,7 +27,9 @@ import psutil
 from core.binaries import DEBIAN_PACKAGES, locate
 from core.binaries import find_binary as core_find_binary
 from core.errors import BackendUnavailable, ConfigError
-from core.tls import ServerTlsFiles
+
+if TYPE_CHECKING:  # only an annotation: the fixtures load without `cryptography`
+    from core.tls import ServerTlsFiles
 
 logger = logging.getLogger(__name__)
 
@@ -253,7 +255,7 @@ class LocalMosquitto(_Server):
         persistence: bool = True,
         *,
         device_password_file: Path | None = None,
-        tls: ServerTlsFiles | None = None,
+        tls: "ServerTlsFiles | None" = None,
         device_port: int | None = None,
         tls_port: int | None = None,
     ) -> None:
