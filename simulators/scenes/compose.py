@@ -1,12 +1,14 @@
 """Compose a frame from a scene style's drawing kit, with labels only for what is visible.
 
-The classic renderer (`render.py`) keeps its own code so its frames stay byte-identical;
-the newer styles share this compositor: each style brings its own background, worker,
-rodent, distractor and lighting drawings (a `StyleKit`), and the compositor places the
-actors by their feet line (back to front), keeps a per-pixel owner map so a label is
-kept only when most of what was drawn inside its box is still visible, and draws the
-style's random scene when a spec field is None, with wider ranges than the classic one
-(worker scale 0.3-1.5x, crowds that overlap, hard negatives such as cats and shadows).
+Each style brings its own background, worker, rodent, distractor and lighting drawings
+(a `StyleKit`). The compositor places the actors by their feet line (back to front),
+keeps a per-pixel owner map so a label is kept only when most of what was drawn inside
+its box is still visible, and draws the style's random scene when a spec field is None,
+with wider ranges than the classic one (worker scale 0.3-1.5x, crowds that overlap, hard
+negatives such as cats and shadows). The classic renderer (`render.py`) keeps its own
+scene drawing (its steam, counter and random ranges) so its frames stay byte-identical,
+and shares the actor placement, painting and visibility steps (`place_actors`,
+`paint_actors`, `visible_truths`).
 """
 
 from collections.abc import Callable
@@ -99,6 +101,84 @@ def changed_pixels(img: Image, before: Image) -> np.ndarray:
     return mask
 
 
+Actor = tuple[float, str, Any]
+"""(feet line y, "worker" or "rodent", what its drawing function needs)."""
+Truth = tuple[str, Box, int, int]
+"""(class, box, actor index, pixels the actor painted inside its box)."""
+
+
+def place_actors(
+    workers: tuple[WorkerSpec, ...],
+    rodents: tuple[RodentSpec, ...],
+    layout: Layout,
+    size: tuple[int, int],
+    t: float,
+    seed: int,
+) -> list[Actor]:
+    """Workers and rodents in drawing order, back to front by their feet line, each with
+    its own generator: removing one actor leaves the others' drawings unchanged."""
+    w, h = size
+    items: list[Actor] = []
+    for j, ws in enumerate(workers):
+        g = worker_geometry(ws, layout, w, h, t)
+        items.append((g["fy"], "worker", (ws, g, np.random.default_rng([seed, 0, j]))))
+    for j, rs in enumerate(rodents):
+        rg = rodent_geometry(rs, layout, w, h, t)
+        items.append((rg[1], "rodent", (rg, np.random.default_rng([seed, 1, j]))))
+    items.sort(key=lambda it: it[0])
+    return items
+
+
+def paint_actors(
+    img: Image,
+    actors: list[Actor],
+    worker: Callable[[Image, WorkerSpec, dict[str, float], np.random.Generator], Box],
+    rodent: Callable[[Image, tuple[float, float, float, float], np.random.Generator], Box],
+    label_heads: bool,
+) -> tuple[np.ndarray, list[Truth]]:
+    """Draw the actors onto `img` in order and label them. Returns the owner map
+    (owner[y, x]: index of the actor whose paint is on top there, -1 none) and each
+    label with the pixels its actor painted inside its box, for `visible_truths`."""
+    h, w = img.shape[:2]
+    owner = np.full((h, w), -1, np.int16)
+    truths: list[Truth] = []
+    for idx, (_depth, kind, payload) in enumerate(actors):
+        before = img.copy()
+        if kind == "worker":
+            ws, g, arng = payload
+            box = worker(img, ws, g, arng)
+            labels = [c for c, ok in (("no_hat", not ws.hat), ("no_mask", not ws.mask)) if ok]
+            if label_heads:
+                labels.append("head")
+        else:
+            rg, arng = payload
+            box = rodent(img, rg, arng)
+            labels = ["rodent"]
+        owner[changed_pixels(img, before)] = idx
+        painted = int(np.count_nonzero(_crop(owner, box) == idx))
+        for cls in labels:
+            truths.append((cls, box, idx, painted))
+    return owner, truths
+
+
+def visible_truths(truths: list[Truth], owner: np.ndarray) -> list[GroundTruth]:
+    """The labels still visible in the finished frame: at least 70 % of what the actor
+    painted inside its box still on top, at least 60 % of the box inside the frame,
+    and at least 3 px each way; boxes clipped to the frame."""
+    h, w = owner.shape
+    out: list[GroundTruth] = []
+    for cls, box, idx, painted in truths:
+        still = int(np.count_nonzero(_crop(owner, box) == idx))
+        bx1, by1 = max(0.0, box[0]), max(0.0, box[1])
+        bx2, by2 = min(float(w), box[2]), min(float(h), box[3])
+        visible = (bx2 - bx1) * (by2 - by1) / max(1e-6, (box[2] - box[0]) * (box[3] - box[1]))
+        small = bx2 - bx1 < 3 or by2 - by1 < 3
+        if painted == 0 or still < 0.7 * painted or visible < 0.6 or small:
+            continue
+        out.append(GroundTruth(cls, round(bx1, 2), round(by1, 2), round(bx2, 2), round(by2, 2)))
+    return out
+
+
 def compose(
     spec: SceneSpec, rng: np.random.Generator, kit: StyleKit
 ) -> tuple[Image, list[GroundTruth]]:
@@ -130,32 +210,8 @@ def compose(
         else random_rodents(rng, night, layout.horizon / h, spec.rodent_rate)
     )
     occlusion = bool(rng.random() < 0.25) if spec.occlusion is None else spec.occlusion
-    items: list[tuple[float, str, Any]] = []
-    for j, ws in enumerate(workers):
-        g = worker_geometry(ws, layout, w, h, spec.t)
-        items.append((g["fy"], "worker", (ws, g, np.random.default_rng([seeds[4], 0, j]))))
-    for j, rs in enumerate(rodents):
-        rg = rodent_geometry(rs, layout, w, h, spec.t)
-        items.append((rg[1], "rodent", (rg, np.random.default_rng([seeds[4], 1, j]))))
-    items.sort(key=lambda it: it[0])
-    owner = np.full((h, w), -1, np.int16)
-    truths: list[tuple[str, Box, int, int]] = []
-    for idx, (_depth, kind, payload) in enumerate(items):
-        before = img.copy()
-        if kind == "worker":
-            ws, g, arng = payload
-            box = kit.worker(img, ws, g, arng)
-            labels = [c for c, ok in (("no_hat", not ws.hat), ("no_mask", not ws.mask)) if ok]
-            if spec.label_heads:
-                labels.append("head")
-        else:
-            rg, arng = payload
-            box = kit.rodent(img, rg, arng)
-            labels = ["rodent"]
-        owner[changed_pixels(img, before)] = idx
-        painted = int(np.count_nonzero(_crop(owner, box) == idx))
-        for cls in labels:
-            truths.append((cls, box, idx, painted))
+    actors = place_actors(workers, rodents, layout, (w, h), spec.t, seeds[4])
+    owner, truths = paint_actors(img, actors, kit.worker, kit.rodent, spec.label_heads)
     if occlusion:  # a foreground counter, trolley or pillar in front of the actors
         color = tuple(int(c) for c in dis_rng.integers(60, 220, size=3))
         if dis_rng.random() < 0.6:
@@ -170,14 +226,4 @@ def compose(
             cv2.rectangle(img, (x0, 0), (x1, h - 1), color, -1)
             owner[:, x0 : x1 + 1] = -2
     img = kit.light(img, light_rng, night, ir)
-    out: list[GroundTruth] = []
-    for cls, box, idx, painted in truths:
-        still = int(np.count_nonzero(_crop(owner, box) == idx))
-        bx1, by1 = max(0.0, box[0]), max(0.0, box[1])
-        bx2, by2 = min(float(w), box[2]), min(float(h), box[3])
-        visible = (bx2 - bx1) * (by2 - by1) / max(1e-6, (box[2] - box[0]) * (box[3] - box[1]))
-        small = bx2 - bx1 < 3 or by2 - by1 < 3
-        if painted == 0 or still < 0.7 * painted or visible < 0.6 or small:
-            continue
-        out.append(GroundTruth(cls, round(bx1, 2), round(by1, 2), round(bx2, 2), round(by2, 2)))
-    return img, out
+    return img, visible_truths(truths, owner)

@@ -7,8 +7,6 @@ kept only when no nearer worker covers them, and rodent labels only when the
 foreground counter does not hide them, so every label is visible in the picture.
 """
 
-from typing import Any
-
 import cv2
 import numpy as np
 
@@ -16,21 +14,12 @@ from simulators.scenes.actors import (
     draw_distractor,
     draw_rodent,
     draw_worker,
-    rodent_geometry,
-    worker_geometry,
 )
 from simulators.scenes.background import _col, draw_background
-from simulators.scenes.compose import changed_pixels
+from simulators.scenes.compose import paint_actors, place_actors, visible_truths
 from simulators.scenes.spec import GroundTruth, RodentSpec, SceneSpec, WorkerSpec
 
 DISTRACTORS = ("plate", "cloth", "steam", "brush", "face_poster")
-
-
-def _crop(owner: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-    h, w = owner.shape
-    x1, y1 = max(0, int(box[0])), max(0, int(box[1]))
-    x2, y2 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
-    return owner[y1:y2, x1:x2]
 
 
 def random_workers(rng: np.random.Generator, night: bool, heavy: bool) -> tuple[WorkerSpec, ...]:
@@ -154,34 +143,8 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
     )
     occlusion = bool(rng.random() < 0.25) if spec.occlusion is None else spec.occlusion
     island_top = h * rng.uniform(0.8, 0.9) if occlusion else float(h + 1)
-    items: list[tuple[float, str, Any]] = []
-    geoms = [worker_geometry(ws, layout, w, h, spec.t) for ws in workers]
-    for j, (ws, g) in enumerate(zip(workers, geoms, strict=True)):
-        items.append((g["fy"], "worker", (ws, g, np.random.default_rng([seeds[4], 0, j]))))
-    for j, rs in enumerate(rodents):
-        rg = rodent_geometry(rs, layout, w, h, spec.t)
-        items.append((rg[1], "rodent", (rg, np.random.default_rng([seeds[4], 1, j]))))
-    items.sort(key=lambda it: it[0])
-    # owner[y, x] = index of the labelled object whose paint is on top at that pixel, so a
-    # label is kept only when most of what was painted inside its box is still visible.
-    owner = np.full((h, w), -1, np.int16)
-    truths: list[tuple[str, tuple[float, float, float, float], int, int]] = []
-    for idx, (_depth, kind, payload) in enumerate(items):
-        before = img.copy()
-        if kind == "worker":
-            ws, g, arng = payload
-            box = draw_worker(img, ws, g, arng)
-            labels = [c for c, ok in (("no_hat", not ws.hat), ("no_mask", not ws.mask)) if ok]
-            if spec.label_heads:
-                labels.append("head")
-        else:
-            rg, arng = payload
-            box = draw_rodent(img, rg, arng)
-            labels = ["rodent"]
-        owner[changed_pixels(img, before)] = idx
-        painted = int(np.count_nonzero(_crop(owner, box) == idx))
-        for cls in labels:
-            truths.append((cls, box, idx, painted))
+    actors = place_actors(workers, rodents, layout, (w, h), spec.t, seeds[4])
+    owner, truths = paint_actors(img, actors, draw_worker, draw_rodent, spec.label_heads)
     for sx, sy in steam_points:
         _steam(img, dis_rng, sx, sy, s)
     if occlusion:
@@ -192,13 +155,4 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator) -> tuple[np.ndarray,
         cv2.rectangle(img, (ox0, int(island_top)), (ox1, int(island_top + 4 * s)), (90, 90, 90), -1)
         owner[int(island_top) :, max(0, ox0) : max(0, ox1 + 1)] = -2
     img = _light(img, light_rng, night, ir)
-    out: list[GroundTruth] = []
-    for cls, box, idx, painted in truths:
-        still = int(np.count_nonzero(_crop(owner, box) == idx))
-        x1, y1 = max(0.0, box[0]), max(0.0, box[1])
-        x2, y2 = min(float(w), box[2]), min(float(h), box[3])
-        visible = (x2 - x1) * (y2 - y1) / max(1e-6, (box[2] - box[0]) * (box[3] - box[1]))
-        if painted == 0 or still < 0.7 * painted or visible < 0.6 or x2 - x1 < 3 or y2 - y1 < 3:
-            continue
-        out.append(GroundTruth(cls, round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2)))
-    return img, out
+    return img, visible_truths(truths, owner)
