@@ -269,14 +269,13 @@ def render_rate(
     short. One process is measured alone first, and the CPU time spent is counted, so
     the output says what limits the rate. 测量渲染速度"""
     from simulators.dataset import DatasetPlan
+    from vision.train.machine import machine_line, usable_cpus
     from vision.train.online import (
         OnlinePrep,
         OnlineSource,
         explain_render_rate,
         frames_per_epoch_for,
-        machine_line,
         measure_render_rate,
-        usable_cpus,
     )
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -15,7 +15,6 @@ as training, so it stays off by default; on a machine with many cores (and an
 accelerator doing the arithmetic) the renderers keep the network fed.
 """
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 from simulators.dataset import JPEG_QUALITY, DatasetPlan, render_frame
 from vision.letterbox import letterbox
 from vision.train.augment import augment_picture
+from vision.train.machine import throttled_seconds
 from vision.train.targets import build_targets
 
 
@@ -179,6 +179,8 @@ class RenderRate:
     """CPU seconds of the render processes (of this process when there are none)."""
     main_cpu_s: float
     """CPU seconds of this process, which receives the batches."""
+    throttled_s: float | None = None
+    """Seconds a container's CPU quota held its processes back (None: not told)."""
 
     @property
     def rate(self) -> float:
@@ -215,7 +217,7 @@ def measure_render_rate(
     batches = iter(run_loader(probe, prep, batch, (0, 1), pin=False))
     next(batches)
     me = psutil.Process()
-    children, main = _render_cpu(me), _cpu_seconds(me)
+    children, main, throttled = _render_cpu(me), _cpu_seconds(me), throttled_seconds()
     start = time.monotonic()
     frames = 0
     for pictures, *_rest in batches:
@@ -225,6 +227,7 @@ def measure_render_rate(
     took = time.monotonic() - start
     children_after, main_spent = _render_cpu(me), _cpu_seconds(me) - main
     render = sum(cpu - children.get(pid, 0.0) for pid, cpu in children_after.items())
+    throttled_after = throttled_seconds()
     del batches  # stops the render processes
     return RenderRate(
         frames,
@@ -232,24 +235,7 @@ def measure_render_rate(
         source.workers,
         render if source.workers else main_spent,
         main_spent,
-    )
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (a container or affinity mask may allow fewer than
-    the machine has)."""
-    return len(os.sched_getaffinity(0))
-
-
-def machine_line() -> str:
-    """The CPUs this process may use and the library builds that draw and train: the
-    first things to compare when one machine renders slower than another."""
-    logical = usable_cpus()
-    physical = psutil.cpu_count(logical=False)
-    return (
-        f"{logical} CPUs usable ({physical} physical cores on the machine); numpy "
-        f"{np.__version__}, OpenCV {cv2.__version__} ({cv2.getCPUFeaturesLine()}), "
-        f"torch {torch.__version__}"
+        None if throttled is None or throttled_after is None else throttled_after - throttled,
     )
 
 
@@ -257,9 +243,15 @@ def explain_render_rate(alone: RenderRate, parallel: RenderRate, cpus: int) -> s
     """What limits the render rate, from one process measured alone and all of them
     together on `cpus` usable CPUs: a frame costing more CPU time than it does alone
     (shared cores, memory bandwidth), processes taking turns on too few CPUs, processes
-    waiting for this one, or nothing but the frames themselves."""
+    waiting for this one, a container's CPU quota, or nothing but the frames themselves."""
     cost_alone = alone.render_cpu_s / max(alone.frames, 1)
     cost = parallel.render_cpu_s / max(parallel.frames, 1)
+    if parallel.throttled_s is not None and parallel.throttled_s > 0.05 * parallel.seconds:
+        return (
+            f"the container's CPU quota held the processes back for {parallel.throttled_s:.1f}"
+            f" s in {parallel.seconds:.1f} s: it grants less CPU time than the CPUs shown, "
+            "so fewer processes would do as much"
+        )
     if cost > cost_alone / 0.7:
         return (
             f"a frame took {cost / cost_alone:.1f}x the CPU time it takes in one process "

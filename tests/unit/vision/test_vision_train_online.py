@@ -225,5 +225,10 @@ def test_render_rate_explanations_tell_the_limits_apart() -> None:
     # 14 processes idle two thirds of the time on 16 CPUs
     assert "waited" in explain_render_rate(alone, _rate(4600, 14, 46.0), 16)
     assert "scales" in explain_render_rate(alone, _rate(13000, 14, 138.0), 16)
+    # a quota that held the processes back 3 s of the 10 s window
+    throttled = RenderRate(4600, 10.0, 14, 46.0, 1.0, throttled_s=3.0)
+    assert "CPU quota held the processes back for 3.0 s" in explain_render_rate(
+        alone, throttled, 16
+    )
     assert _rate(4000, 14, 70.0).busy == pytest.approx(0.5)
     assert _rate(500, 0, 10.0).busy == pytest.approx(1.0)
