@@ -177,6 +177,14 @@ def train(
     workers: Annotated[
         int, typer.Option(min=0, help="With --online: render processes (0: in this one)")
     ] = 0,
+    echo: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --online: training samples from each rendered frame, each augmented "
+            "anew (where rendering limits the rate; must divide --online)",
+        ),
+    ] = 1,
     device: Annotated[
         str, typer.Option(help='Where the arithmetic runs: "cpu", or "cuda" with an accelerator')
     ] = "cpu",
@@ -232,6 +240,7 @@ def train(
         parse_class_weights(class_weight or []),
         online=None if online is None else (online, workers),
         card=card,
+        echo=echo,
     )
     if written is None:
         typer.echo(f"trained; ONNX in {out}, checkpoint {cfg.checkpoint}; no card written")
@@ -252,6 +261,7 @@ def render_rate(
     stylise: Annotated[float, typer.Option(help="As for train")] = 0.0,
     scale_min: Annotated[float | None, typer.Option(help="As for train's --scale-min")] = None,
     workers: Annotated[int, typer.Option(min=0, help="Render processes")] = 2,
+    echo: Annotated[int, typer.Option(min=1, help="As for train --echo")] = 1,
     seconds: Annotated[float, typer.Option(min=1.0, help="How long to measure")] = 20.0,
     alone_seconds: Annotated[
         float,
@@ -288,15 +298,18 @@ def render_rate(
     typer.echo(machine_line())
     alone = None
     if alone_seconds > 0 and workers > 0:
-        alone = measure_render_rate(OnlineSource(plan, 1, 0), prep, batch, alone_seconds)
+        alone = measure_render_rate(OnlineSource(plan, echo, 0, echo), prep, batch, alone_seconds)
         typer.echo(f"one process alone: {alone.rate:.0f} frames/s")
-    measured = measure_render_rate(OnlineSource(plan, 1, workers), prep, batch, seconds)
-    n = frames_per_epoch_for(measured.rate, train_seconds, epochs, batch)
+    source = OnlineSource(plan, echo, workers, echo)
+    measured = measure_render_rate(source, prep, batch, seconds)
+    n = frames_per_epoch_for(measured.rate, train_seconds, epochs, batch * echo)
     typer.echo(
         f"{measured.frames} frames in {measured.seconds:.1f} s: {measured.rate:.0f} frames/s "
         f"with {workers} render processes; for {epochs} epochs in {train_seconds:.0f} s of "
-        f"training: --online {n}"
+        f"training: --online {n}" + (f" --echo {echo}" if echo > 1 else "")
     )
+    if echo > 1:
+        typer.echo(f"(frames here are training samples: each rendered frame serves {echo})")
     typer.echo(
         f"render processes on a CPU {measured.busy:.0%} of the time each, this process "
         f"{measured.main_cpu_s / measured.seconds:.0%}"

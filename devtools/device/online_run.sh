@@ -17,6 +17,7 @@ export PYTHONUNBUFFERED=1
 : "${OUT:=var/device-out}"
 DATA_SEED=${DATA_SEED:-71}; TRAIN_SEED=${TRAIN_SEED:-19}; LR=${LR:-0.0015}
 EPOCHS=${EPOCHS:-5}; LIMIT=${LIMIT:-540}; DEVICE=${DEVICE:-cuda}; PROBE_S=${PROBE_S:-20}
+ECHO=${ECHO:-1}  # training samples per rendered frame (bk vision train --echo)
 STYLES=${STYLES:-classic,flat,shaded,flat,shaded,random,blocky,photo,ink,lowpoly,papercut,sketch}
 mkdir -p "$OUT"
 if [ "$DEVICE" = cuda ]; then
@@ -41,17 +42,17 @@ COMMON=(--styles "$STYLES" --heads --randomise --stylise 0.5 --scale-min 0.3 --i
 TRAIN_S=$(( LIMIT - SECONDS - PROBE_S - 15 - 45 ))
 [ "$TRAIN_S" -lt 30 ] && { echo "LIMIT=$LIMIT leaves no time to train"; exit 2; }
 timeout $(( PROBE_S + 60 )) $BK render-rate "${COMMON[@]}" --workers "$WORKERS" \
-  --seconds "$PROBE_S" --train-seconds "$TRAIN_S" --epochs "$EPOCHS" 2>&1 \
+  --seconds "$PROBE_S" --train-seconds "$TRAIN_S" --epochs "$EPOCHS" --echo "$ECHO" 2>&1 \
   | grep -v "INFO\|UserWarning\|rationality" | tee "$OUT/render-rate.txt"
 N=$(grep -o -- "--online [0-9]*" "$OUT/render-rate.txt" | grep -o "[0-9]*$")
 [ -n "$N" ] || { echo "render-rate gave no size"; exit 2; }
 TRAIN_S=$(( LIMIT - SECONDS - 45 ))
 BUDGET=$($PY -c "print(round($TRAIN_S / 60, 2))")
-echo "at ${SECONDS}s: --online $N x $EPOCHS epochs, budget $BUDGET min" | tee "$OUT/plan.txt"
+echo "at ${SECONDS}s: --online $N --echo $ECHO x $EPOCHS epochs, budget $BUDGET min" | tee "$OUT/plan.txt"
 $BK train --data "var/vision/ds-$NAME" --out "$OUT" --checkpoint "$OUT/$NAME.pt" \
   --n 8000 --seed "$DATA_SEED" --train-seed "$TRAIN_SEED" --epochs "$EPOCHS" --threads 2 \
   --version 1 --name "$NAME" --width 32 --heldout-style outline --rodent-rate 0.8 \
   --lr "$LR" --stride 4 --scale-jitter "${COMMON[@]}" --init-from "$INIT" \
-  --online "$N" --workers "$WORKERS" --device "$DEVICE" --budget-minutes "$BUDGET" \
+  --online "$N" --workers "$WORKERS" --echo "$ECHO" --device "$DEVICE" --budget-minutes "$BUDGET" \
   --no-card 2>&1 | grep -v "Warning" | tee "$OUT/train.log"
 echo "done at ${SECONDS}s"; ls -la "$OUT"

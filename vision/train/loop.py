@@ -249,9 +249,10 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     else:
         frames_per_epoch = cfg.online.frames_per_epoch
         log.info(
-            "online: %d fresh frames per epoch, rendered by %d processes",
+            "online: %d fresh frames per epoch, rendered by %d processes%s",
             frames_per_epoch,
             cfg.online.workers,
+            f", each rendered frame serving {cfg.online.echo}" if cfg.online.echo > 1 else "",
         )
     model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride, cfg.separable).to(device)
     steps_per_epoch = math.ceil(frames_per_epoch / cfg.batch)

@@ -40,12 +40,23 @@ class OnlineSource:
     frames_per_epoch: int
     workers: int = 0
     """Render processes (0: render in the training process, for tests and tiny runs)."""
+    echo: int = 1
+    """Training samples drawn from each rendered frame, each with its own augmentation
+    (data echoing, Choi et al. 2019; batch augmentation, Hoffer et al. 2019): where the
+    renderers, not the arithmetic, limit the rate, an accelerator otherwise waits. The
+    echoes of a frame are consecutive samples, so they fall in one batch and one
+    process renders the frame once."""
 
     def __post_init__(self) -> None:
         if self.frames_per_epoch < 1:
             raise ValueError(f"frames per epoch must be at least 1, not {self.frames_per_epoch}")
         if self.workers < 0:
             raise ValueError(f"workers must be 0 or more, not {self.workers}")
+        if self.echo < 1 or self.frames_per_epoch % self.echo:
+            raise ValueError(
+                f"echo must be 1 or more and divide the frames per epoch "
+                f"({self.frames_per_epoch}), not {self.echo}"
+            )
 
     def identity(self) -> dict[str, Any]:
         """What a resumed run must share: the same frames in the same epochs."""
@@ -58,7 +69,7 @@ class OnlineSource:
             "heads": p.label_heads,
             "randomise": p.randomise,
             "rodent_rate": p.rodent_rate,
-        }
+        } | ({"echo": self.echo} if self.echo > 1 else {})  # runs before echo: unchanged
 
 
 def training_frame(
@@ -110,21 +121,27 @@ class OnlinePrep:
 
 
 class RenderedFrames(Dataset[tuple[np.ndarray, ...]]):
-    """Online frames by their index in the run: item k is frame k of the plan's train
-    split (epoch e holds frames e*N .. e*N+N-1), augmented by a generator seeded by k,
-    with its targets built."""
+    """Online samples by their index in the run: sample k comes from frame k // echo of
+    the plan's train split (epoch e holds samples e*N .. e*N+N-1), augmented by a
+    generator seeded by k, with its targets built. Each process keeps the frame it
+    rendered last, which its next echoes reuse."""
 
     def __init__(self, source: OnlineSource, prep: OnlinePrep) -> None:
         self.source = source
         self.prep = prep
+        self._last: tuple[int, np.ndarray, np.ndarray] | None = None
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
-        chw, rows = training_frame(self.source.plan, index, self.prep.in_w, self.prep.in_h)
+        frame = index // self.source.echo
+        if self._last is None or self._last[0] != frame:
+            chw, rows = training_frame(self.source.plan, frame, self.prep.in_w, self.prep.in_h)
+            self._last = (frame, chw, rows)
+        _frame, chw, rows = self._last
         rng = np.random.default_rng([self.source.plan.seed, 11, index])
         return self.prep(chw, rows, rng)
 
     def epoch(self, epoch: int) -> list[int]:
-        """The indices of an epoch's frames."""
+        """The indices of an epoch's samples."""
         n = self.source.frames_per_epoch
         return list(range(epoch * n, (epoch + 1) * n))
 
@@ -213,7 +230,8 @@ def measure_render_rate(
     """Frames the render processes delivered in about `seconds`, counted after the
     first batch (process start-up is not the steady rate), with the CPU time spent."""
     ceiling = max(batch * 64, int(seconds * 5000))  # more than any machine here renders
-    probe = OnlineSource(source.plan, frames_per_epoch=ceiling, workers=source.workers)
+    ceiling -= ceiling % source.echo
+    probe = OnlineSource(source.plan, ceiling, source.workers, source.echo)
     batches = iter(run_loader(probe, prep, batch, (0, 1), pin=False))
     next(batches)
     me = psutil.Process()

@@ -111,6 +111,8 @@ def training_command(
         cmd += f" --init-from {_relative(cfg.init_from)}"
     if cfg.online is not None:
         cmd += f" --online {cfg.online.frames_per_epoch} --workers {cfg.online.workers}"
+        if cfg.online.echo > 1:
+            cmd += f" --echo {cfg.online.echo}"
     return cmd
 
 
@@ -242,10 +244,12 @@ def run(
     class_weights: dict[str, float] | None = None,
     online: tuple[int, int] | None = None,
     card: bool = True,
+    echo: int = 1,
 ) -> ModelCard | None:
     """Render the data set if needed, train, export and write the card. `class_weights`
     name a class's factor on the heat-map loss (the others 1). `online` (frames per
-    epoch, render processes) trains on fresh frames rendered as it goes; the data set
+    epoch, render processes) trains on fresh frames rendered as it goes, each serving
+    `echo` samples; the data set
     folder then holds only the evaluation splits, rendered when the card is written.
     Without `card` the run stops at the ONNX file: on a borrowed accelerator, whose
     time is better spent training; the same command with the card resumes the finished
@@ -262,7 +266,7 @@ def run(
             randomise=bool(options.get("randomise")),
             rodent_rate=options.get("rodent_rate"),
         )
-        cfg.online = OnlineSource(plan, frames_per_epoch=online[0], workers=online[1])
+        cfg.online = OnlineSource(plan, online[0], online[1], echo)
         classes = list(plan.classes)
         ds: dict[str, Any] = {}
         if card:

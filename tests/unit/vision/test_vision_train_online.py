@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -121,6 +122,38 @@ def test_bad_sources_are_refused() -> None:
         OnlineSource(PLAN, frames_per_epoch=0)
     with pytest.raises(ValueError, match="workers"):
         OnlineSource(PLAN, frames_per_epoch=4, workers=-1)
+    with pytest.raises(ValueError, match="echo"):
+        OnlineSource(PLAN, frames_per_epoch=9, echo=2)  # an echo would span two epochs
+    with pytest.raises(ValueError, match="echo"):
+        OnlineSource(PLAN, frames_per_epoch=8, echo=0)
+
+
+def test_echoes_share_one_rendering_and_differ_in_augmentation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import vision.train.online as online
+
+    rendered: list[int] = []
+    real = online.training_frame
+
+    def counting(plan: DatasetPlan, index: int, in_w: int, in_h: int) -> tuple[Any, Any]:
+        rendered.append(index)
+        return real(plan, index, in_w, in_h)
+
+    monkeypatch.setattr(online, "training_frame", counting)
+    prep = OnlinePrep(160, 128, 4, 8, (0.5, 1.5), 0.5, 0.0)
+    echoed = RenderedFrames(OnlineSource(PLAN, frames_per_epoch=8, echo=4), prep)
+    samples = [echoed[k] for k in range(8)]
+    assert rendered == [0, 1]  # frames 0 and 1, four samples each
+    assert not all(np.array_equal(samples[0][0], s[0]) for s in samples[1:4])
+    # a sample is the same from a warm cache as from a cold one: echoes never alter
+    # the frame they share
+    cold = RenderedFrames(OnlineSource(PLAN, frames_per_epoch=8, echo=4), prep)[3]
+    for x, y in zip(samples[3], cold, strict=True):
+        np.testing.assert_array_equal(x, y)
+    # echo 1 is the run as it was (existing checkpoints' identity has no echo)
+    assert "echo" not in OnlineSource(PLAN, 8).identity()
+    assert OnlineSource(PLAN, 8, echo=4).identity()["echo"] == 4
 
 
 def test_the_card_is_written_from_evaluation_splits_alone(tmp_path: Path) -> None:
