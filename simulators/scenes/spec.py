@@ -36,6 +36,8 @@ STYLES: tuple[str, ...] = (
     "papercut",
     "lowpoly",
     "sketch",
+    "watercolour",
+    "comic",
 )
 """Scene styles, each drawn by its own code. `random` draws every look at random (domain
 randomisation, for training). `outline`, `cctv` and `clay` are the held-out styles: never
@@ -47,7 +49,9 @@ without sight of the held-out styles) is a training style. `ink` (an ink-and-was
 painting) and `lowpoly` (a faceted low-polygon 3D render) were added as training styles
 after @8, each drawn by an author who saw neither the held-out styles nor any detector
 output; `papercut` (a cut-paper diorama with drop shadows) and `sketch` (pencil and pen
-line drawing with hatching) were added later in the same way."""
+line drawing with hatching) were added later in the same way, and after @9 `watercolour`
+(transparent washes on paper) and `comic` (inked outlines, flat cel colours and halftone
+dots)."""
 
 
 @dataclass(frozen=True)

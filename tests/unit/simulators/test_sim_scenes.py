@@ -116,4 +116,4 @@ def test_new_styles_random_scenes_vary_and_stay_in_frame(style: str) -> None:
 
 def test_unknown_style_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown scene style"):
-        _render(SceneSpec(style="watercolour"))
+        _render(SceneSpec(style="fresco"))
