@@ -144,11 +144,19 @@ def train(
     ] = 0.0,
     checkpoint: Annotated[
         Path | None,
-        typer.Option(help="Resume from / save every epoch to (default vision/train/checkpoints)"),
+        typer.Option(help="Resume from / save to (default vision/train/checkpoints)"),
     ] = None,
     budget_minutes: Annotated[
-        float | None, typer.Option(help="Stop after a checkpointed epoch past this")
+        float | None,
+        typer.Option(
+            help="Stop once this is spent, checkpointed: an online run at the next batch, "
+            "a run from memory at the next epoch end"
+        ),
     ] = None,
+    checkpoint_minutes: Annotated[
+        float,
+        typer.Option(min=0.0, help="An online run also checkpoints within an epoch this often"),
+    ] = 5.0,
     init_from: Annotated[
         Path | None,
         typer.Option(help="Warm start from this checkpoint's weights (same width and classes)"),
@@ -218,6 +226,7 @@ def train(
         separable=separable,
         checkpoint=checkpoint,
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
+        checkpoint_every_s=checkpoint_minutes * 60,
         scale_jitter=(scale_min, 1.5) if scale_jitter else None,
         stylise=stylise,
         randconv=randconv,

@@ -10,8 +10,14 @@ on `device` (the CPU, or an accelerator when a machine has one).
 
 Training on two shared CPU cores spans sessions, so it checkpoints after every epoch
 (model, optimizer, schedule, random states, seconds spent so far) to
-`cfg.checkpoint`, written atomically, and resumes from it: a run killed by `timeout`
-loses at most the epoch in progress, and the total training time adds up across runs.
+`cfg.checkpoint`, written atomically, and resumes from it; the total training time adds
+up across runs. An online run also checkpoints within an epoch, every
+`cfg.checkpoint_every_s`, and stops at the first batch past its time budget: its
+samples are drawn by their index, not by a generator that runs through the epoch, so it
+resumes at any batch exactly. A borrowed machine whose call ends at a hard limit then
+loses minutes, not an epoch, and a budget is kept to a batch. A run from frames in
+memory draws its order and augmentation from one generator in sequence, so it stops and
+resumes at epoch ends only.
 """
 
 import logging
@@ -56,7 +62,11 @@ class TrainConfig:
     checkpoint: Path | None = None
     """Resume from here when it exists; written after every epoch."""
     time_budget_s: float | None = None
-    """Stop after the first checkpointed epoch that ends past this many seconds."""
+    """Stop once this many seconds are spent: an online run at the first batch past it,
+    a run from memory at the first epoch end past it (checkpointed either way)."""
+    checkpoint_every_s: float = 300.0
+    """An online run also checkpoints within an epoch when this many seconds passed
+    since the last checkpoint (a kill loses at most this much training)."""
     scale_jitter: tuple[float, float] | None = None
     """Zoom each training picture by a factor drawn from this range (None: off)."""
     stylise: float = 0.0
@@ -263,6 +273,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     )
     identity = _identity(cfg, steps_per_epoch)
     start_epoch, spent, history, init_seconds = 0, 0.0, [], 0.0
+    skip, partial_loss = 0, 0.0  # batches of epoch `start_epoch` trained before, their loss
     if cfg.checkpoint is not None and cfg.checkpoint.exists():
         state = torch.load(cfg.checkpoint, weights_only=False, map_location="cpu")
         if state["identity"] != identity:
@@ -276,9 +287,14 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
         start_epoch, spent, history = state["epoch"], state["seconds"], state["history"]
+        skip, partial_loss = int(state.get("step", 0)), float(state.get("partial_loss", 0.0))
         init_seconds = float(state.get("init_seconds", 0.0))
         log.info(
-            "resumed %s at epoch %d (%.0f s trained before)", cfg.checkpoint, start_epoch, spent
+            "resumed %s at epoch %d%s (%.0f s trained before)",
+            cfg.checkpoint,
+            start_epoch + (1 if skip else 0),
+            f", batch {skip + 1} of {steps_per_epoch}" if skip else "",
+            spent,
         )
     elif cfg.init_from is not None:
         warm = torch.load(cfg.init_from, weights_only=False, map_location="cpu")
@@ -294,6 +310,30 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
     weights = class_weight_tensor(cfg)
     if weights is not None:
         weights = weights.to(device)
+
+    def checkpoint(epochs_done: int, step: int, seconds: float, loss_so_far: float) -> None:
+        """Save where the run is: `epochs_done` whole epochs, then `step` batches of the
+        next one (0 at an epoch's end) whose losses summed to `loss_so_far`."""
+        if cfg.checkpoint is None:
+            return
+        save_checkpoint(
+            cfg.checkpoint,
+            {
+                "identity": identity,
+                "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "opt": opt.state_dict(),
+                "sched": sched.state_dict(),
+                "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "epoch": epochs_done,
+                "step": step,
+                "partial_loss": loss_so_far,
+                "seconds": seconds,
+                "history": history,
+                "init_seconds": init_seconds,
+            },
+        )
+
     rendered: Iterator[list[torch.Tensor]] = iter(())
     if cfg.online is not None and start_epoch < cfg.epochs:
         prep = OnlinePrep(
@@ -307,17 +347,21 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         )
         pin = device.type == "cuda"
         span = (start_epoch, cfg.epochs)
-        rendered = iter(run_loader(cfg.online, prep, cfg.batch, span, pin))
-    session = time.monotonic()
+        rendered = iter(run_loader(cfg.online, prep, cfg.batch, span, pin, skip))
+    session = last_save = time.monotonic()
+    stopped = False
     for epoch in range(start_epoch, cfg.epochs):
         e0 = time.monotonic()
         model.train()
+        first = skip if epoch == start_epoch else 0
         batches = (
             _memory_batches(imgs, targets, cfg, rng)
             if cfg.online is None
-            else _online_batches(rendered, steps_per_epoch)
+            else _online_batches(rendered, steps_per_epoch - first)
         )
         total = torch.zeros((), dtype=torch.float64, device=device)
+        total += partial_loss if first else 0.0
+        step = first
         for pictures, factors, heat, mask, reg in batches:
             x = pictures.to(device, non_blocking=True).float()
             x = x * factors.to(device, non_blocking=True).view(-1, 1, 1, 1)
@@ -335,7 +379,26 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             opt.step()
             sched.step()
             total += loss.detach()
+            step += 1
+            if cfg.online is None or step == steps_per_epoch:
+                continue
+            now = time.monotonic()
+            over = cfg.time_budget_s is not None and now - session >= cfg.time_budget_s
+            if over or now - last_save >= cfg.checkpoint_every_s:
+                checkpoint(epoch, step, spent + now - e0, float(total))
+                last_save = now
+            if over:
+                log.info(
+                    "time budget spent: stopping at batch %d of %d in epoch %d (checkpointed)",
+                    step,
+                    steps_per_epoch,
+                    epoch + 1,
+                )
+                stopped = True
+                break
         spent += time.monotonic() - e0
+        if stopped:
+            break
         mean_loss = float(total) / max(1, frames_per_epoch / cfg.batch)
         history.append(
             {
@@ -348,22 +411,8 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         log.info(
             "epoch %d/%d loss %.4f (%.0f s trained in all)", epoch + 1, cfg.epochs, mean_loss, spent
         )
-        if cfg.checkpoint is not None:
-            save_checkpoint(
-                cfg.checkpoint,
-                {
-                    "identity": identity,
-                    "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                    "opt": opt.state_dict(),
-                    "sched": sched.state_dict(),
-                    "rng": rng.bit_generator.state,
-                    "torch_rng": torch.get_rng_state(),
-                    "epoch": epoch + 1,
-                    "seconds": spent,
-                    "history": history,
-                    "init_seconds": init_seconds,
-                },
-            )
+        checkpoint(epoch + 1, 0, spent, 0.0)
+        last_save = time.monotonic()
         if cfg.time_budget_s is not None and time.monotonic() - session >= cfg.time_budget_s:
             log.info("time budget spent: stopping after epoch %d (checkpointed)", epoch + 1)
             break

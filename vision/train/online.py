@@ -164,16 +164,22 @@ def _quiet_worker(_worker_id: int) -> None:
 
 
 def run_loader(
-    source: OnlineSource, prep: OnlinePrep, batch: int, epochs: tuple[int, int], pin: bool
+    source: OnlineSource,
+    prep: OnlinePrep,
+    batch: int,
+    epochs: tuple[int, int],
+    pin: bool,
+    skip: int = 0,
 ) -> DataLoader[tuple[np.ndarray, ...]]:
-    """The batches of epochs `epochs[0]` to `epochs[1] - 1`, in order (fresh draws need
-    no shuffle), rendered a few batches ahead by `source.workers` processes that live
-    for the whole run. The processes come from a fork server, not a fork of this one: a
-    process forked after OpenCV or an OpenMP runtime started threads can hang in them."""
+    """The batches of epochs `epochs[0]` to `epochs[1] - 1` but the first `skip` (a run
+    resumed within an epoch), in order (fresh draws need no shuffle), rendered a few
+    batches ahead by `source.workers` processes that live for the whole run. The
+    processes come from a fork server, not a fork of this one: a process forked after
+    OpenCV or an OpenMP runtime started threads can hang in them."""
     workers = source.workers
     return DataLoader(
         RenderedFrames(source, prep),
-        batch_sampler=epoch_batches(source.frames_per_epoch, batch, *epochs),
+        batch_sampler=epoch_batches(source.frames_per_epoch, batch, *epochs)[skip:],
         num_workers=workers,
         worker_init_fn=_quiet_worker if workers else None,
         prefetch_factor=4 if workers else None,

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 
 from simulators.dataset import DatasetPlan, export_dataset  # noqa: E402
 from vision.card import load_card  # noqa: E402
+from vision.train import loop  # noqa: E402
 from vision.train.data import load_split  # noqa: E402
 from vision.train.loop import TrainConfig, train  # noqa: E402
 from vision.train.online import (  # noqa: E402
@@ -95,13 +96,21 @@ def test_no_batch_spans_two_epochs() -> None:
 
 
 def test_workers_and_resumption_do_not_change_the_run(tmp_path: Path) -> None:
-    """Two render processes, a run stopped after each epoch and resumed, and one
-    process in one go: the same weights."""
+    """Two render processes, a run stopped by its budget within an epoch and at an
+    epoch's end and resumed each time, and one process in one go: the same weights."""
     in_process = OnlineSource(PLAN, frames_per_epoch=16, workers=0)
     two = OnlineSource(PLAN, frames_per_epoch=16, workers=2)
     ck_a, ck_b = tmp_path / "a.pt", tmp_path / "b.pt"
+    # a spent budget stops at the first batch: epoch 1 of 2 batches, its first done
+    _onnx, stats = train(_cfg(tmp_path / "a", ck_a, two, budget=0.0))
+    assert stats["epochs_done"] == 0 and stats["complete"] == 0.0
+    mid = torch.load(ck_a, weights_only=False)
+    assert (mid["epoch"], mid["step"], mid["history"]) == (0, 1, [])
+    assert mid["partial_loss"] > 0 and mid["sched"]["last_epoch"] == 1
+    # the next session trains the epoch's second batch, which ends the epoch
     _onnx, stats = train(_cfg(tmp_path / "a", ck_a, two, budget=0.0))
     assert stats["epochs_done"] == 1 and stats["complete"] == 0.0
+    assert torch.load(ck_a, weights_only=False)["step"] == 0
     _onnx, stats = train(_cfg(tmp_path / "a", ck_a, two))
     assert stats["epochs_done"] == 2 and stats["complete"] == 1.0
     train(_cfg(tmp_path / "b", ck_b, in_process))
@@ -111,10 +120,34 @@ def test_workers_and_resumption_do_not_change_the_run(tmp_path: Path) -> None:
     assert "2 render processes" in a["history"][0]["device"]
     for k, v in b["model"].items():
         np.testing.assert_allclose(a["model"][k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6)
+    # the epoch split over two sessions has the loss of the epoch trained in one
+    assert a["history"][0]["loss"] == pytest.approx(b["history"][0]["loss"], abs=1e-4)
     # other frames per epoch are another run: its checkpoint is refused
     other = OnlineSource(PLAN, frames_per_epoch=24, workers=0)
     with pytest.raises(ValueError, match="checkpoint"):
         train(_cfg(tmp_path / "b", ck_b, other))
+
+
+@pytest.mark.parametrize(
+    ("every_s", "saves"), [(0.0, [(0, 1), (1, 0), (1, 1), (2, 0)]), (300.0, [(1, 0), (2, 0)])]
+)
+def test_an_online_run_checkpoints_within_epochs_as_often_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, every_s: float, saves: list[tuple[int, int]]
+) -> None:
+    """(whole epochs, batches of the next) at every save: every batch when asked for
+    every 0 s, else at the epochs' ends only (2 epochs of 2 batches, done in seconds)."""
+    seen: list[tuple[int, int]] = []
+    real = loop.save_checkpoint
+
+    def spy(path: Path, state: dict[str, Any]) -> None:
+        seen.append((state["epoch"], state["step"]))
+        real(path, state)
+
+    monkeypatch.setattr(loop, "save_checkpoint", spy)
+    cfg = _cfg(tmp_path, tmp_path / "ck.pt", OnlineSource(PLAN, frames_per_epoch=16))
+    cfg.checkpoint_every_s = every_s
+    train(cfg)
+    assert seen == saves
 
 
 def test_bad_sources_are_refused() -> None:
@@ -191,7 +224,8 @@ def test_the_card_is_written_from_evaluation_splits_alone(tmp_path: Path) -> Non
 def test_a_run_on_the_accelerator_resumes_on_the_cpu(tmp_path: Path) -> None:
     source = OnlineSource(PLAN, frames_per_epoch=16, workers=2)
     ckpt = tmp_path / "gpu.pt"
-    train(_cfg(tmp_path, ckpt, source, budget=0.0, device="cuda"))
+    train(_cfg(tmp_path, ckpt, source, budget=0.0, device="cuda"))  # stops at batch 1
+    train(_cfg(tmp_path, ckpt, source, budget=0.0, device="cuda"))  # ends epoch 1
     state = torch.load(ckpt, weights_only=False)
     assert all(v.device.type == "cpu" for v in state["model"].values())
     assert "(cuda)" in state["history"][0]["device"]
