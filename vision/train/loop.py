@@ -183,6 +183,9 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
+PROGRESS_EVERY_S = 60.0
+"""How often a long epoch logs how far it is (an epoch on the CPU takes many minutes)."""
+
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 """Pictures (N, 3, H, W) uint8, brightness factors (N,), heat maps, masks, regression."""
 
@@ -348,7 +351,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
         pin = device.type == "cuda"
         span = (start_epoch, cfg.epochs)
         rendered = iter(run_loader(cfg.online, prep, cfg.batch, span, pin, skip))
-    session = last_save = time.monotonic()
+    session = last_save = last_log = time.monotonic()
     stopped = False
     for epoch in range(start_epoch, cfg.epochs):
         e0 = time.monotonic()
@@ -380,9 +383,21 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             sched.step()
             total += loss.detach()
             step += 1
+            now = time.monotonic()
+            if now - last_log >= PROGRESS_EVERY_S:
+                rate = (step - first) * cfg.batch / max(now - e0, 1e-9)
+                log.info(
+                    "epoch %d/%d: batch %d of %d, %.1f samples/s, about %.0f min to its end",
+                    epoch + 1,
+                    cfg.epochs,
+                    step,
+                    steps_per_epoch,
+                    rate,
+                    (steps_per_epoch - step) * cfg.batch / max(rate, 1e-9) / 60,
+                )
+                last_log = now
             if cfg.online is None or step == steps_per_epoch:
                 continue
-            now = time.monotonic()
             over = cfg.time_budget_s is not None and now - session >= cfg.time_budget_s
             if over or now - last_save >= cfg.checkpoint_every_s:
                 checkpoint(epoch, step, spent + now - e0, float(total))

@@ -150,6 +150,22 @@ def test_an_online_run_checkpoints_within_epochs_as_often_as_asked(
     assert seen == saves
 
 
+def test_a_long_epoch_logs_how_far_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(loop, "PROGRESS_EVERY_S", 0.0)
+    caplog.set_level("INFO", logger="vision.train.loop")
+    train(_cfg(tmp_path, tmp_path / "ck.pt", OnlineSource(PLAN, frames_per_epoch=16)))
+    progress = [r.getMessage() for r in caplog.records if "samples/s" in r.getMessage()]
+    assert [m.split(",")[0] for m in progress] == [
+        "epoch 1/2: batch 1 of 2",
+        "epoch 1/2: batch 2 of 2",
+        "epoch 2/2: batch 1 of 2",
+        "epoch 2/2: batch 2 of 2",
+    ]
+    assert re.search(r"[0-9.]+ samples/s, about [0-9]+ min to its end", progress[0])
+
+
 def test_bad_sources_are_refused() -> None:
     with pytest.raises(ValueError, match="frames per epoch"):
         OnlineSource(PLAN, frames_per_epoch=0)
