@@ -2,7 +2,9 @@
 their own pixels, nights are dark, props never make labels, frames repeat with the seed.
 
 Most tests draw one actor with the kit's own function on a flat image, so every changed
-pixel is that actor's; a few go through `render_scene` as the dataset does.
+pixel is that actor's; a few go through `render_scene` as the dataset does. The kit
+contracts clay shares with other styles (registration, seeding) are in
+test_sim_style_contract.py.
 """
 
 import gc
@@ -17,7 +19,6 @@ from simulators.scenes import style_clay_sculpt as sculpt
 from simulators.scenes.actors import rodent_geometry, worker_geometry
 from simulators.scenes.background import Layout
 from simulators.scenes.compose import Box
-from simulators.scenes.styles import kit
 
 W, H = 320, 240
 LAYOUT = Layout(horizon=110, counter_top=90, shelf_y=50, pots=())
@@ -55,9 +56,7 @@ def _render(spec: SceneSpec, seed: int) -> tuple[Image, list[Box]]:
 
 def test_clay_is_a_registered_held_out_style() -> None:
     assert STYLES[STYLES.index("photo") + 1] == "clay"
-    assert kit("clay") is sc.KIT and sc.KIT.name == "clay"
     assert "held-out" in (sc.__doc__ or "")
-    assert len(set(sc.KIT.distractors)) >= 10
 
 
 @pytest.mark.parametrize(
@@ -217,17 +216,6 @@ def test_every_distractor_kind_draws_where_it_belongs() -> None:
                 assert np.median(ys) > layout.horizon, (kind, seed)
             elif "floor" not in sc.PLACES[kind]:
                 assert np.median(ys) < layout.horizon, (kind, seed)
-
-
-def test_frames_repeat_with_the_seed_and_vary_with_it() -> None:
-    a, ga = _render(SceneSpec(style="clay", label_heads=True), 11)
-    b, gb = _render(SceneSpec(style="clay", label_heads=True), 11)
-    c, _ = _render(SceneSpec(style="clay", label_heads=True), 12)
-    assert np.array_equal(a, b) and ga == gb and not np.array_equal(a, c)
-    bg1, lay1 = sc.background(W, H, np.random.default_rng(5))
-    bg2, lay2 = sc.background(W, H, np.random.default_rng(5))
-    bg3, _ = sc.background(W, H, np.random.default_rng(6))
-    assert np.array_equal(bg1, bg2) and lay1 == lay2 and not np.array_equal(bg1, bg3)
 
 
 @pytest.mark.parametrize(("w", "h"), [(321, 241), (640, 480)])

@@ -1,4 +1,5 @@
-"""The `lowpoly` style: faceted workers, rodents and kitchens whose labels fit the drawing."""
+"""The `lowpoly` style: faceted workers, rodents and kitchens whose labels fit the drawing
+(registration and seeding are checked with other styles in test_sim_style_contract.py)."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,6 @@ from simulators.scenes import CLASSES, GroundTruth, RodentSpec, SceneSpec, Worke
 from simulators.scenes import style_lowpoly as lp
 from simulators.scenes.actors import head_box, rodent_geometry, worker_geometry
 from simulators.scenes.background import Layout
-from simulators.scenes.styles import kit
 
 MAGENTA = np.array([255, 0, 255], np.uint8)  # a colour the style never draws
 LAYOUT = Layout(horizon=110, counter_top=80, shelf_y=45, pots=())
@@ -33,10 +33,8 @@ def _still(**kw: object) -> SceneSpec:
     return SceneSpec(**{**base, **kw})  # type: ignore[arg-type]
 
 
-def test_registered_with_enough_hard_negatives() -> None:
-    assert kit("lowpoly") is lp.KIT
-    assert lp.KIT.name == "lowpoly"
-    assert len(set(lp.KIT.distractors)) >= 10
+def test_module_doc_names_it_a_training_style() -> None:
+    # "`lowpoly` training style", without the article the contract test looks for
     assert "training style" in (lp.__doc__ or "").splitlines()[0]
 
 
@@ -160,14 +158,6 @@ def test_backgrounds_keep_the_layout_contract_and_vary() -> None:
         horizons.add(lay.horizon)
         means.append(img.mean(axis=(0, 1)))
     assert len(horizons) >= 6 and np.ptp(np.array(means), axis=0).max() > 25
-
-
-def test_frames_are_reproducible_and_varied() -> None:
-    a, ga = _render(SceneSpec(style="lowpoly"), 11)
-    b, gb = _render(SceneSpec(style="lowpoly"), 11)
-    c, _ = _render(SceneSpec(style="lowpoly"), 12)
-    assert np.array_equal(a, b) and ga == gb
-    assert np.abs(a.astype(int) - c.astype(int)).mean() > 5
 
 
 def test_label_sweep_boxes_in_frame() -> None:

@@ -1,5 +1,6 @@
 """The `papercut` scene style: cut-paper workers fill their head boxes, hats and masks
-show where they should, rodents stay in their boxes, lighting and sizes hold up."""
+show where they should, rodents stay in their boxes, lighting holds up (on keyed paper
+canvases; the kit contracts shared with other styles are in test_sim_style_contract.py)."""
 
 from typing import Any
 
@@ -7,12 +8,10 @@ import numpy as np
 import pytest
 
 from simulators.scenes import STYLES, GroundTruth, RodentSpec, SceneSpec, WorkerSpec, render_scene
-from simulators.scenes import style_papercut as mod
 from simulators.scenes.actors import head_box, rodent_geometry, worker_geometry
 from simulators.scenes.background import Layout
 from simulators.scenes.style_papercut import KIT
 from simulators.scenes.style_papercut_paper import PALETTES, key, set_key
-from simulators.scenes.styles import kit
 
 LAYOUT = Layout(horizon=110, counter_top=85, shelf_y=45, pots=((60, 70, 12),))
 
@@ -46,20 +45,9 @@ def _scene(seed: int, **kw: Any) -> tuple[np.ndarray, list[GroundTruth]]:
 # ------------------------------------------------------------------ registration
 
 
-def test_registered_after_ink_and_kit_is_ours() -> None:
+def test_registered_after_ink() -> None:
     i = STYLES.index("papercut")
     assert STYLES[i - 1] == "ink"
-    assert kit("papercut") is KIT and KIT.name == "papercut"
-
-
-def test_module_doc_names_a_training_style_once() -> None:
-    doc = mod.__doc__ or ""
-    assert "a training style" in doc.splitlines()[0]
-    assert doc.count("a training style") == 1
-
-
-def test_at_least_ten_distinct_distractor_kinds() -> None:
-    assert len(KIT.distractors) >= 10 and len(set(KIT.distractors)) == len(KIT.distractors)
 
 
 def test_frame_key_round_trips_palette_and_shadow_side() -> None:
@@ -73,21 +61,8 @@ def test_frame_key_round_trips_palette_and_shadow_side() -> None:
 # ------------------------------------------------------------------ background
 
 
-@pytest.mark.parametrize(("w", "h"), [(320, 240), (640, 480), (160, 120), (333, 197), (61, 37)])
-def test_background_any_size_has_ordered_layout(w: int, h: int) -> None:
-    for seed in range(4):
-        img, lay = KIT.background(w, h, np.random.default_rng(seed))
-        assert img.shape == (h, w, 3) and img.dtype == np.uint8
-        assert 0 <= lay.shelf_y < lay.counter_top < lay.horizon < h
-        for px, top, r in lay.pots:
-            assert top < lay.counter_top and r > 0 and 0 <= px < w
-
-
-def test_background_is_seeded_and_textured() -> None:
+def test_floor_card_is_textured() -> None:
     a, la = KIT.background(320, 240, np.random.default_rng(3))
-    b, lb = KIT.background(320, 240, np.random.default_rng(3))
-    c, _ = KIT.background(320, 240, np.random.default_rng(4))
-    assert np.array_equal(a, b) and la == lb and not np.array_equal(a, c)
     # paper fibre and grain: the floor card is not a flat fill
     floor = a[la.horizon + 5 :, :].astype(float)
     assert floor.std(axis=(0, 1)).max() > 3
@@ -290,7 +265,7 @@ def test_light_is_seeded_and_keeps_shape(night: bool, ir: bool) -> None:
     assert a.shape == base.shape and a.dtype == np.uint8 and np.array_equal(a, b)
 
 
-# ------------------------------------------------------------------ distractors and scenes
+# ------------------------------------------------------------------ distractors and labels
 
 
 def test_each_distractor_draws_something_at_any_size() -> None:
@@ -311,28 +286,6 @@ def test_unknown_distractor_draws_nothing() -> None:
     before = img.copy()
     KIT.distractor(img, "unicorn", LAYOUT, np.random.default_rng(0), 1.0)
     assert np.array_equal(img, before)
-
-
-def test_hard_negatives_are_never_labelled() -> None:
-    for seed in range(6):
-        _, gts = _scene(seed, workers=(), rodents=(), n_distractors=12, distractor_heavy=True)
-        assert gts == []
-
-
-def test_scenes_are_seeded_and_vary() -> None:
-    a, ga = _scene(11)
-    b, gb = _scene(11)
-    c, _ = _scene(12)
-    assert np.array_equal(a, b) and ga == gb and not np.array_equal(a, c)
-
-
-@pytest.mark.parametrize(("w", "h"), [(160, 120), (333, 197), (640, 480)])
-def test_random_scenes_at_odd_sizes_keep_boxes_in_frame(w: int, h: int) -> None:
-    for seed in range(6):
-        img, gts = _scene(seed, width=w, height=h)
-        assert img.shape == (h, w, 3)
-        for g in gts:
-            assert 0 <= g.x1 < g.x2 <= w and 0 <= g.y1 < g.y2 <= h
 
 
 def test_hat_and_mask_take_the_labels_away() -> None:
