@@ -53,7 +53,7 @@ def run(
     )
 
 
-def parse_input_size(text: str) -> tuple[int, int]:
+def parse_input_size(text: str, option: str = "--input") -> tuple[int, int]:
     """`320x256` as (320, 256); both sides multiples of 8 (the network's coarse grid)."""
     w, sep, h = text.lower().partition("x")
     if sep and w.isdigit() and h.isdigit():
@@ -62,7 +62,7 @@ def parse_input_size(text: str) -> tuple[int, int]:
             return size
     raise typer.BadParameter(
         f"{text!r}: write WIDTHxHEIGHT, each a multiple of 8 from 32 to 2048, e.g. 320x256",
-        param_hint="--input",
+        param_hint=option,
     )
 
 
@@ -169,6 +169,14 @@ def train(
             "camera frame at full size)",
         ),
     ] = "256x256",
+    export_input: Annotated[
+        str | None,
+        typer.Option(
+            help="Export, evaluate and card the network at this WIDTHxHEIGHT instead of "
+            "--input (not part of the checkpoint: the finished run is exported again, "
+            "untrained); wider finds smaller workers, at more arithmetic per frame"
+        ),
+    ] = None,
     class_weight: Annotated[
         list[str] | None,
         typer.Option(help="CLASS=FACTOR on that class's heat-map loss (repeat; others 1)"),
@@ -232,6 +240,9 @@ def train(
         randconv=randconv,
         init_from=init_from,
         device=device,
+        export_input=(
+            None if export_input is None else parse_input_size(export_input, "--export-input")
+        ),
     )
     options = {
         "styles": tuple(styles.split(",")),

@@ -92,6 +92,17 @@ class TrainConfig:
     device: str = "cpu"
     """Where the arithmetic runs: "cpu", or "cuda" on a machine with an accelerator. A
     checkpoint made on one resumes on the other."""
+    export_input: tuple[int, int] | None = None
+    """Export (and so evaluate and card) the network at this input width x height
+    instead of the training one (None: the same). The network is convolutional, so its
+    weights run at any input; a wider one shows it a frame's small workers larger. Not
+    part of the checkpoint's identity: a finished run is exported again at another
+    input without training."""
+
+    @property
+    def exported_size(self) -> tuple[int, int]:
+        """The input width x height of the exported ONNX file and its card."""
+        return self.export_input or (self.in_w, self.in_h)
 
 
 def loss_fn(
@@ -449,9 +460,11 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
 
 def export_onnx(model: TinyGrid, cfg: TrainConfig, path: Path) -> Path:
     """Export with BatchNorm folded by eval mode and the 1/255 folded into the first
-    convolution (`fold_input_scale`); fixed 1x3xHxW input named `images`."""
+    convolution (`fold_input_scale`); fixed 1x3xHxW input named `images`, of
+    `cfg.exported_size`."""
     model.eval()
-    dummy = torch.zeros(1, 3, cfg.in_h, cfg.in_w)
+    width, height = cfg.exported_size
+    dummy = torch.zeros(1, 3, height, width)
     torch.onnx.export(
         fold_input_scale(model),
         (dummy,),

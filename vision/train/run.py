@@ -102,6 +102,8 @@ def training_command(
         cmd += f" --randconv {cfg.randconv:g}"
     if (cfg.in_w, cfg.in_h) != (TrainConfig.in_w, TrainConfig.in_h):
         cmd += f" --input {cfg.in_w}x{cfg.in_h}"
+    if cfg.export_input is not None:
+        cmd += f" --export-input {cfg.export_input[0]}x{cfg.export_input[1]}"
     if cfg.class_weights is not None:
         names = ds.get("classes", [])
         for name, w in zip(names, cfg.class_weights, strict=False):
@@ -147,7 +149,9 @@ def write_model_card(
         name=cfg.name,
         version=version,
         onnx=onnx_path.name,
-        input=InputSpec(width=cfg.in_w, height=cfg.in_h, channels="BGR", divide_by=1.0),
+        input=InputSpec(
+            width=cfg.exported_size[0], height=cfg.exported_size[1], channels="BGR", divide_by=1.0
+        ),
         output=OutputSpec(format="bk-grid", stride=cfg.stride),
         classes=classes,
         roles={c: KNOWN_ROLES[c] for c in classes},
@@ -212,6 +216,7 @@ def write_model_card(
                     1,
                 ),
                 "checkpoint": _relative(cfg.checkpoint) if cfg.checkpoint else None,
+                "trained_input": f"{cfg.in_w}x{cfg.in_h}",
                 "machine": machine,
                 "parameters_onnx": params,
             },

@@ -188,3 +188,37 @@ def test_a_non_square_input_trains_exports_and_warm_starts_from_a_square_one(
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     (grid,) = session.run(None, {"images": np.zeros((1, 3, 256, 320), np.float32)})
     assert grid.shape == (1, 3 + 4, 32, 40)
+
+
+def test_a_finished_run_is_exported_again_at_a_wider_input_without_training(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """`--export-input` is not part of the checkpoint: the finished run's weights are
+    exported again at the new size, nothing is trained, and the command says so."""
+    import onnxruntime as ort
+    import typer
+
+    from vision.cli import parse_input_size
+    from vision.train.run import training_command
+
+    ckpt = tmp_path / "ck.pt"
+    train(_cfg(tiny, tmp_path / "a", ckpt, budget=None))
+    before = torch.load(ckpt, weights_only=False)
+    wider = _cfg(tiny, tmp_path / "b", ckpt, budget=None)
+    wider.export_input = (320, 256)
+    onnx_path, stats = train(wider)
+    after = torch.load(ckpt, weights_only=False)
+    assert stats["epochs_done"] == 3 and after["seconds"] == before["seconds"]
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape == [1, 3, 256, 320]
+    (grid,) = session.run(None, {"images": np.zeros((1, 3, 256, 320), np.float32)})
+    assert grid.shape == (1, 3 + 4, 32, 40)  # the grid follows the input at stride 8
+    ds = {"seed": 5, "styles": ["classic"]}
+    assert "--export-input 320x256" in training_command(wider, tiny, ds, 20, "1")
+    assert "--export-input" not in training_command(
+        _cfg(tiny, tmp_path, ckpt, None), tiny, ds, 20, "1"
+    )
+    assert parse_input_size("400x320", "--export-input") == (400, 320)
+    with pytest.raises(typer.BadParameter, match="multiple of 8") as refused:
+        parse_input_size("401x320", "--export-input")
+    assert refused.value.param_hint == "--export-input"
