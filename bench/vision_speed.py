@@ -84,6 +84,9 @@ def main() -> None:
     peer_w, peer_h = max(32, width - width % 32), max(32, height - height % 32)
     jpegs = frames(args.frames)
     ours_rows = [("ours " + load_card(c)[0].label, c) for c in cards]
+    # a card at another input than the first is timed, but a ratio to a peer at the
+    # first card's input would not be like against like
+    comparable = {name for name, c in ours_rows if load_card(c)[0].input == ours.input}
     rows = list(ours_rows)
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -131,7 +134,11 @@ def main() -> None:
                 )
         for peer, _peer_card in rows[len(ours_rows) :]:
             short = peer.split(" (")[0]
-            for name, _card in ours_rows:
+            for name, card_path in ours_rows:
+                if name not in comparable:
+                    size = load_card(card_path)[0].input
+                    print(f"{name}: input {size.width}x{size.height}, no ratio to {short}")
+                    continue
                 for threads in (1, 2):
                     ratio = fps[(name, threads)] / fps[(peer, threads)]
                     print(
