@@ -83,10 +83,11 @@ def main() -> None:
     # peer the one below, fewer pixels than ours, so the ratio can only be understated
     peer_w, peer_h = max(32, width - width % 32), max(32, height - height % 32)
     jpegs = frames(args.frames)
-    ours_rows = [("ours " + load_card(c)[0].label, c) for c in cards]
+    loaded = {c: load_card(c)[0] for c in cards}
+    ours_rows = [("ours " + loaded[c].label, c) for c in cards]
     # a card at another input than the first is timed, but a ratio to a peer at the
     # first card's input would not be like against like
-    comparable = {name for name, c in ours_rows if load_card(c)[0].input == ours.input}
+    comparable = {name for name, c in ours_rows if loaded[c].input == ours.input}
     rows = list(ours_rows)
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -119,8 +120,8 @@ def main() -> None:
         except ImportError as exc:
             print(f"peer (or its int8 copy) skipped: {exc} (install the train extra)")
         same = (peer_w, peer_h) == (width, height)
-        peer = "ours and the peer" if same else f"ours; the peer {peer_w}x{peer_h}, its 32s"
-        print(f"input {width}x{height} ({peer}), {args.frames} frames 320x240 JPEG; ms per frame")
+        sizes = "ours and the peer" if same else f"ours; the peer {peer_w}x{peer_h}, its 32s"
+        print(f"input {width}x{height} ({sizes}), {args.frames} frames 320x240 JPEG; ms per frame")
         print(f"{'model':42s} thr  decode  pre    infer  post   frames/s")
         fps: dict[tuple[str, int], float] = {}
         for name, card_path in rows:
@@ -136,7 +137,7 @@ def main() -> None:
             short = peer.split(" (")[0]
             for name, card_path in ours_rows:
                 if name not in comparable:
-                    size = load_card(card_path)[0].input
+                    size = loaded[card_path].input
                     print(f"{name}: input {size.width}x{size.height}, no ratio to {short}")
                     continue
                 for threads in (1, 2):

@@ -373,8 +373,7 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             if cfg.online is None
             else _online_batches(rendered, steps_per_epoch - first)
         )
-        total = torch.zeros((), dtype=torch.float64, device=device)
-        total += partial_loss if first else 0.0
+        total = torch.full((), partial_loss if first else 0.0, dtype=torch.float64, device=device)
         step = first
         for pictures, factors, heat, mask, reg in batches:
             x = pictures.to(device, non_blocking=True).float()
