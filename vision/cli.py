@@ -66,6 +66,20 @@ def parse_input_size(text: str, option: str = "--input") -> tuple[int, int]:
     )
 
 
+def zoom_range(lo: float | None, hi: float | None) -> tuple[float, float]:
+    """`--scale-min` and `--scale-max` as a zoom range, each defaulting to
+    `SCALE_JITTER`'s; a clear error for a range that is empty or not positive."""
+    from vision.train.augment import SCALE_JITTER
+
+    zoom = (SCALE_JITTER[0] if lo is None else lo, SCALE_JITTER[1] if hi is None else hi)
+    if not 0 < zoom[0] < zoom[1] <= 8:
+        raise typer.BadParameter(
+            f"zoom {zoom[0]:g} to {zoom[1]:g}: need 0 < --scale-min < --scale-max <= 8",
+            param_hint="--scale-min/--scale-max",
+        )
+    return zoom
+
+
 def parse_class_weights(items: list[str]) -> dict[str, float]:
     """`--class-weight rodent=3` options as {class: factor}; a clear error otherwise."""
     out: dict[str, float] = {}
@@ -128,8 +142,16 @@ def train(
     ] = None,
     scale_jitter: Annotated[bool, typer.Option(help="Zoom 0.5-1.5x while training")] = False,
     scale_min: Annotated[
-        float, typer.Option(help="With --scale-jitter: the smallest zoom (e.g. 0.3)")
-    ] = 0.5,
+        float | None,
+        typer.Option(help="With --scale-jitter: the smallest zoom [default: 0.5] (e.g. 0.3)"),
+    ] = None,
+    scale_max: Annotated[
+        float | None,
+        typer.Option(
+            help="With --scale-jitter: the largest zoom [default: 1.5] (e.g. 2.2, so a wide "
+            "input keeps close-up workers)"
+        ),
+    ] = None,
     stylise: Annotated[
         float, typer.Option(help="Share of training pictures redrawn in a random look")
     ] = 0.0,
@@ -235,7 +257,7 @@ def train(
         checkpoint=checkpoint,
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
         checkpoint_every_s=checkpoint_minutes * 60,
-        scale_jitter=(scale_min, 1.5) if scale_jitter else None,
+        scale_jitter=zoom_range(scale_min, scale_max) if scale_jitter else None,
         stylise=stylise,
         randconv=randconv,
         init_from=init_from,
@@ -280,6 +302,9 @@ def render_rate(
     ),
     stylise: Annotated[float, typer.Option(help="As for train")] = 0.0,
     scale_min: Annotated[float | None, typer.Option(help="As for train's --scale-min")] = None,
+    scale_max: Annotated[
+        float | None, typer.Option(help="As for train's --scale-max (with --scale-min)")
+    ] = None,
     workers: Annotated[int, typer.Option(min=0, help="Render processes")] = 2,
     echo: Annotated[int, typer.Option(min=1, help="As for train --echo")] = 1,
     seconds: Annotated[float, typer.Option(min=1.0, help="How long to measure")] = 20.0,
@@ -313,7 +338,7 @@ def render_rate(
     plan = DatasetPlan(
         1, 0, styles=tuple(styles.split(",")), label_heads=heads, randomise=randomise
     )
-    zoom = None if scale_min is None else (scale_min, 1.5)
+    zoom = None if scale_min is None and scale_max is None else zoom_range(scale_min, scale_max)
     prep = OnlinePrep(in_w, in_h, len(plan.classes), 4, zoom, stylise, 0.0)
     typer.echo(machine_line())
     alone = None

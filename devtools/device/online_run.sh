@@ -18,7 +18,9 @@ export PYTHONUNBUFFERED=1
 DATA_SEED=${DATA_SEED:-71}; TRAIN_SEED=${TRAIN_SEED:-19}; LR=${LR:-0.0015}
 EPOCHS=${EPOCHS:-5}; LIMIT=${LIMIT:-540}; DEVICE=${DEVICE:-cuda}; PROBE_S=${PROBE_S:-20}
 ECHO=${ECHO:-1}  # training samples per rendered frame (bk vision train --echo)
-STYLES=${STYLES:-classic,flat,shaded,flat,shaded,random,blocky,photo,ink,lowpoly,papercut,sketch}
+STYLES=${STYLES:-classic,flat,shaded,flat,shaded,random,blocky,photo,ink,lowpoly,papercut,sketch,watercolour,comic,watercolour,comic}
+INPUT=${INPUT:-480x384}  # the network input trained at (the chain since w480)
+SCALE_MIN=${SCALE_MIN:-0.3}; SCALE_MAX=${SCALE_MAX:-1.5}  # the zoom range of --scale-jitter
 mkdir -p "$OUT"
 if [ "$DEVICE" = cuda ]; then
   PY=python3
@@ -37,7 +39,8 @@ WORKERS=${WORKERS:-$(( $($PY -c "import os; print(len(os.sched_getaffinity(0)))"
 BK="$PY -m vision.cli"
 { command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv
   free -g | head -2; } 2>&1 | tee "$OUT/env.txt"
-COMMON=(--styles "$STYLES" --heads --randomise --stylise 0.5 --scale-min 0.3 --input 320x256)
+COMMON=(--styles "$STYLES" --heads --randomise --stylise 0.5 --scale-min "$SCALE_MIN"
+  --scale-max "$SCALE_MAX" --input "$INPUT")
 # what is left after the probe (about PROBE_S + 15 s) and the export at the end (45 s)
 TRAIN_S=$(( LIMIT - SECONDS - PROBE_S - 15 - 45 ))
 [ "$TRAIN_S" -lt 30 ] && { echo "LIMIT=$LIMIT leaves no time to train"; exit 2; }

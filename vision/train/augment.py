@@ -7,6 +7,9 @@ generator, so a training run stays deterministic and resumable.
 import cv2
 import numpy as np
 
+SCALE_JITTER = (0.5, 1.5)
+"""The default zoom range of `--scale-jitter`; `--scale-min` and `--scale-max` move it."""
+
 
 def scale_jitter(
     img: np.ndarray, tgt: np.ndarray, rng: np.random.Generator, lo: float, hi: float

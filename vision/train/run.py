@@ -32,6 +32,7 @@ from simulators.dataset import DatasetPlan
 from vision.card import KNOWN_ROLES, InputSpec, ModelCard, OutputSpec, Thresholds, write_card
 from vision.detector import Detector
 from vision.evaluate import collect, report, summarise, tune_thresholds
+from vision.train.augment import SCALE_JITTER
 from vision.train.loop import TrainConfig, train
 from vision.train.model import STRIDE
 from vision.train.online import OnlineSource
@@ -42,8 +43,6 @@ CHECKPOINTS = Path(__file__).parent / "checkpoints"
 PERTURBATIONS = ("half_scale", "haze", "low_light", "blur", "jpeg30")
 EVALUATION_SPLITS = ("val", "heavy", "tune", "heldout")
 """What an online run's data set folder holds: everything but the training split."""
-SCALE_JITTER = (0.5, 1.5)
-"""The default zoom range of `--scale-jitter`; `--scale-min` lowers its floor."""
 
 
 def ensure_dataset(data: Path, n: int, seed: int, **options: Any) -> dict[str, Any]:
@@ -96,6 +95,8 @@ def training_command(
         cmd += " --scale-jitter"
         if cfg.scale_jitter[0] != SCALE_JITTER[0]:
             cmd += f" --scale-min {cfg.scale_jitter[0]:g}"
+        if cfg.scale_jitter[1] != SCALE_JITTER[1]:
+            cmd += f" --scale-max {cfg.scale_jitter[1]:g}"
     if cfg.stylise > 0:
         cmd += f" --stylise {cfg.stylise:g}"
     if cfg.randconv > 0:

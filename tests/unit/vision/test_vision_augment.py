@@ -83,3 +83,45 @@ def test_card_command_restates_the_augmentations() -> None:
     cfg.stylise, cfg.randconv = 0.5, 0.25
     cmd = training_command(cfg, Path("d"), ds, 100, "1")
     assert " --stylise 0.5" in cmd and " --randconv 0.25" in cmd
+
+
+def test_card_command_restates_a_zoom_range_other_than_the_default() -> None:
+    from pathlib import Path
+
+    from vision.train.augment import SCALE_JITTER
+    from vision.train.loop import TrainConfig
+    from vision.train.run import training_command
+
+    cfg = TrainConfig(data=Path("d"), out_dir=Path("o"), scale_jitter=SCALE_JITTER)
+    plain = training_command(cfg, Path("d"), {"seed": 5}, 100, "1")
+    assert " --scale-jitter" in plain and "--scale-min" not in plain
+    assert "--scale-max" not in plain
+    cfg.scale_jitter = (0.3, 2.2)
+    cmd = training_command(cfg, Path("d"), {"seed": 5}, 100, "1")
+    assert " --scale-min 0.3" in cmd and " --scale-max 2.2" in cmd
+
+
+def test_zoom_range_defaults_each_end_and_refuses_an_empty_range() -> None:
+    import pytest
+    import typer
+
+    from vision.cli import zoom_range
+
+    assert zoom_range(None, None) == (0.5, 1.5)
+    assert zoom_range(0.3, None) == (0.3, 1.5)
+    assert zoom_range(None, 2.2) == (0.5, 2.2)
+    for lo, hi in ((2.0, None), (0.0, 1.0), (-1.0, 1.0), (0.5, 0.5), (0.5, 20.0)):
+        with pytest.raises(typer.BadParameter, match="--scale-min < --scale-max"):
+            zoom_range(lo, hi)
+
+
+def test_a_zoom_past_one_and_a_half_enlarges_the_boxes_it_keeps() -> None:
+    img = _picture()
+    box = np.array([[0, 30.0, 20.0, 50.0, 40.0]])
+    areas = []
+    for s in range(30):
+        _out, boxes = scale_jitter(img, box, np.random.default_rng(s), 1.6, 2.2)
+        areas += [float((b[3] - b[1]) * (b[4] - b[2])) for b in boxes]
+    assert areas, "some zooms keep the square in the picture"
+    # a kept box shows at least 60 % of the square zoomed at least 1.6 times
+    assert min(areas) >= 0.6 * (20 * 1.6) ** 2 > 20 * 20
