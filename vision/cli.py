@@ -120,6 +120,10 @@ def train(
     ),
     width: Annotated[int, typer.Option(help="TinyGrid width (channels)")] = 16,
     stride: Annotated[int, typer.Option(help="Output grid stride: 8, or 4 for small objects")] = 8,
+    context: Annotated[
+        bool,
+        typer.Option(help="A stride-16 context branch (sees close workers' whole heads)"),
+    ] = False,
     separable: Annotated[
         bool, typer.Option(help="Stride 4: a depthwise-separable fine block (faster)")
     ] = False,
@@ -254,6 +258,7 @@ def train(
         width=width,
         stride=stride,
         separable=separable,
+        context=context,
         checkpoint=checkpoint,
         time_budget_s=None if budget_minutes is None else budget_minutes * 60,
         checkpoint_every_s=checkpoint_minutes * 60,

@@ -56,6 +56,8 @@ class TrainConfig:
     """Output grid stride, 8 or 4 (see `TinyGrid`)."""
     separable: bool = False
     """Stride 4: the fine block depthwise-separable (faster; see `TinyGrid`)."""
+    context: bool = False
+    """A stride-16 context branch (see `TinyGrid`): sees whole large heads."""
     threads: int = 2
     limit: int | None = None
     num_classes: int = 3
@@ -164,6 +166,7 @@ def _identity(cfg: TrainConfig, steps_per_epoch: int) -> dict[str, Any]:
         | ({"init_from": cfg.init_from.name} if cfg.init_from is not None else {})
         | ({"stride": cfg.stride} if cfg.stride != STRIDE else {})
         | ({"fine": "separable"} if cfg.separable else {})
+        | ({"context": True} if cfg.context else {})
         | ({"class_weights": list(cfg.class_weights)} if cfg.class_weights else {})
         | ({"online": cfg.online.identity()} if cfg.online is not None else {})
     )
@@ -278,7 +281,8 @@ def train(cfg: TrainConfig) -> tuple[Path, dict[str, float]]:
             cfg.online.workers,
             f", each rendered frame serving {cfg.online.echo}" if cfg.online.echo > 1 else "",
         )
-    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride, cfg.separable).to(device)
+    model = TinyGrid(cfg.num_classes, cfg.width, cfg.stride, cfg.separable, cfg.context)
+    model = model.to(device)
     steps_per_epoch = math.ceil(frames_per_epoch / cfg.batch)
     steps = cfg.epochs * steps_per_epoch
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)

@@ -14,6 +14,14 @@ block at stride 4 feeds the output. It costs about a fifth more arithmetic, and
 every layer of a stride-8 model but the output convolution carries over to it (the
 stride-8 head block keeps its name), so a stride-4 model can be warm-started from a
 trained stride-8 one.
+
+`context` adds a stride-16 branch: two blocks (one dilated) on the stride-8 features,
+reduced back and added to them, upsampled, before the head. The stride-8 path's
+receptive field is about 100 input pixels in theory and much less in effect, so on a
+wide input a close worker's head (40-60 px) is scored from a window that may not
+reach the hat on top; the coarser branch sees the whole head and its surroundings.
+Its last convolution starts at zero, so a warm-started model computes exactly what its
+parent did until training moves it.
 """
 
 import copy
@@ -48,7 +56,12 @@ def _separable(w: int) -> nn.Sequential:
 
 class TinyGrid(nn.Module):
     def __init__(
-        self, num_classes: int, width: int = 32, stride: int = STRIDE, separable: bool = False
+        self,
+        num_classes: int,
+        width: int = 32,
+        stride: int = STRIDE,
+        separable: bool = False,
+        context: bool = False,
     ) -> None:
         super().__init__()
         if stride not in STRIDES:
@@ -65,6 +78,17 @@ class TinyGrid(nn.Module):
             _block(2 * w, 2 * w, dilation=2),
             _block(2 * w, 2 * w),
         )
+        self.context: nn.Sequential | None = None
+        if context:
+            self.context = nn.Sequential(
+                _block(2 * w, 4 * w, 2),
+                _block(4 * w, 4 * w, dilation=2),
+                nn.Conv2d(4 * w, 2 * w, 1),
+            )
+            back = self.context[-1]
+            assert isinstance(back, nn.Conv2d) and back.bias is not None
+            nn.init.zeros_(back.weight)
+            nn.init.zeros_(back.bias)
         if stride == 8:
             self.head = nn.Sequential(_block(2 * w, 2 * w), nn.Conv2d(2 * w, num_classes + 4, 1))
         else:
@@ -87,7 +111,11 @@ class TinyGrid(nn.Module):
     def raw(self, x: torch.Tensor) -> torch.Tensor:
         """Logits for training: (B, C+4, H/s, W/s)."""
         s4 = self.stem(x)
-        s8 = self.head(self.body(s4))
+        s8 = self.body(s4)
+        if self.context is not None:
+            coarse = self.context(s8)
+            s8 = s8 + nn.functional.interpolate(coarse, size=s8.shape[2:], mode="nearest")
+        s8 = self.head(s8)
         if self.stride == 8:
             return s8  # type: ignore[no-any-return]
         up = nn.functional.interpolate(self.reduce(s8), size=s4.shape[2:], mode="nearest")

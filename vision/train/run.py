@@ -91,6 +91,8 @@ def training_command(
         cmd += f" --stride {cfg.stride}"
     if cfg.separable:
         cmd += " --separable"
+    if cfg.context:
+        cmd += " --context"
     if cfg.scale_jitter is not None:
         cmd += " --scale-jitter"
         if cfg.scale_jitter[0] != SCALE_JITTER[0]:

@@ -222,3 +222,47 @@ def test_a_finished_run_is_exported_again_at_a_wider_input_without_training(
     with pytest.raises(typer.BadParameter, match="multiple of 8") as refused:
         parse_input_size("401x320", "--export-input")
     assert refused.value.param_hint == "--export-input"
+
+
+def test_a_context_branch_starts_as_its_parent_and_exports_at_any_grid(tmp_path: Path) -> None:
+    """The stride-16 branch's last convolution starts at zero, so a model warm-started
+    from one without it computes the same; trained, it changes the output; exported,
+    it runs at an input whose stride-8 grid has odd sides (upsampled back by size)."""
+    import onnxruntime as ort
+
+    from vision.train.loop import export_onnx, warm_start
+    from vision.train.model import TinyGrid
+
+    torch.manual_seed(0)
+    parent, child = TinyGrid(3, 8, stride=4), TinyGrid(3, 8, stride=4, context=True)
+    fresh = warm_start(child, parent.state_dict())
+    assert fresh and all(k.startswith("context.") for k in fresh)
+    parent.eval()
+    child.eval()
+    x = torch.rand(1, 3, 72, 88) * 255  # stride-8 grid 9 x 11: odd sides
+    with torch.no_grad():
+        assert torch.equal(child(x), parent(x))
+        assert child.context is not None
+        back = child.context[-1]
+        assert isinstance(back, torch.nn.Conv2d)
+        back.weight.normal_(0, 0.5)
+        assert not torch.allclose(child.raw(x), parent.raw(x))
+    cfg = TrainConfig(data=tmp_path, out_dir=tmp_path, in_w=88, in_h=72)
+    path = export_onnx(child, cfg, tmp_path / "c.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (grid,) = session.run(None, {"images": x.numpy()})
+    assert grid.shape == (1, 3 + 4, 18, 22)
+    with torch.no_grad():
+        np.testing.assert_allclose(grid[:, 3:], child(x).numpy()[:, 3:], rtol=1e-3, atol=1e-4)
+
+
+def test_the_context_branch_is_part_of_the_checkpoint_and_the_command(tiny: Path) -> None:
+    from vision.train.loop import _identity
+    from vision.train.run import training_command
+
+    plain = TrainConfig(data=tiny, out_dir=tiny)
+    wide = TrainConfig(data=tiny, out_dir=tiny, context=True)
+    assert _identity(plain, 10) != _identity(wide, 10)
+    assert _identity(wide, 10)["context"] is True
+    assert "--context" not in training_command(plain, tiny, {"seed": 5}, 20, "1")
+    assert " --context" in training_command(wide, tiny, {"seed": 5}, 20, "1")
