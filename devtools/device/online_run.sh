@@ -7,6 +7,7 @@
 #
 #   NAME=hygiene-tinygrid-s20 INIT=vision/train/checkpoints/hygiene-tinygrid-s18.pt \
 #   DATA_SEED=71 TRAIN_SEED=19 LIMIT=540 bash devtools/device/online_run.sh
+#   (from c480 on: CONTEXT=1 INIT=vision/train/checkpoints/hygiene-tinygrid-c480.pt)
 #
 # The device image has Python, torch, numpy and OpenCV but not every library the project
 # imports: devtools/device/wheels.sh fetches those into .whl/ here, and they are carried
@@ -21,6 +22,7 @@ ECHO=${ECHO:-1}  # training samples per rendered frame (bk vision train --echo)
 STYLES=${STYLES:-classic,flat,shaded,flat,shaded,random,blocky,photo,ink,lowpoly,papercut,sketch,watercolour,comic,watercolour,comic}
 INPUT=${INPUT:-480x384}  # the network input trained at (the chain since w480)
 SCALE_MIN=${SCALE_MIN:-0.3}; SCALE_MAX=${SCALE_MAX:-1.5}  # the zoom range of --scale-jitter
+NET=(); [ "${CONTEXT:-0}" = 1 ] && NET=(--context)  # CONTEXT=1: the stride-16 branch (from c480 on)
 mkdir -p "$OUT"
 if [ "$DEVICE" = cuda ]; then
   PY=python3
@@ -54,7 +56,7 @@ BUDGET=$($PY -c "print(round($TRAIN_S / 60, 2))")
 echo "at ${SECONDS}s: --online $N --echo $ECHO x $EPOCHS epochs, budget $BUDGET min" | tee "$OUT/plan.txt"
 $BK train --data "var/vision/ds-$NAME" --out "$OUT" --checkpoint "$OUT/$NAME.pt" \
   --n 8000 --seed "$DATA_SEED" --train-seed "$TRAIN_SEED" --epochs "$EPOCHS" --threads 2 \
-  --version 1 --name "$NAME" --width 32 --heldout-style outline --rodent-rate 0.8 \
+  --version 1 --name "$NAME" --width 32 "${NET[@]}" --heldout-style outline --rodent-rate 0.8 \
   --lr "$LR" --stride 4 --scale-jitter "${COMMON[@]}" --init-from "$INIT" \
   --online "$N" --workers "$WORKERS" --echo "$ECHO" --device "$DEVICE" --budget-minutes "$BUDGET" \
   --no-card 2>&1 | grep -v "Warning" | tee "$OUT/train.log"
