@@ -307,9 +307,7 @@ def render_rate(
     ),
     stylise: Annotated[float, typer.Option(help="As for train")] = 0.0,
     scale_min: Annotated[float | None, typer.Option(help="As for train's --scale-min")] = None,
-    scale_max: Annotated[
-        float | None, typer.Option(help="As for train's --scale-max (with --scale-min)")
-    ] = None,
+    scale_max: Annotated[float | None, typer.Option(help="As for train's --scale-max")] = None,
     workers: Annotated[int, typer.Option(min=0, help="Render processes")] = 2,
     echo: Annotated[int, typer.Option(min=1, help="As for train --echo")] = 1,
     seconds: Annotated[float, typer.Option(min=1.0, help="How long to measure")] = 20.0,
