@@ -7,7 +7,7 @@
 #
 #   NAME=hygiene-tinygrid-s20 INIT=vision/train/checkpoints/hygiene-tinygrid-s18.pt \
 #   DATA_SEED=71 TRAIN_SEED=19 LIMIT=540 bash devtools/device/online_run.sh
-#   (from c480 on: CONTEXT=1 INIT=vision/train/checkpoints/hygiene-tinygrid-c480.pt)
+#   (from c480z on: CONTEXT=1 INIT=vision/train/checkpoints/hygiene-tinygrid-c480z.pt)
 #
 # The device image has Python, torch, numpy and OpenCV but not every library the project
 # imports: devtools/device/wheels.sh fetches those into .whl/ here, and they are carried
