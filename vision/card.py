@@ -171,6 +171,43 @@ class Thresholds(BaseModel):
         return self.per_class.get(name, self.score)
 
 
+class AttributeStage(BaseModel):
+    """A second stage that looks again at every head the detector boxed.
+
+    Why: the detector reads hat and mask from a grid cell whose view of a head depends
+    on the head's size, and on drawing styles it never saw its attribute scores for
+    compliant and offending workers overlap. A small classifier of head crops, each
+    scaled to the same size, separates them far better (docs/vision-model-history.md,
+    "A second look at every head"). Its probability is fused with the detector's own
+    attribute score (geometric mean: both must agree), so a confusion of one of the
+    two alone stays below the track thresholds.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    onnx: str = Field(description="Classifier file name, relative to the card (ONNX)")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(default=32, ge=8, le=256, description="Crop side in pixels")
+    expand: float = Field(
+        default=1.4, ge=1.0, le=4.0, description="Crop side over the head box's longer side"
+    )
+    head_class: str = Field(default="head", description="The detector class that boxes heads")
+    classes: list[str] = Field(
+        min_length=1,
+        description="Detector classes the classifier scores, in the order of its outputs "
+        "(sigmoid probabilities), e.g. no_hat, no_mask",
+    )
+    fuse: Literal["geometric_mean", "replace"] = Field(
+        default="geometric_mean",
+        description="geometric_mean: sqrt(classifier * detector), the detector's score "
+        "being its best box of that class overlapping the head (0 if none); replace: the "
+        "classifier's probability alone",
+    )
+    match_iou: float = Field(default=0.3, gt=0, le=1)
+    floor: float = Field(default=0.3, ge=0, le=1, description="Fused scores below this emit no box")
+    training: dict[str, Any] = Field(default_factory=dict)
+
+
 class ModelCard(BaseModel):
     """Everything the runtime needs to know about one model, plus its provenance."""
 
@@ -193,6 +230,9 @@ class ModelCard(BaseModel):
         "listed use KNOWN_ROLES by name, and classes with no role are published as "
         "detections but never make a violation",
     )
+    attributes: AttributeStage | None = Field(
+        default=None, description="A classifier of head crops refining attribute scores"
+    )
     experimental: bool = Field(
         default=False, description="Not the shipped default: figures still below the bar"
     )
@@ -208,6 +248,12 @@ class ModelCard(BaseModel):
         unmapped = set(self.roles) - set(self.classes)
         if unmapped:
             raise ValueError(f"roles for unknown classes {sorted(unmapped)}")
+        if self.attributes is not None:
+            named = {self.attributes.head_class, *self.attributes.classes}
+            if named - set(self.classes):
+                raise ValueError(
+                    f"attributes: classes {sorted(named - set(self.classes))} are not the model's"
+                )
         return self
 
     def role_of(self, cls: str) -> ClassRole | None:
@@ -231,13 +277,36 @@ def load_card(path: Path) -> tuple[ModelCard, Path]:
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, f"model card {path}")) from exc
     onnx_path = path.parent / card.onnx
-    if not onnx_path.is_file():
-        raise ConfigError(f"model card {path} names {card.onnx}, which does not exist")
-    if card.sha256 is not None:
-        digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
-        if digest != card.sha256:
-            raise ConfigError(f"{onnx_path} has SHA-256 {digest}, the card says {card.sha256}")
+    _check_file(path, onnx_path, card.sha256)
+    if card.attributes is not None:
+        _check_file(path, attribute_model_path(path, card), card.attributes.sha256)
     return card, onnx_path
+
+
+def card_files(card_path: Path) -> list[Path]:
+    """The files a card runs on (its model, and its head-crop classifier if any): what to
+    copy along with it."""
+    card, onnx_path = load_card(card_path)
+    files = [onnx_path]
+    if card.attributes is not None:
+        files.append(attribute_model_path(card_path, card))
+    return files
+
+
+def attribute_model_path(card_path: Path, card: ModelCard) -> Path:
+    """Where the card's head-crop classifier lies (next to the card)."""
+    if card.attributes is None:
+        raise ConfigError(f"model card {card_path} has no attribute stage")
+    return card_path.parent / card.attributes.onnx
+
+
+def _check_file(card_path: Path, file: Path, sha256: str | None) -> None:
+    if not file.is_file():
+        raise ConfigError(f"model card {card_path} names {file.name}, which does not exist")
+    if sha256 is not None:
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        if digest != sha256:
+            raise ConfigError(f"{file} has SHA-256 {digest}, the card says {sha256}")
 
 
 def write_card(card: ModelCard, path: Path) -> None:

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from vision.card import DEFAULT_CARD
@@ -455,6 +456,83 @@ def quantize(
         f"wrote {out} and {new.onnx} ({new.label}): int8 but {len(kept)} float "
         f"convolution(s) and what follows the heads; now measure it: "
         f"bk vision evaluate --card {out} --data ... --record val"
+    )
+
+
+@app.command("train-attributes")
+def train_attributes_cmd(
+    sources: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="DIR:SPLIT of a data set with head labels (repeat); training styles only, "
+            "never a held-out style",
+        ),
+    ],
+    card: Annotated[
+        list[Path] | None,
+        typer.Option(help="Card(s) to add the stage to (repeat) [default: the shipped card]"),
+    ] = None,
+    name: Annotated[str, typer.Option(help="Classifier file name (NAME.onnx)")] = (
+        "hygiene-tinygrid-heads"
+    ),
+    epochs: Annotated[int, typer.Option(min=1)] = 12,
+    lr: Annotated[float, typer.Option(min=0.0)] = 3e-3,
+    seed: Annotated[int, typer.Option()] = 0,
+    threads: Annotated[int, typer.Option(min=1)] = 2,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="Resume from / save to (default under checkpoints)")
+    ] = None,
+    budget_minutes: Annotated[
+        float | None, typer.Option(min=0.0, help="Stop at an epoch end once spent")
+    ] = None,
+) -> None:
+    """Train the head-crop classifier (second look at every head) and add it to the
+    card(s). 训练头部属性分类器"""
+    from core.errors import ConfigError
+    from core.logging_setup import setup_logging
+    from vision.train import attributes as ta
+
+    setup_logging()
+    cards = card or [DEFAULT_CARD]
+    parsed: list[tuple[Path, str]] = []
+    for item in sources:
+        root, sep, split = item.rpartition(":")
+        if not sep or not root or not split:
+            raise typer.BadParameter(f"{item!r} is not DIR:SPLIT", param_hint="--set")
+        parsed.append((Path(root), split))
+    cfg = ta.AttributeTrainConfig(
+        sources=tuple(f"{r}:{s}" for r, s in parsed), epochs=epochs, lr=lr, seed=seed
+    )
+    ckpt = checkpoint or Path(__file__).parent / "train" / "checkpoints" / f"{name}.pt"
+    command = "bk vision train-attributes " + " ".join(f"--set {s}" for s in cfg.sources)
+    command += f" --name {name} --epochs {epochs} --lr {lr:g} --seed {seed}"
+    try:
+        parts = []
+        for folder, part in parsed:
+            parts.append(ta.collect_crops(folder, part, cfg))
+            typer.echo(f"{folder}:{part}: {len(parts[-1][0])} heads")
+        crops = np.concatenate([p[0] for p in parts])
+        labels = np.concatenate([p[1] for p in parts])
+        budget = None if budget_minutes is None else budget_minutes * 60
+        net, summary = ta.train_attributes(cfg, crops, labels, ckpt, threads, budget)
+        if not summary["complete"]:
+            typer.echo(
+                f"stopped after {summary['epochs_done']} of {epochs} epochs (budget); "
+                "run the same command again to resume"
+            )
+            raise typer.Exit(0)
+        model = ta.export_attributes(net, cfg, cards[0].parent / f"{name}.onnx")
+        training = {"command": command, **summary}
+        for path in cards:
+            ta.attach_stage(path, model, cfg, training)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"wrote {model} ({summary['crops']} heads, {summary['train_seconds']:.0f} s) and "
+        f"added it to {', '.join(map(str, cards))}; choose its track thresholds on the "
+        "tune cameras (bench/vision_alerts.py --scores)"
     )
 
 

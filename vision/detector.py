@@ -3,21 +3,26 @@
 `Detector` keeps one public shape (preprocess / infer / postprocess / detect, `classes`,
 `times`) whatever runs the model: the runtime (card `runtime.type`, default
 `onnxruntime`) and the decoder (card `output.format`) are plugins looked up by name in
-`vision.detectors`. Nothing here imports onnxruntime; the runtime does, when it loads.
+`vision.detectors`. Nothing here imports onnxruntime; the runtime does, when it loads
+(and the card's head-crop classifier, `vision.attributes`, when the card has one).
 """
 
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from vision.card import DEFAULT_CARD, load_card
+from vision.card import DEFAULT_CARD, attribute_model_path, load_card
 from vision.detectors import RawOutputs, RuntimeSettings, create_decoder, create_runtime
 from vision.detectors.base import Found
 from vision.letterbox import Letterbox, letterbox_tensor
+
+if TYPE_CHECKING:
+    from vision.attributes import AttributeClassifier
 
 __all__ = ["Detector", "Found", "StageTimes", "as_bgr"]
 
@@ -63,6 +68,13 @@ class Detector:
             self.card, model_path, RuntimeSettings(threads=threads, provider=provider), where
         )
         self.times = StageTimes()
+        self.attributes: AttributeClassifier | None = None
+        if self.card.attributes is not None:
+            from vision import attributes  # imports onnxruntime
+
+            self.attributes = attributes.AttributeClassifier(
+                self.card.attributes, attribute_model_path(card_path, self.card), threads
+            )
         log.info(
             "loaded model %s (%s, %s, decoder %s, %d threads)",
             self.card.label,
@@ -107,6 +119,10 @@ class Detector:
         self.times.inference += t2 - t1
         self.times.postprocess += t3 - t2
         self.times.frames += 1
+        if self.attributes is not None:
+            found = self.attributes.refine(as_bgr(img), found)
+            extra = self.times.extra
+            extra["attributes"] = extra.get("attributes", 0.0) + time.perf_counter() - t3
         return found
 
     def close(self) -> None:

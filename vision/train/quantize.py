@@ -23,6 +23,7 @@ them again.
 
 import hashlib
 import logging
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +36,7 @@ from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantTy
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from core.errors import ConfigError
-from vision.card import ModelCard, load_card, write_card
+from vision.card import ModelCard, attribute_model_path, load_card, write_card
 from vision.detector import Detector
 
 log = logging.getLogger(__name__)
@@ -194,5 +195,10 @@ def quantize_card(
             "metrics": {},
         }
     )
+    if card.attributes is not None:
+        # the head-crop classifier stays float (a few crops a frame) and goes along
+        heads = attribute_model_path(card_path, card)
+        if heads.parent.resolve() != out_card.parent.resolve():
+            shutil.copy(heads, out_card.parent / heads.name)
     write_card(new, out_card)
     return new

@@ -267,12 +267,16 @@ def test_default_card_on_onnxruntime_cpu_gives_the_direct_decoding() -> None:
             (card.classes[int(c)], tuple(b))
             for b, c in zip(lb.to_original(kept.boxes), kept.class_ids, strict=True)
         ]
-        got = [(f.cls, f.box) for f in det.detect(img)]
+        raw = det.postprocess(det.infer(x), lb)
+        got = [(f.cls, f.box) for f in raw]
         assert len(got) == len(want)
         for (gc, gb), (wc, wb) in zip(got, want, strict=True):
             assert gc == wc and np.allclose(gb, wb, atol=1e-3)
         # postprocess also takes a single output array, as before
         assert [f.cls for f in det.postprocess(out, lb)] == [c for c, _ in want]
+        # detect() is that decoding with the card's second look at every head on top
+        assert det.attributes is not None
+        assert det.detect(img) == det.attributes.refine(img, raw)
         seen += len(got)
     assert seen > 0
 
@@ -334,6 +338,8 @@ def test_a_missing_provider_is_refused_or_falls_back_as_the_card_says(
     assert "CUDAExecutionProvider" in str(exc.value) and "CPUExecutionProvider" in str(exc.value)
     card = yaml.safe_load(DEFAULT_CARD.read_text())
     card["onnx"] = str(DEFAULT_CARD.parent / card["onnx"])
+    if card.get("attributes"):
+        card["attributes"]["onnx"] = str(DEFAULT_CARD.parent / card["attributes"]["onnx"])
     card["runtime"] = {"provider": "cuda", "fallback_to_cpu": True}
     path = tmp_path / "fallback.yaml"
     path.write_text(yaml.safe_dump(card))

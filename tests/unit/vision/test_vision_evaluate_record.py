@@ -7,15 +7,16 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from simulators.dataset import export_dataset
-from vision.card import DEFAULT_CARD, load_card
+from vision.card import DEFAULT_CARD, card_files, load_card
 from vision.cli import app
 
 
 def test_recorded_figures_are_the_printed_ones(tmp_path: Path) -> None:
     data = tmp_path / "ds"
     export_dataset(data, 40, seed=5, heldout_style="outline", only=("heldout",))
-    card, onnx = load_card(DEFAULT_CARD)
-    shutil.copy(onnx, tmp_path / onnx.name)
+    card, _ = load_card(DEFAULT_CARD)
+    for f in card_files(DEFAULT_CARD):  # the model and its head-crop classifier
+        shutil.copy(f, tmp_path / f.name)
     copy = tmp_path / DEFAULT_CARD.name
     shutil.copy(DEFAULT_CARD, copy)
     before = load_card(copy)[0].metrics["sets"]

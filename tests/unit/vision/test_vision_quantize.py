@@ -74,6 +74,8 @@ def test_quantized_copy_detects_as_the_float_model(frames: Path, tmp_path: Path)
     float_card = _float_card()
     card, onnx_path = load_card(float_card)
     shutil.copy(onnx_path, tmp_path / onnx_path.name)
+    if card.attributes is not None:  # the head-crop classifier lies beside the card
+        shutil.copy(float_card.parent / card.attributes.onnx, tmp_path)
     src = tmp_path / float_card.name
     shutil.copy(float_card, src)
     out = tmp_path / "int8" / "model-int8.yaml"  # a folder not there yet is made
@@ -87,6 +89,7 @@ def test_quantized_copy_detects_as_the_float_model(frames: Path, tmp_path: Path)
     )
     assert again.exit_code == 2 and "already quantised" in again.output
     assert new.thresholds == card.thresholds and new.roles == card.roles
+    assert new.attributes == card.attributes  # the float classifier goes along
     assert new.metrics == {}  # the float model's figures are not the int8 one's
     q = new.training["quantized"]
     assert q["from"]["sha256"] == card.sha256 and q["calibration"]["frames"] == 20
