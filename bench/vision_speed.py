@@ -6,7 +6,8 @@ same input width x height (the first card's; rounded down to YOLOv8n's multiples
 where it is not one, so the peer gets fewer pixels), run through the same runtime (letterbox,
 onnxruntime, OpenCV NMS), as float32 and as int8 (quantised by `bk vision quantize`'s
 own code, calibrated on the bench's frames): an int8 model of ours is compared with
-both, so the int8 speed-up is not counted as the architecture's. The machine is shared:
+both, so the int8 speed-up is not counted as the architecture's. `heads` is the card's
+second look at every head (`vision/attributes.py`), part of our frames/s. The machine is shared:
 figures vary with the load of the moment.
 """
 
@@ -61,6 +62,7 @@ def measure(card: Path, jpegs: list[bytes], threads: int) -> dict[str, float]:
         "pre": 1000 * det.times.preprocess / n,
         "infer": 1000 * det.times.inference / n,
         "post": 1000 * det.times.postprocess / n,
+        "heads": 1000 * det.times.extra.get("attributes", 0.0) / n,
         "fps": n / total,
     }
 
@@ -122,7 +124,7 @@ def main() -> None:
         same = (peer_w, peer_h) == (width, height)
         sizes = "ours and the peer" if same else f"ours; the peer {peer_w}x{peer_h}, its 32s"
         print(f"input {width}x{height} ({sizes}), {args.frames} frames 320x240 JPEG; ms per frame")
-        print(f"{'model':42s} thr  decode  pre    infer  post   frames/s")
+        print(f"{'model':42s} thr  decode  pre    infer  post   heads  frames/s")
         fps: dict[tuple[str, int], float] = {}
         for name, card_path in rows:
             for threads in (1, 2):
@@ -131,7 +133,7 @@ def main() -> None:
                 print(
                     f"{name:42s} {threads}   {r['decode']:5.2f}  {r['pre']:5.2f}  "
                     f"{r['infer']:5.2f}  "
-                    f"{r['post']:5.2f}  {r['fps']:7.1f}"
+                    f"{r['post']:5.2f}  {r['heads']:5.2f}  {r['fps']:7.1f}"
                 )
         for peer, _peer_card in rows[len(ours_rows) :]:
             short = peer.split(" (")[0]
