@@ -16,7 +16,9 @@ Training checkpoints every epoch and resumes from the checkpoint of the same
 configuration; a different one is refused rather than silently mixed.
 """
 
+import hashlib
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from torch.nn import functional as nnf
 
 from core.errors import ConfigError
 from vision.attributes import head_crops
+from vision.card import AttributeStage, load_card, write_card
 
 log = logging.getLogger(__name__)
 
@@ -282,11 +285,6 @@ def attach_stage(
     """Add (or replace) the card's attribute stage: `model` is copied beside the card
     when it lies elsewhere, its SHA-256 recorded. The track thresholds stay: fused
     scores differ from the detector's, so choose them on the bench's tune cameras."""
-    import hashlib
-    import shutil
-
-    from vision.card import AttributeStage, load_card, write_card
-
     card, _ = load_card(card_path)
     target = card_path.parent / model.name
     if target.resolve() != model.resolve():
