@@ -267,10 +267,18 @@ class Tracker:
         ids = [0] * len(found)
         matched_tracks: set[int] = set()
         assigned = self._match(obs, now)
+        taken = set(assigned.values())
         for oi, ob in enumerate(obs):
             ti = assigned.get(oi)
-            back = self._relink(ob, now) if ti is None else None
-            if back is not None:
+            resumed = self._resume(ob, now, taken) if ti is None else None
+            back = self._relink(ob, now) if ti is None and resumed is None else None
+            if resumed is not None:
+                # a coasting track picked up where it was last seen (see _resume)
+                ti = resumed
+                tr = self.tracks[ti]
+                tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
+                tr.velocity = (0.0, 0.0)
+            elif back is not None:
                 back.box, back.missed, back.last_ts, back.kind = ob.box, 0, now, ob.kind
                 back.velocity, back.seen_since = (0.0, 0.0), now
                 back.history.clear()
@@ -327,25 +335,39 @@ class Tracker:
             declared += self._decide(tr, now)
         return ids, declared
 
+    def _resume(self, ob: Observation, now: float, taken: set[int]) -> int | None:
+        """The index of a live track, missed in the last frames and matched to nothing
+        now, that this unmatched observation continues; added to `taken`.
+
+        Why: a worker who stops or turns while hidden behind a colleague reappears where
+        they were last seen, not where their old velocity predicts, so `_match` misses
+        them; the track is not yet lost, so `_relink` cannot take it either, and a new
+        track (and a second alarm for the same offender) would start beside it. Gate as
+        for relinking, from the last seen box."""
+        best: tuple[float, int] | None = None
+        for ti, tr in enumerate(self.tracks):
+            if ti in taken or tr.missed < 1 or tr.subject != ob.subject:
+                continue
+            dist = _gated_distance(ob.box, tr.box, now - tr.last_ts)
+            if dist is not None and (best is None or dist < best[0]):
+                best = (dist, ti)
+        if best is None:
+            return None
+        taken.add(best[1])
+        return best[1]
+
     def _relink(self, ob: Observation, now: float) -> Track | None:
         """The lost track this new observation most likely is, taken out of `lost`.
 
         Gate: the centre within (1 + 0.3 x seconds lost, at most 4) box sizes of where
         the track was last seen, boxes of similar size, same subject."""
         best: tuple[float, int] | None = None
-        oc = ((ob.box[0] + ob.box[2]) / 2, (ob.box[1] + ob.box[3]) / 2)
-        ow, oh = ob.box[2] - ob.box[0], ob.box[3] - ob.box[1]
         for k, tr in enumerate(self.lost):
             gap = now - tr.last_ts
             if tr.subject != ob.subject or gap > self.rules.relink_s:
                 continue
-            tw, th = tr.box[2] - tr.box[0], tr.box[3] - tr.box[1]
-            size = max(1.0, tw, th)
-            ratio = math.sqrt(max(ow * oh, 1.0) / max(tw * th, 1.0))
-            tc = ((tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2)
-            dist = math.hypot(oc[0] - tc[0], oc[1] - tc[1]) / size
-            near = 0.5 <= ratio <= 2.0 and dist <= min(4.0, 1.0 + 0.3 * gap)
-            if near and (best is None or dist < best[0]):
+            dist = _gated_distance(ob.box, tr.box, gap)
+            if dist is not None and (best is None or dist < best[0]):
                 best = (dist, k)
         if best is None:
             return None
@@ -489,15 +511,22 @@ class Tracker:
         return None
 
 
-def _near(box: BoxT, other: BoxT, seconds: float) -> bool:
-    """Whether `box` can be the subject seen in `other` `seconds` ago: centres within
-    (1 + 0.3 x seconds, at most 4) box sizes, areas within a factor of 4."""
+def _gated_distance(box: BoxT, other: BoxT, seconds: float) -> float | None:
+    """How far `box` is from `other`, seen `seconds` earlier, in box sizes, when `box`
+    can be that subject: centres within (1 + 0.3 x seconds, at most 4) box sizes and
+    areas within a factor of 4; None otherwise. One gate for resuming, relinking and
+    alarm twins."""
     tw, th = box[2] - box[0], box[3] - box[1]
     ow, oh = other[2] - other[0], other[3] - other[1]
     size = max(1.0, tw, th, ow, oh)
     ratio = math.sqrt(max(tw * th, 1.0) / max(ow * oh, 1.0))
     dist = math.hypot(
         (box[0] + box[2] - other[0] - other[2]) / 2, (box[1] + box[3] - other[1] - other[3]) / 2
-    )
+    ) / size
     gate = min(4.0, 1.0 + 0.3 * max(0.0, seconds))
-    return 0.5 <= ratio <= 2.0 and dist / size <= gate
+    return dist if 0.5 <= ratio <= 2.0 and dist <= gate else None
+
+
+def _near(box: BoxT, other: BoxT, seconds: float) -> bool:
+    """Whether `box` can be the subject seen in `other` `seconds` ago (`_gated_distance`)."""
+    return _gated_distance(box, other, seconds) is not None

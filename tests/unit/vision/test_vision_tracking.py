@@ -394,3 +394,19 @@ def test_an_offender_whose_track_was_carried_off_is_not_alarmed_twice() -> None:
     far = [[*f[:1], ("head", head(20), 0.9), ("no_hat", head(20), 0.9)] for f in frames[22:]]
     declared, _ids, _ = run(frames[:22] + far, role_of=roles.get)
     assert [d.cls for _t, d in declared] == ["no_hat", "no_hat"]
+
+
+def test_an_offender_who_turns_back_while_hidden_keeps_the_track() -> None:
+    # the offender walks right at 10 px a frame, is hidden behind a colleague for four
+    # frames (2 s: not yet lost), and reappears where it was last seen, walking left:
+    # the prediction has run on to the right, but it is the same track and one alarm
+    walk_right = [[("no_hat", head(40 + 10 * i), 0.8)] for i in range(16)]
+    last = 40 + 10 * 15
+    walk_left = [[("no_hat", head(last + 4 - 6 * i), 0.8)] for i in range(30)]
+    declared, ids, tracker = run([*walk_right, *([[]] * 4), *walk_left])
+    assert [d.cls for _t, d in declared] == ["no_hat"]
+    assert len({i for f in ids for i in f}) == 1 and len(tracker.tracks) == 1
+    # someone appearing far from the hidden track's last place is someone else
+    far = [[("no_hat", head(last - 120 - 6 * i), 0.8)] for i in range(30)]
+    declared, ids, _ = run([*walk_right, *([[]] * 4), *far])
+    assert len({i for f in ids for i in f}) == 2
