@@ -389,13 +389,15 @@ def evaluate(
 ) -> None:
     """Per class AP@0.5, precision and recall at the card's thresholds, for each set
     (comma-separated splits, each clean and under each --perturb). Synthetic scenes.
+    One JSON row per set on stdout; on stderr, a line per set against the bars (AP@0.5
+    >= 0.90 on a held-out style, recall >= 0.85 at half scale and under haze).
 
     `--record heldout_blocky` puts the figures into the card itself, so a set measured
     after training (a second held-out style) is stated where the model's other figures
     are, by the command that measured it rather than by hand."""
     from vision.card import load_card, write_card
     from vision.detector import Detector
-    from vision.evaluate import report
+    from vision.evaluate import against_bars, report
 
     det = Detector(card)
     measured: dict[str, Any] = {}
@@ -406,6 +408,7 @@ def evaluate(
             result = report(det, data, sp, limit, pert)
             suffix = "" if pert is None else f"+{pert}"
             typer.echo(_strict_json({"set": sp + suffix, **result}))
+            typer.echo(against_bars(sp + suffix, result, pert), err=True)
             measured[f"{stem}{suffix}"] = result
     if record is not None:
         loaded, _onnx = load_card(card)

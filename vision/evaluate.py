@@ -139,3 +139,41 @@ def report(
             "recall_by_width": recall_by_width(preds[c], truths[c], thr),
         }
     return out
+
+
+HELDOUT_AP_BAR = 0.90
+"""Issue 11's bar: AP@0.5 per class on a drawing style the model never saw."""
+
+PERTURBED_RECALL_BAR = 0.85
+"""Issue 11's bar: recall at the card's thresholds per class under `RECALL_BAR_UNDER`."""
+
+RECALL_BAR_UNDER = ("half_scale", "haze")
+
+
+def against_bars(name: str, result: dict[str, Any], perturbation: str | None) -> str:
+    """One line for a person reading `bk vision evaluate`: a set's figures against the
+    bars the model is held to, and which classes fall short.
+
+    Why: the JSON rows hold every figure, but whether the model meets its bars is what a
+    reader wants first, and a bar stated beside the figure cannot be misremembered. The
+    AP bar is for a held-out style only; evaluate cannot know whether a set is one, so
+    the line says so rather than guess."""
+    classes = [c for c, v in result.items() if isinstance(v, dict)]
+    if perturbation in RECALL_BAR_UNDER:
+        figure, bar, what = "recall", PERTURBED_RECALL_BAR, f"bar >= {PERTURBED_RECALL_BAR:.2f}"
+        label = "recall at the card's thresholds"
+    elif perturbation is None:
+        figure, bar, what = "ap50", HELDOUT_AP_BAR, f"held-out-style bar >= {HELDOUT_AP_BAR:.2f}"
+        label = "AP@0.5"
+    else:
+        figures = ", ".join(f"{c} {_fmt(result[c]['recall'])}" for c in classes)
+        return f"{name}: recall at the card's thresholds {figures} (no bar under {perturbation})"
+    values = {c: result[c][figure] for c in classes}
+    figures = ", ".join(f"{c} {_fmt(v)}" for c, v in values.items())
+    below = [c for c, v in values.items() if v is None or not v >= bar]
+    verdict = f"below for {', '.join(below)}" if below else "met for every class"
+    return f"{name}: {label} {figures}; {what}: {verdict}"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.2f}"
