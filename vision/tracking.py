@@ -81,6 +81,9 @@ class Track:
     last_ts: float
     history: deque[Seen]
     velocity: tuple[float, float] = (0.0, 0.0)
+    motion_known: bool = False
+    """Whether `velocity` was measured (two matched frames in a row) rather than unknown
+    (a new, resumed or relinked track): an unknown motion gets the wider centre gate."""
     missed: int = 0
     zone: str | None = None
     active: set[str] = field(default_factory=set)
@@ -243,6 +246,12 @@ class Tracker:
     next_id: int = 1
     center_gate: float = 0.9
     """Match by centre distance too when it is below this many box sizes (fast rodents)."""
+    center_gate_new: float = 2.0
+    """The centre gate of a track whose motion is not known yet. Why: a track's first
+    step is not predicted, so the plain gate must cover all of it; a rodent a little
+    shorter than the distance it runs in a frame (at 2 fps: a body length or two, as the
+    alert bench's do) then started a new one-frame track every frame, never held for
+    hold_s and was never alarmed. Matches by IoU and closer pairs still come first."""
     confirm: dict[str, float] = field(default_factory=dict)
     """Per violation: the median score over the hold window it needs (the card's
     `thresholds.track`); absent: no such check."""
@@ -277,10 +286,10 @@ class Tracker:
                 ti = resumed
                 tr = self.tracks[ti]
                 tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
-                tr.velocity = (0.0, 0.0)
+                tr.velocity, tr.motion_known = (0.0, 0.0), False
             elif back is not None:
                 back.box, back.missed, back.last_ts, back.kind = ob.box, 0, now, ob.kind
-                back.velocity, back.seen_since = (0.0, 0.0), now
+                back.velocity, back.seen_since, back.motion_known = (0.0, 0.0), now, False
                 back.history.clear()
                 self.tracks.append(back)
                 ti = len(self.tracks) - 1
@@ -304,11 +313,12 @@ class Tracker:
                 if dt > 0:
                     cx = (ob.box[0] + ob.box[2] - tr.box[0] - tr.box[2]) / 2 / dt
                     cy = (ob.box[1] + ob.box[3] - tr.box[1] - tr.box[3]) / 2 / dt
-                    a = 0.5 if tr.velocity != (0.0, 0.0) else 1.0
+                    a = 0.5 if tr.motion_known else 1.0
                     tr.velocity = (
                         a * cx + (1 - a) * tr.velocity[0],
                         a * cy + (1 - a) * tr.velocity[1],
                     )
+                    tr.motion_known = True
                 tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
             matched_tracks.add(ti)
             tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
@@ -377,7 +387,7 @@ class Tracker:
         """Greedy assignment, best first: IoU with the predicted box, or a close centre."""
         pairs: list[tuple[float, int, int]] = []
         for ti, tr in enumerate(self.tracks):
-            gate = self.center_gate
+            gate = self.center_gate if tr.motion_known else self.center_gate_new
             pred = tr.predicted(now)
             pw, ph = pred[2] - pred[0], pred[3] - pred[1]
             size = max(1.0, pw, ph)

@@ -410,3 +410,20 @@ def test_an_offender_who_turns_back_while_hidden_keeps_the_track() -> None:
     far = [[("no_hat", head(last - 120 - 6 * i), 0.8)] for i in range(30)]
     declared, ids, _ = run([*walk_right, *([[]] * 4), *far])
     assert len({i for f in ids for i in f}) == 2
+
+
+def test_a_rodent_running_more_than_its_length_a_frame_is_one_track() -> None:
+    # 22 px long, 23 px a frame (a small rodent at 2 fps): its first step is not
+    # predicted, so the new track's gate must cover it; after that the motion carries it
+    frames = [[("rodent", (23.0 * i, 200.0, 23.0 * i + 22, 212.0), 0.9)] for i in range(13)]
+    declared, ids, _ = run(frames)
+    assert len({i for f in ids for i in f}) == 1
+    assert [d.cls for _t, d in declared] == ["rodent"]
+    # two rodents far apart (5 lengths) stay two tracks, each alarmed once
+    two = [
+        [*f, ("rodent", (f[0][1][0] + 110.0, 150.0, f[0][1][2] + 110.0, 162.0), 0.9)]
+        for f in frames
+    ]
+    declared, ids, _ = run(two)
+    assert len({i for f in ids for i in f}) == 2
+    assert [d.cls for _t, d in declared] == ["rodent", "rodent"]
