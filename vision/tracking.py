@@ -530,9 +530,9 @@ def _gated_distance(box: BoxT, other: BoxT, seconds: float) -> float | None:
     ow, oh = other[2] - other[0], other[3] - other[1]
     size = max(1.0, tw, th, ow, oh)
     ratio = math.sqrt(max(tw * th, 1.0) / max(ow * oh, 1.0))
-    dist = math.hypot(
-        (box[0] + box[2] - other[0] - other[2]) / 2, (box[1] + box[3] - other[1] - other[3]) / 2
-    ) / size
+    dx = (box[0] + box[2] - other[0] - other[2]) / 2
+    dy = (box[1] + box[3] - other[1] - other[3]) / 2
+    dist = math.hypot(dx, dy) / size
     gate = min(4.0, 1.0 + 0.3 * max(0.0, seconds))
     return dist if 0.5 <= ratio <= 2.0 and dist <= gate else None
 
