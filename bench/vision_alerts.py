@@ -20,6 +20,10 @@ Runs the full pipeline the vision worker runs (`VisionPipeline.process_jpeg`, de
   behind a colleague, the first frame that shows the incident (its label visible in
   the picture) is printed too, with the share alerted exactly once within 10 s of it.
 
+`--trace STYLE:KIND:EPISODE` runs one scripted episode alone and prints it frame by
+frame (boxes, track ids, scores, declarations): how a miss is told to be the model's or
+the tracker's.
+
 With `--scores`, each style also gets a line per worker violation (`no_hat`, `no_mask`)
 that says whether any track threshold could tell offenders from compliant workers:
 each offender's peak (the highest
@@ -45,7 +49,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +61,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.schemas import Box
-from simulators.scenes import GroundTruth, RodentSpec, SceneSpec, WorkerSpec, render_scene
+from simulators.scenes import (
+    STYLES,
+    GroundTruth,
+    RodentSpec,
+    SceneSpec,
+    WorkerSpec,
+    render_scene,
+)
 from vision.card import DEFAULT_CARD
 from vision.metrics import iou_matrix
 from vision.pipeline import VisionPipeline, declared_violations
@@ -281,8 +292,15 @@ class Episode:
     """The highest peak of the incident's class on the offender's tracks (0: never held)."""
 
 
-def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
-    """One incident on a fresh camera: 3 compliant workers, one of them offends."""
+def scripted(
+    pipe: VisionPipeline,
+    style: str,
+    kind: str,
+    seed: int,
+    trace: Callable[[float, Any], None] | None = None,
+) -> Episode:
+    """One incident on a fresh camera: 3 compliant workers, one of them offends.
+    `trace`, when given, is called with (seconds, the pipeline's event) on every frame."""
     rng = np.random.default_rng([seed, 2])
     cam = Camera(
         f"{style}-{kind}-{seed}",
@@ -309,7 +327,9 @@ def scripted(pipe: VisionPipeline, style: str, kind: str, seed: int) -> Episode:
     others = 0
     offender = cam.walkers[0]
     tracks: set[int] = set()
-    frames = _episode_frames(pipe, cam, start, length, tail, kind, offender, rodent, cls, tracks)
+    frames = _episode_frames(
+        pipe, cam, start, length, tail, kind, offender, rodent, cls, tracks, trace
+    )
     visible: float | None = None
     peaks: Peaks = {}
     for t, found, shown in frames:
@@ -336,6 +356,7 @@ def _episode_frames(
     rodent: RodentSpec,
     cls: str,
     offender_tracks: set[int],
+    trace: Callable[[float, Any], None] | None = None,
 ) -> Iterator[tuple[float, list[tuple[str, bool]], bool]]:
     """Yield (t, [(violation class, raised on the offender?)], shown) per frame (shown:
     the incident is labelled in this frame, i.e. visible in the picture). The offender
@@ -360,6 +381,8 @@ def _episode_frames(
                 last = (g.x1, g.y1, g.x2, g.y2)
                 shown = True
         ev = pipe.process_jpeg("bench", cam.name, jpeg, T0 + timedelta(seconds=t), i)
+        if trace is not None:
+            trace(t, ev)
         if last is not None:  # as the alerts below are judged: the last labelled box
             for d in ev.detections:
                 b = d.box
@@ -408,6 +431,36 @@ def score_lines(
     return out
 
 
+KINDS = ("hat_off", "mask_off", "rodent")
+
+
+def trace_episode(card: Path, style: str, kind: str, seed: int) -> None:
+    """Print one scripted episode frame by frame (`--trace`).
+
+    Why: a miss or a double alert is the model's or the tracker's, and only the frames
+    tell which (a head scored low throughout, or a track that ended and a new one that
+    began beside it). Each line: seconds, what was declared (track, class), then each
+    box as track:class@score[x1,y1,x2,y2]."""
+
+    def line(t: float, ev: Any) -> None:
+        boxes = " ".join(
+            f"{d.track}:{d.cls}@{d.score:.2f}"
+            f"[{d.box.x1:.0f},{d.box.y1:.0f},{d.box.x2:.0f},{d.box.y2:.0f}]"
+            for d in ev.detections
+        )
+        declared = " ".join(f"{v.track}:{v.cls}" for v in declared_violations(ev))
+        print(f"{t:6.1f} s  declared [{declared}]  {boxes}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pipe = VisionPipeline.create(card=card, evidence_dir=Path(tmp))
+        ep = scripted(pipe, style, kind, seed, trace=line)
+    print(
+        f"{style} {kind} seed {seed}: incident {ep.start:.0f}-{ep.end:.0f} s, alerts on the "
+        f"offender at {ep.alerts} s after its start, other violations {ep.others}, "
+        f"offender's peak {ep.peak:.3f} (all scenes synthetic)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--card", type=Path, default=DEFAULT_CARD)
@@ -429,9 +482,23 @@ def main() -> None:
     ap.add_argument(
         "--kinds", default="hat_off,mask_off,rodent", help="Scripted incident kinds to run"
     )
+    ap.add_argument(
+        "--trace",
+        metavar="STYLE:KIND:EPISODE",
+        help="Run only that scripted episode (EPISODE counts from 0, seeds as in a full run) "
+        "and print every frame: each box with its track and score, and what was declared",
+    )
     args = ap.parse_args()
     if args.minutes < 0 or args.episodes < 0 or args.cameras < 1:
         ap.error("--minutes and --episodes must be >= 0, --cameras >= 1")
+    if args.trace:
+        parts = args.trace.split(":")
+        if len(parts) != 3 or parts[1] not in KINDS or not parts[2].isdigit():
+            ap.error(f"--trace wants STYLE:KIND:EPISODE with KIND one of {', '.join(KINDS)}")
+        if parts[0] not in STYLES:
+            ap.error(f"--trace: no style {parts[0]!r}; styles: {', '.join(STYLES)}")
+        trace_episode(args.card, parts[0], parts[1], args.seed + 1000 + int(parts[2]))
+        return
     t_start = time.monotonic()
     results: dict[str, Any] = {"card": str(args.card), "fps": FPS, "styles": {}}
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,39 @@
+"""`bench/vision_alerts.py --trace` prints one scripted episode frame by frame."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_trace_prints_every_frame_and_the_one_alert_on_the_offender() -> None:
+    out = subprocess.run(
+        [sys.executable, "bench/vision_alerts.py", "--trace", "classic:hat_off:0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    frames = [ln for ln in out.splitlines() if " s  declared [" in ln]
+    assert len(frames) == 100  # 8 s before, 30 s of the incident, 12 s after, at 2 fps
+    declared = [ln for ln in frames if re.search(r"declared \[\d+:no_hat\]", ln)]
+    assert len(declared) == 1  # once, on the offender's track
+    track = re.search(r"declared \[(\d+):no_hat\]", declared[0])
+    assert track is not None and f"{track[1]}:no_hat@" in declared[0]
+    summary = out.splitlines()[-1]
+    assert summary.startswith("classic hat_off seed 3026:") and "other violations 0" in summary
+    assert re.search(r"alerts on the offender at \[\d+\.\d\] s", summary)
+
+
+def test_trace_refuses_an_unknown_kind() -> None:
+    run = subprocess.run(
+        [sys.executable, "bench/vision_alerts.py", "--trace", "classic:hat:0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "--trace wants STYLE:KIND:EPISODE" in run.stderr
