@@ -34,6 +34,7 @@ from torch.nn import functional as nnf
 from core.errors import ConfigError
 from vision.attributes import head_crops
 from vision.card import AttributeStage, load_card, write_card
+from vision.evaluate import read_truth
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,10 @@ def _names(root: Path) -> dict[str, int]:
         raise ConfigError(f"{root} is not a data set with class names (data.yaml): {exc}") from exc
 
 
-def _same_box(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    """Whether two YOLO boxes (cx, cy, w, h) are one: the renderer writes a worker's
-    attribute boxes on the head box itself."""
-    return all(abs(x - y) <= 1e-3 for x, y in zip(a, b, strict=True))
+def _same_box(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two boxes (x1, y1, x2, y2 as fractions of the frame) are one: the renderer
+    writes a worker's attribute boxes on the head box itself."""
+    return bool(np.all(np.abs(a - b) <= 1e-3))
 
 
 def collect_crops(
@@ -85,28 +86,21 @@ def collect_crops(
         labels = root / "labels" / split / (path.stem + ".txt")
         if not labels.exists():
             continue
-        rows = [line.split() for line in labels.read_text().splitlines() if line.strip()]
-        boxes = [(int(r[0]), tuple(float(v) for v in r[1:5])) for r in rows]
-        heads = [b for c, b in boxes if c == head_id]
-        if not heads:
+        boxes = read_truth(labels, 1, 1)  # class, corners as fractions of the frame
+        heads = boxes[boxes[:, 0] == head_id, 1:]
+        if not len(heads):
             continue
         frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if frame is None:
             raise ConfigError(f"cannot read {path}")
         h, w = frame.shape[:2]
-        pixel = [
-            (
-                (cx - bw / 2) * w,
-                (cy - bh / 2) * h,
-                (cx + bw / 2) * w,
-                (cy + bh / 2) * h,
-            )
-            for cx, cy, bw, bh in heads
-        ]
+        pixel = [(x1 * w, y1 * h, x2 * w, y2 * h) for x1, y1, x2, y2 in heads]
         crops = head_crops(frame, pixel, cfg.size, cfg.expand)
         xs.append(np.round(crops * 255).astype(np.uint8))
         for head in heads:
-            ys.append([float(any(c == k and _same_box(b, head) for c, b in boxes)) for k in ids])
+            ys.append(
+                [float(any(row[0] == k and _same_box(row[1:], head) for row in boxes)) for k in ids]
+            )
     if not xs:
         raise ConfigError(f"{root}/labels/{split} labels no {cfg.head_class}")
     return np.concatenate(xs), np.array(ys, np.float32)
