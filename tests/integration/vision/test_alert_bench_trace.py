@@ -8,15 +8,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_trace_prints_every_frame_and_the_one_alert_on_the_offender() -> None:
-    out = subprocess.run(
-        [sys.executable, "bench/vision_alerts.py", "--trace", "classic:hat_off:0"],
+def _trace(spec: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "bench/vision_alerts.py", "--trace", spec],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        check=True,
-    ).stdout
+    )
+
+
+def test_trace_prints_every_frame_and_the_one_alert_on_the_offender() -> None:
+    run = _trace("classic:hat_off:0")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
     frames = [ln for ln in out.splitlines() if " s  declared [" in ln]
     assert len(frames) == 100  # 8 s before, 30 s of the incident, 12 s after, at 2 fps
     declared = [ln for ln in frames if re.search(r"declared \[\d+:no_hat\]", ln)]
@@ -29,11 +34,5 @@ def test_trace_prints_every_frame_and_the_one_alert_on_the_offender() -> None:
 
 
 def test_trace_refuses_an_unknown_kind() -> None:
-    run = subprocess.run(
-        [sys.executable, "bench/vision_alerts.py", "--trace", "classic:hat:0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = _trace("classic:hat:0")
     assert run.returncode == 2 and "--trace wants STYLE:KIND:EPISODE" in run.stderr
