@@ -167,8 +167,29 @@ class Thresholds(BaseModel):
             raise ValueError("track thresholds must be between 0 and 1")
         return track
 
+    extend_track: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per class: the lowest score at which a detection still continues a "
+        "track that detections at the class's own threshold started (ByteTrack's second "
+        "association). Such a detection is matched only to live tracks the confident ones "
+        "left unmatched and never starts, resumes or relinks a track. Absent: detections "
+        "below a class's threshold are dropped",
+    )
+
+    @field_validator("extend_track")
+    @classmethod
+    def _scores(cls, extend: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= v <= 1 for v in extend.values()):
+            raise ValueError("extend_track scores must be between 0 and 1")
+        return extend
+
     def for_class(self, name: str) -> float:
         return self.per_class.get(name, self.score)
+
+    def floor_for(self, name: str) -> float:
+        """The lowest score a detection of this class is decoded at: its threshold, or
+        its `extend_track` score when that is lower."""
+        return min(self.for_class(name), self.extend_track.get(name, 1.0))
 
 
 class AttributeStage(BaseModel):
@@ -245,6 +266,15 @@ class ModelCard(BaseModel):
         unknown = set(self.thresholds.per_class) - set(self.classes)
         if unknown:
             raise ValueError(f"thresholds for unknown classes {sorted(unknown)}")
+        unknown = set(self.thresholds.extend_track) - set(self.classes)
+        if unknown:
+            raise ValueError(f"extend_track for unknown classes {sorted(unknown)}")
+        for name, low in self.thresholds.extend_track.items():
+            if low > self.thresholds.for_class(name):
+                raise ValueError(
+                    f"extend_track for {name} ({low}) is above its threshold "
+                    f"({self.thresholds.for_class(name)}): it would extend nothing"
+                )
         unmapped = set(self.roles) - set(self.classes)
         if unmapped:
             raise ValueError(f"roles for unknown classes {sorted(unmapped)}")

@@ -31,7 +31,7 @@ class RawDetections:
 
 
 def _min_thresholds(classes: list[str], thresholds: Thresholds) -> np.ndarray:
-    return np.array([thresholds.for_class(c) for c in classes], np.float32)
+    return np.array([thresholds.floor_for(c) for c in classes], np.float32)
 
 
 def decode_grid(

@@ -24,7 +24,7 @@ from vision.letterbox import Letterbox, letterbox_tensor
 if TYPE_CHECKING:
     from vision.attributes import AttributeClassifier
 
-__all__ = ["Detector", "Found", "StageTimes", "as_bgr"]
+__all__ = ["Detections", "Detector", "Found", "StageTimes", "as_bgr"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,16 @@ def as_bgr(img: np.ndarray) -> np.ndarray:
     if img.shape[2] == 1:
         return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
     return img
+
+
+@dataclass(frozen=True)
+class Detections:
+    """One frame's detections, split at each class's threshold (`Detector.detect_split`)."""
+
+    confident: list[Found]
+    """At or above the class's threshold: what `detect` returns."""
+    weak: list[Found]
+    """Below it, at or above the class's `extend_track` score: may only continue tracks."""
 
 
 class Detector:
@@ -108,22 +118,34 @@ class Detector:
 
     def detect(self, img: np.ndarray) -> list[Found]:
         """Detect in one BGR (or grey) frame; boxes in the frame's own pixels."""
+        return self.detect_split(img).confident
+
+    def detect_split(self, img: np.ndarray) -> "Detections":
+        """`detect`, plus the detections below their class's threshold but at or above
+        its `extend_track` score (empty when the card sets none): the tracker lets those
+        continue tracks only. The head-crop stage refines the confident ones alone."""
         t0 = time.perf_counter()
         x, lb = self.preprocess(img)
         t1 = time.perf_counter()
         out = self.infer(x)
         t2 = time.perf_counter()
-        found = self.postprocess(out, lb)
+        decoded = self.postprocess(out, lb)
         t3 = time.perf_counter()
         self.times.preprocess += t1 - t0
         self.times.inference += t2 - t1
         self.times.postprocess += t3 - t2
         self.times.frames += 1
+        thresholds = self.card.thresholds
+        # compared in float32, as the decoder compared them
+        confident = [
+            f for f in decoded if np.float32(f.score) >= np.float32(thresholds.for_class(f.cls))
+        ]
+        weak = [f for f in decoded if np.float32(f.score) < np.float32(thresholds.for_class(f.cls))]
         if self.attributes is not None:
-            found = self.attributes.refine(as_bgr(img), found)
+            confident = self.attributes.refine(as_bgr(img), confident)
             extra = self.times.extra
             extra["attributes"] = extra.get("attributes", 0.0) + time.perf_counter() - t3
-        return found
+        return Detections(confident, weak)
 
     def close(self) -> None:
         """Release the runtime (sessions, devices)."""

@@ -118,15 +118,24 @@ class VisionPipeline:
                 corroborate=located_kinds(card.classes, card.role_of),
             )
             self.trackers[key] = tracker
-        found = [
-            f
-            for f in self.detector.detect(frame)
-            if min(f.x2 - f.x1, f.y2 - f.y1) >= rules.min_size
-        ]
+        split = self.detector.detect_split(frame)
+        confident, weak = (
+            [f for f in fs if min(f.x2 - f.x1, f.y2 - f.y1) >= rules.min_size]
+            for fs in (split.confident, split.weak)
+        )
         card = self.detector.card
         ids, declared = tracker.update(
-            [(f.cls, f.box, f.score) for f in found], card.role_of, ts, float(h)
+            [(f.cls, f.box, f.score) for f in confident],
+            card.role_of,
+            ts,
+            float(h),
+            weak=[(f.cls, f.box, f.score) for f in weak],
         )
+        # a weak detection is published only where it continued a track
+        kept = [(f, t) for f, t in zip([*confident, *weak], ids, strict=True)]
+        kept = kept[: len(confident)] + [(f, t) for f, t in kept[len(confident) :] if t]
+        found = [f for f, _t in kept]
+        ids = [t for _f, t in kept]
         zones = [self._zone(rules, card.role_of(f.cls), f.box, h) for f in found]
         detections = [
             Detection(

@@ -31,7 +31,7 @@ Works with both kinds of detector the card can describe:
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -268,12 +268,22 @@ class Tracker:
         role_of: Callable[[str], ClassRole | None],
         ts: datetime,
         height: float,
+        weak: Sequence[tuple[str, BoxT, float]] = (),
     ) -> tuple[list[int], list[Declared]]:
         """Feed one frame's detections (class, box, score); returns the track id per
-        detection (0: no role, not tracked) and the violations declared now."""
+        detection, those of `found` then those of `weak` (0: not tracked), and the
+        violations declared now.
+
+        `weak` detections scored below their class's threshold (the card's
+        `thresholds.extend_track`): after the confident ones are matched, they continue
+        live tracks left unmatched, as ByteTrack's second association does, and count in
+        those tracks' history like any other frame; they never start, resume or relink a
+        track. Why: on a style the model never saw, a running rodent is boxed above its
+        threshold in a third of its frames and at 0.3-0.5 in most others, too few frames
+        to hold; clutter that scores as low sits still and starts no track that moves."""
         now = ts.timestamp()
         obs = observations(found, role_of)
-        ids = [0] * len(found)
+        ids = [0] * (len(found) + len(weak))
         matched_tracks: set[int] = set()
         assigned = self._match(obs, now)
         taken = set(assigned.values())
@@ -309,30 +319,21 @@ class Tracker:
                 ti = len(self.tracks) - 1
             else:
                 tr = self.tracks[ti]
-                dt = now - tr.last_ts
-                if dt > 0:
-                    cx = (ob.box[0] + ob.box[2] - tr.box[0] - tr.box[2]) / 2 / dt
-                    cy = (ob.box[1] + ob.box[3] - tr.box[1] - tr.box[3]) / 2 / dt
-                    a = 0.5 if tr.motion_known else 1.0
-                    tr.velocity = (
-                        a * cx + (1 - a) * tr.velocity[0],
-                        a * cy + (1 - a) * tr.velocity[1],
-                    )
-                    tr.motion_known = True
-                tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
+                _advance(tr, ob, now)
             matched_tracks.add(ti)
-            tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
-            unlocated = ob.subject == "worker" and ob.kind in self.corroborate and not ob.located
-            scores = {
-                v: sc
-                for v, sc in shown_scores(ob).items()
-                if not unlocated
-                and self.rules.counts(v, tr.zone)
-                and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
-            }
-            tr.history.append(Seen(now, frozenset(scores), ob.box, scores))
+            self._record(tr, ob, obs, now, height)
             for m in ob.members:
                 ids[m] = tr.id
+        if weak:
+            faint = observations(list(weak), role_of)
+            free = set(range(len(self.tracks))) - matched_tracks
+            for oi, ti in self._match(faint, now, free).items():
+                tr, ob = self.tracks[ti], faint[oi]
+                _advance(tr, ob, now)
+                matched_tracks.add(ti)
+                self._record(tr, ob, obs, now, height)
+                for m in ob.members:
+                    ids[len(found) + m] = tr.id
         for j, tr in enumerate(self.tracks):
             if j not in matched_tracks:
                 tr.missed += 1
@@ -344,6 +345,22 @@ class Tracker:
         for tr in self.tracks:
             declared += self._decide(tr, now)
         return ids, declared
+
+    def _record(
+        self, tr: Track, ob: Observation, obs: list[Observation], now: float, height: float
+    ) -> None:
+        """Add what `ob`, matched to `tr`, shows to the track's history (after zones, the
+        corroboration of workers and the feet of this frame's confident workers `obs`)."""
+        tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
+        unlocated = ob.subject == "worker" and ob.kind in self.corroborate and not ob.located
+        scores = {
+            v: sc
+            for v, sc in shown_scores(ob).items()
+            if not unlocated
+            and self.rules.counts(v, tr.zone)
+            and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
+        }
+        tr.history.append(Seen(now, frozenset(scores), ob.box, scores))
 
     def _resume(self, ob: Observation, now: float, taken: set[int]) -> int | None:
         """The index of a live track, missed in the last frames and matched to nothing
@@ -383,10 +400,15 @@ class Tracker:
             return None
         return self.lost.pop(best[1])
 
-    def _match(self, obs: list[Observation], now: float) -> dict[int, int]:
-        """Greedy assignment, best first: IoU with the predicted box, or a close centre."""
+    def _match(
+        self, obs: list[Observation], now: float, only: set[int] | None = None
+    ) -> dict[int, int]:
+        """Greedy assignment, best first: IoU with the predicted box, or a close centre;
+        to the tracks indexed in `only` when given."""
         pairs: list[tuple[float, int, int]] = []
         for ti, tr in enumerate(self.tracks):
+            if only is not None and ti not in only:
+                continue
             gate = self.center_gate if tr.motion_known else self.center_gate_new
             pred = tr.predicted(now)
             pw, ph = pred[2] - pred[0], pred[3] - pred[1]
@@ -519,6 +541,19 @@ class Tracker:
             if any(_near(tr.box, box, now - ts) for box, ts in places):
                 return other
         return None
+
+
+def _advance(tr: Track, ob: Observation, now: float) -> None:
+    """Move a track to the observation matched to it; its velocity from the step (half
+    old, half new once a first step was measured)."""
+    dt = now - tr.last_ts
+    if dt > 0:
+        cx = (ob.box[0] + ob.box[2] - tr.box[0] - tr.box[2]) / 2 / dt
+        cy = (ob.box[1] + ob.box[3] - tr.box[1] - tr.box[3]) / 2 / dt
+        a = 0.5 if tr.motion_known else 1.0
+        tr.velocity = (a * cx + (1 - a) * tr.velocity[0], a * cy + (1 - a) * tr.velocity[1])
+        tr.motion_known = True
+    tr.box, tr.missed, tr.last_ts, tr.kind = ob.box, 0, now, ob.kind
 
 
 def _gated_distance(box: BoxT, other: BoxT, seconds: float) -> float | None:

@@ -147,7 +147,8 @@ class OutputDecoder(ABC):
 
     @abstractmethod
     def candidates(self, outputs: RawOutputs) -> RawDetections:
-        """Raw outputs -> boxes in input pixels above the card's per-class thresholds."""
+        """Raw outputs -> boxes in input pixels at or above each class's floor
+        (`Thresholds.floor_for`: its threshold, or its `extend_track` score if lower)."""
 
     def decode(self, outputs: RawOutputs, lb: Letterbox) -> list[Found]:
         """Candidates, NMS, back to the frame's pixels.

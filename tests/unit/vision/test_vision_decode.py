@@ -45,6 +45,27 @@ def test_per_class_thresholds_apply() -> None:
     assert raw.class_ids.tolist() == [2]
 
 
+def test_extend_track_lowers_a_class_floor_only() -> None:
+    out = np.zeros((1, 7, 2), np.float32)
+    out[0, :4, 0] = [10, 10, 4, 4]
+    out[0, 4, 0] = 0.35  # no_hat, below every threshold
+    out[0, :4, 1] = [50, 50, 4, 4]
+    out[0, 6, 1] = 0.35  # rodent, below its threshold, above its extend_track score
+    th = Thresholds(score=0.3, per_class={"no_hat": 0.5, "rodent": 0.5})
+    assert decode_yolov8(out, CLASSES, th).class_ids.tolist() == []
+    low = Thresholds(
+        score=0.3, per_class={"no_hat": 0.5, "rodent": 0.5}, extend_track={"rodent": 0.3}
+    )
+    assert decode_yolov8(out, CLASSES, low).class_ids.tolist() == [2]
+    assert (low.for_class("rodent"), low.floor_for("rodent"), low.floor_for("no_hat")) == (
+        0.5,
+        0.3,
+        0.5,
+    )
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Thresholds(extend_track={"rodent": 1.2})
+
+
 def test_grid_decoding() -> None:
     out = np.zeros((1, 7, 4, 4), np.float32)
     out[0, 1, 2, 3] = 0.7  # no_mask at cell (x=3, y=2)

@@ -9,7 +9,7 @@ import pytest
 from simulators.dataset import export_dataset
 from simulators.scenes import RodentSpec, SceneSpec, WorkerSpec, render_scene
 from vision.card import DEFAULT_CARD, load_card
-from vision.detector import Detector
+from vision.detector import Detections, Detector, Found
 from vision.evaluate import evaluate
 from vision.pipeline import VisionPipeline, declared_violations
 from vision.zones import CameraRules, Zone
@@ -207,3 +207,47 @@ def test_a_held_violation_goes_on_every_frame_and_its_evidence_once(tmp_path: Pa
         for i, f in enumerate(_frames(empty, 3))
     ]
     assert gone[-1].violations == []
+
+
+def test_weak_detections_are_published_only_where_they_continue_a_track(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline hands the detector's weak detections to the tracker and publishes the
+    ones that continued a track, with their own (low) score; the rest are dropped. The
+    detector is scripted here (pure pipeline logic); the split itself is the decoder's."""
+    pipe = VisionPipeline.create(evidence_dir=tmp_path)
+    script = [
+        Detections([Found("rodent", 0.7, 100.0, 200.0, 124.0, 212.0)], []),
+        Detections(
+            [],
+            [
+                Found("rodent", 0.35, 110.0, 200.0, 134.0, 212.0),  # the same rodent
+                Found("rodent", 0.35, 10.0, 40.0, 34.0, 52.0),  # clutter far away
+            ],
+        ),
+    ]
+    frames = iter(script)
+    monkeypatch.setattr(pipe.detector, "detect_split", lambda _img: next(frames))
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    img = np.zeros((240, 320, 3), np.uint8)
+    first = pipe.process("s1", "cam1", img, t0, 0)
+    second = pipe.process("s1", "cam1", img, t0 + timedelta(seconds=0.5), 1)
+    track = first.detections[0].track
+    assert track
+    assert [(d.score, d.track, d.box.x1) for d in second.detections] == [(0.35, track, 110.0)]
+
+
+def test_detect_split_adds_weak_boxes_without_changing_the_confident_ones() -> None:
+    plain, low = Detector(DEFAULT_CARD), Detector(DEFAULT_CARD)
+    thr = low.card.thresholds
+    low.card.thresholds = thr.model_copy(update={"extend_track": {"rodent": 0.05}})
+    spec = SceneSpec(night=False, rodents=(RodentSpec(x=0.4, y=0.9, size=0.6),), background_seed=9)
+    weak_seen = 0
+    for frame in _frames(spec, 4):
+        split = low.detect_split(frame)
+        assert split.confident == plain.detect(frame) == low.detect(frame)
+        assert plain.detect_split(frame).weak == []
+        for f in split.weak:
+            assert f.cls == "rodent" and 0.05 <= f.score < thr.for_class("rodent"), f
+        weak_seen += len(split.weak)
+    assert weak_seen > 0  # at 0.05 something on a kitchen floor scores as a rodent

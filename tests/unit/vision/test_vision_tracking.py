@@ -300,6 +300,13 @@ def test_card_track_thresholds_name_violations_and_reach_the_tracker() -> None:
         ModelCard.model_validate({**base, "thresholds": {"track": {"helmet": 0.7}}})
     with pytest.raises(ValueError, match="between 0 and 1"):
         ModelCard.model_validate({**base, "thresholds": {"track": {"rodent": 1.5}}})
+    low = {"per_class": {"helmet": 0.5}, "extend_track": {"helmet": 0.3}}
+    card = ModelCard.model_validate({**base, "thresholds": low})
+    assert card.thresholds.floor_for("helmet") == 0.3
+    with pytest.raises(ValueError, match="unknown classes"):
+        ModelCard.model_validate({**base, "thresholds": {"extend_track": {"rodent": 0.2}}})
+    with pytest.raises(ValueError, match="above its threshold"):
+        ModelCard.model_validate({**base, "thresholds": {**low, "extend_track": {"helmet": 0.6}}})
 
 
 def test_a_violation_box_needs_a_head_box_when_the_model_boxes_every_head() -> None:
@@ -427,3 +434,55 @@ def test_a_rodent_running_more_than_its_length_a_frame_is_one_track() -> None:
     declared, ids, _ = run(two)
     assert len({i for f in ids for i in f}) == 2
     assert [d.cls for _t, d in declared] == ["rodent", "rodent"]
+
+
+def run_split(
+    frames: Iterable[tuple[list[Det], list[Det]]],
+) -> tuple[list[tuple[float, Declared]], list[list[int]], Tracker]:
+    """`run` with each frame's (confident, weak) detections."""
+    tracker = Tracker(CameraRules())
+    declared: list[tuple[float, Declared]] = []
+    ids: list[list[int]] = []
+    for i, (strong, weak) in enumerate(frames):
+        t = i / FPS
+        got, dec = tracker.update(
+            strong, KNOWN_ROLES.get, T0 + timedelta(seconds=t), 240.0, weak=weak
+        )
+        ids.append(got)
+        declared += [(t, d) for d in dec]
+    return declared, ids, tracker
+
+
+def test_weak_boxes_continue_a_rodent_track_but_never_start_one() -> None:
+    # a rodent on a style the model never saw: boxed above its threshold in one frame of
+    # three while it crosses, at 0.35 in the others (the card's extend_track)
+    def box(i: int) -> tuple[float, float, float, float]:
+        return (10.0 + 10 * i, 200.0, 34.0 + 10 * i, 212.0)
+
+    confident_only: list[tuple[list[Det], list[Det]]] = [
+        ([("rodent", box(i), 0.6)], []) if i % 3 == 0 else ([], []) for i in range(22)
+    ]
+    declared, _ids, _ = run_split(confident_only)
+    assert declared == []  # too few frames to hold
+    with_weak: list[tuple[list[Det], list[Det]]] = [
+        ([("rodent", box(i), 0.6)], []) if i % 3 == 0 else ([], [("rodent", box(i), 0.35)])
+        for i in range(22)
+    ]
+    declared, ids, tracker = run_split(with_weak)
+    assert [d.cls for _t, d in declared] == ["rodent"]
+    assert len({i for f in ids for i in f}) == 1 and 0 not in {i for f in ids for i in f}
+    # weak boxes alone start nothing, however long they run
+    weak_only: list[tuple[list[Det], list[Det]]] = [
+        ([], [("rodent", box(i), 0.45)]) for i in range(22)
+    ]
+    declared, ids, tracker = run_split(weak_only)
+    assert declared == [] and {i for f in ids for i in f} == {0} and tracker.tracks == []
+
+
+def test_a_weak_box_takes_no_track_a_confident_one_matched() -> None:
+    rodent = ("rodent", (100.0, 200.0, 124.0, 212.0), 0.7)
+    echo = ("rodent", (101.0, 201.0, 125.0, 213.0), 0.3)  # the same animal, boxed twice
+    far = ("rodent", (300.0, 100.0, 324.0, 112.0), 0.3)  # clutter elsewhere
+    _declared, ids, tracker = run_split([([rodent], [])] + [([rodent], [echo, far])] * 3)
+    assert ids[0] == [1] and ids[1:] == [[1, 0, 0]] * 3
+    assert len(tracker.tracks) == 1 and len(tracker.tracks[0].history) == 4
