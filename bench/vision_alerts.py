@@ -499,6 +499,15 @@ def main() -> None:
             ap.error(f"--trace: no style {parts[0]!r}; styles: {', '.join(STYLES)}")
         trace_episode(args.card, parts[0], parts[1], args.seed + 1000 + int(parts[2]))
         return
+    bad = [k for k in args.kinds.split(",") if k and k not in KINDS]
+    if bad:
+        ap.error(f"--kinds: no kind {', '.join(bad)}; kinds: {', '.join(KINDS)} (or '' for none)")
+    bad = [s for s in args.styles.split(",") if s not in STYLES]
+    if bad:
+        ap.error(f"--styles: no style {', '.join(bad)}; styles: {', '.join(STYLES)}")
+    bad = [s for s in args.scenes.split(",") if s and s not in SCENE_SEED]
+    if bad:
+        ap.error(f"--scenes: no scene {', '.join(bad)}; scenes: {', '.join(SCENE_SEED)}")
     t_start = time.monotonic()
     results: dict[str, Any] = {"card": str(args.card), "fps": FPS, "styles": {}}
     with tempfile.TemporaryDirectory() as tmp:

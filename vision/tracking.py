@@ -69,6 +69,8 @@ class Seen:
     """Where the track was seen then (None: not matched in that frame)."""
     scores: dict[str, float] = field(default_factory=dict)
     """Score of the box that showed each violation in `showing`."""
+    weak: bool = False
+    """Whether the track was matched by a weak detection (below its class's threshold)."""
 
 
 @dataclass
@@ -277,10 +279,13 @@ class Tracker:
         `weak` detections scored below their class's threshold (the card's
         `thresholds.extend_track`): after the confident ones are matched, they continue
         live tracks left unmatched, as ByteTrack's second association does, and count in
-        those tracks' history like any other frame; they never start, resume or relink a
-        track. Why: on a style the model never saw, a running rodent is boxed above its
-        threshold in a third of its frames and at 0.3-0.5 in most others, too few frames
-        to hold; clutter that scores as low sits still and starts no track that moves."""
+        those tracks' hold; they never start, resume or relink a track, a violation still
+        needs `confident_k` confident frames in its hold window, and a rodent's travel is
+        judged on its confident boxes alone. Why: on a style the model never saw, a
+        running rodent is boxed above its threshold in a third of its frames and at
+        0.3-0.5 in most others, too few to hold; clutter scored as low as that (now and
+        then higher) must not hold, nor seem to move, on weak boxes.
+        """
         now = ts.timestamp()
         obs = observations(found, role_of)
         ids = [0] * (len(found) + len(weak))
@@ -321,7 +326,7 @@ class Tracker:
                 tr = self.tracks[ti]
                 _advance(tr, ob, now)
             matched_tracks.add(ti)
-            self._record(tr, ob, obs, now, height)
+            self._record(tr, ob, obs, now, height, weak=False)
             for m in ob.members:
                 ids[m] = tr.id
         if weak:
@@ -331,7 +336,7 @@ class Tracker:
                 tr, ob = self.tracks[ti], faint[oi]
                 _advance(tr, ob, now)
                 matched_tracks.add(ti)
-                self._record(tr, ob, obs, now, height)
+                self._record(tr, ob, obs, now, height, weak=True)
                 for m in ob.members:
                     ids[len(found) + m] = tr.id
         for j, tr in enumerate(self.tracks):
@@ -347,7 +352,13 @@ class Tracker:
         return ids, declared
 
     def _record(
-        self, tr: Track, ob: Observation, obs: list[Observation], now: float, height: float
+        self,
+        tr: Track,
+        ob: Observation,
+        obs: list[Observation],
+        now: float,
+        height: float,
+        weak: bool,
     ) -> None:
         """Add what `ob`, matched to `tr`, shows to the track's history (after zones, the
         corroboration of workers and the feet of this frame's confident workers `obs`)."""
@@ -360,7 +371,7 @@ class Tracker:
             and self.rules.counts(v, tr.zone)
             and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
         }
-        tr.history.append(Seen(now, frozenset(scores), ob.box, scores))
+        tr.history.append(Seen(now, frozenset(scores), ob.box, scores, weak))
 
     def _resume(self, ob: Observation, now: float, taken: set[int]) -> int | None:
         """The index of a live track, missed in the last frames and matched to nothing
@@ -446,10 +457,14 @@ class Tracker:
 
         Why: the false rodents that survive the k-of-n hold are things that sit still
         for minutes (a brush on the floor, a shoe of a worker standing at the frame's
-        edge); an animal crossing a kitchen floor moves many body lengths a second."""
+        edge); an animal crossing a kitchen floor moves many body lengths a second.
+        Only confident boxes count: weak ones matched over a row of clutter would make a
+        still thing seem to move."""
         if lengths <= 0:
             return True
-        boxes = [s.box for s in tr.history if s.box is not None and s.ts >= since - 1e-6]
+        boxes = [
+            s.box for s in tr.history if s.box is not None and not s.weak and s.ts >= since - 1e-6
+        ]
         if len(boxes) < 2:
             return False
         xs = [(b[0] + b[2]) / 2 for b in boxes]
@@ -476,9 +491,12 @@ class Tracker:
             share = len(hits) / len(window)
             need = r.rodent_hold_fraction if name == "rodent" else r.hold_fraction
             median = float(np.median([s.scores.get(name, 0.0) for s in window]))
+            sure = sum(1 for s in hits if not s.weak)
             held = (
                 old_enough
                 and len(hits) >= r.persistence_k
+                # weak boxes alone do not hold it (clutter scored low, now and then high)
+                and sure >= min(r.confident_k, r.persistence_k)
                 and share >= need
                 # declared on a frame that shows it, so the evidence picture does
                 and window[-1].ts >= now - 1e-6

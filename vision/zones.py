@@ -39,6 +39,14 @@ class CameraRules(BaseModel):
     persistence_k: int = Field(
         default=3, ge=1, description="At least this many frames of a track must show it"
     )
+    confident_k: int = Field(
+        default=2,
+        ge=1,
+        description="... of which at least this many (or persistence_k, if fewer) from a "
+        "box at or above its class's threshold: a weak box (the card's extend_track) "
+        "continues a track and counts in its hold, but the detector must have been sure "
+        "of the violation more than once in the window",
+    )
     persistence_n: int = Field(
         default=40, ge=1, description="Observations a track keeps in its history (cap)"
     )

@@ -8,9 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _trace(spec: str) -> subprocess.CompletedProcess[str]:
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "bench/vision_alerts.py", "--trace", spec],
+        [sys.executable, "bench/vision_alerts.py", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -19,7 +19,7 @@ def _trace(spec: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_trace_prints_every_frame_and_the_one_alert_on_the_offender() -> None:
-    run = _trace("classic:hat_off:0")
+    run = _bench("--trace", "classic:hat_off:0")
     assert run.returncode == 0, run.stderr
     out = run.stdout
     frames = [ln for ln in out.splitlines() if " s  declared [" in ln]
@@ -34,5 +34,15 @@ def test_trace_prints_every_frame_and_the_one_alert_on_the_offender() -> None:
 
 
 def test_trace_refuses_an_unknown_kind() -> None:
-    run = _trace("classic:hat:0")
+    run = _bench("--trace", "classic:hat:0")
     assert run.returncode == 2 and "--trace wants STYLE:KIND:EPISODE" in run.stderr
+
+
+def test_the_bench_refuses_unknown_kinds_styles_and_scenes_before_running() -> None:
+    for args, said in [
+        (("--kinds", "rodent,none"), "--kinds: no kind none"),
+        (("--styles", "classic,oil"), "--styles: no style oil"),
+        (("--scenes", "normal,rush"), "--scenes: no scene rush"),
+    ]:
+        run = _bench(*args)
+        assert run.returncode == 2 and said in run.stderr, (args, run.stderr)
