@@ -71,6 +71,8 @@ class Seen:
     """Score of the box that showed each violation in `showing`."""
     weak: bool = False
     """Whether the track was matched by a weak detection (below its class's threshold)."""
+    at_feet: bool = False
+    """Whether the box sat where a tracked worker's shoes are (`feet`)."""
 
 
 @dataclass
@@ -205,7 +207,9 @@ def located_kinds(classes: list[str], role_of: Callable[[str], ClassRole | None]
 
 def feet(ob: Observation, obs: list[Observation], head_heights: float = 6.5) -> bool:
     """Whether a rodent-sized box sits at a worker's feet in this frame (a shoe, the
-    commonest false rodent), judged from the worker's head box projected down."""
+    commonest false rodent), judged from the worker's head box projected down. Such a
+    frame shows no rodent unless the track has already run its own length away from
+    any worker's feet (`Tracker._record`): an animal passing a worker, not a shoe."""
     cx, by = (ob.box[0] + ob.box[2]) / 2, ob.box[3]
     for w in obs:
         if w.subject != "worker" or w.kind != "head":
@@ -364,14 +368,20 @@ class Tracker:
         corroboration of workers and the feet of this frame's confident workers `obs`)."""
         tr.zone = self.rules.zone_at(*self.rules.standing_point(ob.box, ob.kind, height))
         unlocated = ob.subject == "worker" and ob.kind in self.corroborate and not ob.located
+        at_feet = ob.subject == "rodent" and feet(ob, obs, self.rules.head_heights)
+        # a rodent that has already run its own length away from any worker's feet is
+        # an animal passing a worker, not a shoe
+        since = tr.first_seen.timestamp() if tr.seen_since is None else tr.seen_since
+        shoe = at_feet and not (
+            self.rules.rodent_min_travel > 0
+            and self._travelled(tr, since, self.rules.rodent_min_travel)
+        )
         scores = {
             v: sc
             for v, sc in shown_scores(ob).items()
-            if not unlocated
-            and self.rules.counts(v, tr.zone)
-            and not (v == "rodent" and feet(ob, obs, self.rules.head_heights))
+            if not unlocated and self.rules.counts(v, tr.zone) and not (v == "rodent" and shoe)
         }
-        tr.history.append(Seen(now, frozenset(scores), ob.box, scores, weak))
+        tr.history.append(Seen(now, frozenset(scores), ob.box, scores, weak, at_feet))
 
     def _resume(self, ob: Observation, now: float, taken: set[int]) -> int | None:
         """The index of a live track, missed in the last frames and matched to nothing
@@ -458,12 +468,15 @@ class Tracker:
         Why: the false rodents that survive the k-of-n hold are things that sit still
         for minutes (a brush on the floor, a shoe of a worker standing at the frame's
         edge); an animal crossing a kitchen floor moves many body lengths a second.
-        Only confident boxes count: weak ones matched over a row of clutter would make a
-        still thing seem to move."""
+        Only confident boxes away from workers' feet count: weak ones matched over a row
+        of clutter would make a still thing seem to move, and a shoe moves with its
+        worker."""
         if lengths <= 0:
             return True
         boxes = [
-            s.box for s in tr.history if s.box is not None and not s.weak and s.ts >= since - 1e-6
+            s.box
+            for s in tr.history
+            if s.box is not None and not s.weak and not s.at_feet and s.ts >= since - 1e-6
         ]
         if len(boxes) < 2:
             return False

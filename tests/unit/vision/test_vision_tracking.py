@@ -508,3 +508,17 @@ def test_weak_boxes_need_the_detector_sure_more_than_once_in_the_hold() -> None:
     # ...unless a camera asks for only one
     declared, _ids, _ = run_split(clutter, CameraRules(rodent_min_travel=0, confident_k=1))
     assert [d.cls for _t, d in declared] == ["rodent"]
+
+
+def test_a_rodent_that_ran_its_length_is_not_a_shoe_when_it_passes_a_worker() -> None:
+    # a worker stands still (feet at x ~108, y ~170); a rodent runs in from the left along
+    # that line, 10 px a frame, and is at the worker's feet in frames 7-10, just as its
+    # track is old enough to hold; then the detector loses it. It ran many lengths away
+    # from any feet first, so those frames still show a rodent
+    frames: list[list[Det]] = [
+        [("head", head(100), 0.9)]
+        + ([("rodent", (15.0 + 10 * i, 160.0, 29.0 + 10 * i, 171.0), 0.6)] if i <= 10 else [])
+        for i in range(30)
+    ]
+    declared, _ids, _ = run(frames)
+    assert [(t, d.cls) for t, d in declared] == [(4.0, "rodent")]
