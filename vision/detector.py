@@ -120,7 +120,7 @@ class Detector:
         """Detect in one BGR (or grey) frame; boxes in the frame's own pixels."""
         return self.detect_split(img).confident
 
-    def detect_split(self, img: np.ndarray) -> "Detections":
+    def detect_split(self, img: np.ndarray) -> Detections:
         """`detect`, plus the detections below their class's threshold but at or above
         its `extend_track` score (empty when the card sets none): the tracker lets those
         continue tracks only. The head-crop stage refines the confident ones alone."""
@@ -136,11 +136,11 @@ class Detector:
         self.times.postprocess += t3 - t2
         self.times.frames += 1
         thresholds = self.card.thresholds
-        # compared in float32, as the decoder compared them
-        confident = [
-            f for f in decoded if np.float32(f.score) >= np.float32(thresholds.for_class(f.cls))
-        ]
-        weak = [f for f in decoded if np.float32(f.score) < np.float32(thresholds.for_class(f.cls))]
+        confident: list[Found] = []
+        weak: list[Found] = []
+        for f in decoded:  # compared in float32, as the decoder compared them
+            sure = np.float32(f.score) >= np.float32(thresholds.for_class(f.cls))
+            (confident if sure else weak).append(f)
         if self.attributes is not None:
             confident = self.attributes.refine(as_bgr(img), confident)
             extra = self.times.extra

@@ -132,8 +132,9 @@ class VisionPipeline:
             weak=[(f.cls, f.box, f.score) for f in weak],
         )
         # a weak detection is published only where it continued a track
-        kept = [(f, t) for f, t in zip([*confident, *weak], ids, strict=True)]
-        kept = kept[: len(confident)] + [(f, t) for f, t in kept[len(confident) :] if t]
+        n = len(confident)
+        kept = [*zip(confident, ids[:n], strict=True)]
+        kept += [(f, t) for f, t in zip(weak, ids[n:], strict=True) if t]
         found = [f for f, _t in kept]
         ids = [t for _f, t in kept]
         zones = [self._zone(rules, card.role_of(f.cls), f.box, h) for f in found]
