@@ -295,8 +295,11 @@ class ModelCard(BaseModel):
         return f"{self.name}@{self.version}"
 
 
-def load_card(path: Path) -> tuple[ModelCard, Path]:
-    """Read a card; return it and the ONNX path (checked against the card's SHA-256)."""
+def load_card(path: Path, *, check_stage: bool = True) -> tuple[ModelCard, Path]:
+    """Read a card; return it and the ONNX path (checked against the card's SHA-256).
+    `check_stage=False` skips the head classifier's file: for the one step that is
+    about to replace it (retraining writes a new file under the same name, so the old
+    stage's SHA-256 no longer holds while the new one is being attached)."""
     try:
         raw = yaml.safe_load(path.read_text())
         card = ModelCard.model_validate(raw)
@@ -308,7 +311,7 @@ def load_card(path: Path) -> tuple[ModelCard, Path]:
         raise ConfigError(format_validation_error(exc, f"model card {path}")) from exc
     onnx_path = path.parent / card.onnx
     _check_file(path, onnx_path, card.sha256)
-    if card.attributes is not None:
+    if card.attributes is not None and check_stage:
         _check_file(path, attribute_model_path(path, card), card.attributes.sha256)
     return card, onnx_path
 

@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -482,6 +483,13 @@ def train_attributes_cmd(
     epochs: Annotated[int, typer.Option(min=1)] = 12,
     lr: Annotated[float, typer.Option(min=0.0)] = 3e-3,
     seed: Annotated[int, typer.Option()] = 0,
+    colour: Annotated[
+        str,
+        typer.Option(
+            help="Colour augmentation: natural (hue kept: a vivid dome is a cap, hair is "
+            "never vivid) or shuffle (channels in random order, @11's)"
+        ),
+    ] = "natural",
     threads: Annotated[int, typer.Option(min=1)] = 2,
     checkpoint: Annotated[
         Path | None, typer.Option(help="Resume from / save to (default under checkpoints)")
@@ -498,6 +506,10 @@ def train_attributes_cmd(
 
     setup_logging()
     cards = card or [DEFAULT_CARD]
+    if colour not in ta.COLOURS:
+        raise typer.BadParameter(
+            f"{colour!r} is not one of {', '.join(ta.COLOURS)}", param_hint="--colour"
+        )
     parsed: list[tuple[Path, str]] = []
     for item in sources:
         root, sep, split = item.rpartition(":")
@@ -505,11 +517,15 @@ def train_attributes_cmd(
             raise typer.BadParameter(f"{item!r} is not DIR:SPLIT", param_hint="--set")
         parsed.append((Path(root), split))
     cfg = ta.AttributeTrainConfig(
-        sources=tuple(f"{r}:{s}" for r, s in parsed), epochs=epochs, lr=lr, seed=seed
+        sources=tuple(f"{r}:{s}" for r, s in parsed),
+        epochs=epochs,
+        lr=lr,
+        seed=seed,
+        colour=colour,
     )
     ckpt = checkpoint or Path(__file__).parent / "train" / "checkpoints" / f"{name}.pt"
     command = "bk vision train-attributes " + " ".join(f"--set {s}" for s in cfg.sources)
-    command += f" --name {name} --epochs {epochs} --lr {lr:g} --seed {seed}"
+    command += f" --name {name} --epochs {epochs} --lr {lr:g} --seed {seed} --colour {colour}"
     try:
         parts = []
         for folder, part in parsed:
@@ -525,10 +541,13 @@ def train_attributes_cmd(
                 "run the same command again to resume"
             )
             raise typer.Exit(0)
-        model = ta.export_attributes(net, cfg, cards[0].parent / f"{name}.onnx")
-        training = {"command": command, **summary}
-        for path in cards:
-            ta.attach_stage(path, model, cfg, training)
+        with tempfile.TemporaryDirectory() as staging:
+            # exported aside first: the cards' folder holds the classifier it replaces
+            fresh = ta.export_attributes(net, cfg, Path(staging) / f"{name}.onnx")
+            training = {"command": command, **summary}
+            for path in cards:
+                ta.attach_stage(path, fresh, cfg, training)
+        model = cards[0].parent / fresh.name
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

@@ -7,10 +7,17 @@ whose box is that head's box. Only splits of the training styles belong here: a
 held-out style must stay out of training and tuning alike.
 
 Why the augmentation is heavy: the classifier's worth is on drawing styles it never
-saw, so colour (channels shuffled, gains, grey as from infrared cameras, contrast,
-noise), geometry (zoom 0.8-1.25, shift, mirror) and resolution (heads shrunk to 6-24
-px and enlarged back, as a far worker is) are all randomised while the shapes that
-decide (a hat's crown, a mask's band) stay.
+saw, so colour (brightness, white balance, saturation, grey as from infrared cameras,
+contrast, noise), geometry (zoom 0.8-1.25, shift, mirror) and resolution (heads shrunk
+to 6-24 px and enlarged back, as a far worker is) are all randomised while the shapes
+that decide (a hat's crown, a mask's band) stay.
+
+Why colour keeps its hue (`colour="natural"`): a kitchen cap may be any vivid colour,
+hair is not (black, brown, blond, grey, a natural colour tinted), and where a cap is
+drawn as a dome like hair, its hue is all that tells them apart. `@11`'s classifier was
+trained with the channels shuffled (`colour="shuffle"`), which turns blond and brown hair
+into blue and green domes labelled "no hat": it learnt that a dome's hue says nothing,
+and read coloured caps as hair.
 
 Training checkpoints every epoch and resumes from the checkpoint of the same
 configuration; a different one is refused rather than silently mixed.
@@ -22,7 +29,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -52,6 +59,8 @@ class AttributeTrainConfig:
     lr: float = 3e-3
     batch: int = 256
     seed: int = 0
+    colour: str = "natural"
+    """"natural" (hue kept, see the module's docstring) or "shuffle" (`@11`'s)."""
 
 
 def _names(root: Path) -> dict[str, int]:
@@ -139,7 +148,32 @@ class HeadNet(nn.Module):
         return self.head(self.features(x))  # type: ignore[no-any-return]
 
 
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+COLOURS = ("natural", "shuffle")
+
+
+class _Uniform(Protocol):
+    def __call__(self, *shape: int, lo: float, hi: float) -> torch.Tensor: ...
+
+
+def _shuffled_colour(x: torch.Tensor, gen: torch.Generator, uniform: _Uniform) -> torch.Tensor:
+    """Channels in random order, each with its own gain and offset (`@11`'s)."""
+    n = x.shape[0]
+    order = torch.argsort(torch.rand(n, 3, generator=gen), dim=1)
+    x = torch.gather(x, 1, order[:, :, None, None].expand_as(x))
+    return x * uniform(n, 3, 1, 1, lo=0.6, hi=1.4) + uniform(n, 3, 1, 1, lo=-0.2, hi=0.2)
+
+
+def _natural_colour(x: torch.Tensor, gen: torch.Generator, uniform: _Uniform) -> torch.Tensor:
+    """Brightness and offset shared by the channels, a mild white-balance cast (a
+    camera's, not a new hue) and saturation from washed out to vivid."""
+    n = x.shape[0]
+    x = x * uniform(n, 1, 1, 1, lo=0.6, hi=1.4) + uniform(n, 1, 1, 1, lo=-0.15, hi=0.15)
+    x = x * uniform(n, 3, 1, 1, lo=0.87, hi=1.15)
+    grey = x.mean(1, keepdim=True)
+    return grey + (x - grey) * uniform(n, 1, 1, 1, lo=0.4, hi=1.4)
+
+
+def augment(x: torch.Tensor, gen: torch.Generator, colour: str = "natural") -> torch.Tensor:
     """A batch (N, 3, S, S, 0..1) redrawn: geometry, resolution, colour (see above)."""
     n, _, s, _ = x.shape
 
@@ -159,9 +193,12 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         r = int(torch.randint(6, 25, (1,), generator=gen))
         small = nnf.interpolate(x[part], size=(r, r), mode="area")
         x[part] = nnf.interpolate(small, size=(s, s), mode="bilinear", align_corners=False)
-    order = torch.argsort(torch.rand(n, 3, generator=gen), dim=1)
-    x = torch.gather(x, 1, order[:, :, None, None].expand_as(x))
-    x = x * uniform(n, 3, 1, 1, lo=0.6, hi=1.4) + uniform(n, 3, 1, 1, lo=-0.2, hi=0.2)
+    if colour == "shuffle":
+        x = _shuffled_colour(x, gen, uniform)
+    elif colour == "natural":
+        x = _natural_colour(x, gen, uniform)
+    else:
+        raise ValueError(f"colour {colour!r} is not one of {', '.join(COLOURS)}")
     grey = torch.rand(n, generator=gen) < 0.25
     x[grey] = x[grey].mean(1, keepdim=True).expand(-1, 3, -1, -1)
     mean = x.mean((1, 2, 3), keepdim=True)
@@ -212,7 +249,7 @@ def train_attributes(
         total = 0.0
         for k in range(per_epoch):
             idx = order[k * cfg.batch : (k + 1) * cfg.batch]
-            x = augment(x_all[idx].float() / 255.0, gen)
+            x = augment(x_all[idx].float() / 255.0, gen, cfg.colour)
             loss = nnf.binary_cross_entropy_with_logits(net(x), y_all[idx])
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
@@ -279,7 +316,7 @@ def attach_stage(
     """Add (or replace) the card's attribute stage: `model` is copied beside the card
     when it lies elsewhere, its SHA-256 recorded. The track thresholds stay: fused
     scores differ from the detector's, so choose them on the bench's tune cameras."""
-    card, _ = load_card(card_path)
+    card, _ = load_card(card_path, check_stage=False)
     target = card_path.parent / model.name
     if target.resolve() != model.resolve():
         shutil.copy(model, target)

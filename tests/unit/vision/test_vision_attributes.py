@@ -13,7 +13,7 @@ from core.errors import ConfigError
 from simulators.dataset import export_dataset
 from simulators.scenes import SceneSpec, WorkerSpec, render_scene
 from vision.attributes import AttributeClassifier, fuse_attributes, head_crops
-from vision.card import DEFAULT_CARD, AttributeStage, load_card, write_card
+from vision.card import DEFAULT_CARD, AttributeStage, card_files, load_card, write_card
 from vision.detector import Detector
 from vision.detectors.base import Found
 from vision.train import attributes as ta
@@ -142,3 +142,58 @@ def test_the_shipped_detector_fuses_on_the_heads_it_boxed() -> None:
     bare = [f for f in found if f.cls == "no_hat"]
     assert len(bare) == 1 and (bare[0].x1 + bare[0].x2) / 2 < img.shape[1] / 2
     assert "attributes" in det.times.extra
+
+
+def _dominant_channel(colour: str, bgr: tuple[float, float, float]) -> np.ndarray:
+    """Which channel is brightest in each augmented copy of one flat-coloured crop
+    (-1 where the copy was turned grey, as infrared frames are)."""
+    x = torch.tensor(bgr, dtype=torch.float32)[None, :, None, None].expand(512, 3, 32, 32)
+    out = ta.augment(x.clone(), torch.Generator().manual_seed(5), colour).mean((2, 3))
+    grey = (out.max(1).values - out.min(1).values) < 0.02
+    return np.where(grey.numpy(), -1, out.argmax(1).numpy())
+
+
+def test_natural_colour_keeps_a_caps_hue_and_shuffle_does_not() -> None:
+    # a red cap and brown hair (BGR): hue is what tells a vivid cap from hair
+    for bgr in ((0.15, 0.1, 0.85), (0.12, 0.22, 0.42)):
+        natural = _dominant_channel("natural", bgr)
+        assert (natural == -1).mean() < 0.4  # grey copies stay a minority
+        assert set(np.unique(natural)) <= {-1, 2}  # red stays the brightest
+        shuffled = _dominant_channel("shuffle", bgr)
+        assert len(set(np.unique(shuffled)) - {-1}) == 3  # brown hair turns blue and green too
+    with pytest.raises(ValueError, match="colour"):
+        ta.augment(torch.zeros(2, 3, 32, 32), torch.Generator(), "rainbow")
+
+
+def test_retraining_replaces_the_stage_of_every_card_sharing_the_classifier(
+    tmp_path: Path,
+) -> None:
+    """The shipped int8 and float32 cards share one classifier file: retraining under the
+    same name must attach the new file to both (it once stopped at the second card,
+    whose recorded SHA-256 no longer held), and refuse an unknown colour scheme."""
+    from typer.testing import CliRunner
+
+    from vision.cli import app
+
+    data = tmp_path / "ds"
+    export_dataset(data, 60, seed=3, label_heads=True, styles=("classic",), only=("val",))
+    models = tmp_path / "models"
+    models.mkdir()
+    cards = []
+    for name in ("hygiene-tinygrid.yaml", "hygiene-tinygrid-fp32.yaml"):
+        for file in (DEFAULT_CARD.parent / name, *card_files(DEFAULT_CARD.parent / name)):
+            shutil.copy(file, models / file.name)
+        cards.append(models / name)
+    old = load_card(cards[0])[0].attributes
+    assert old is not None
+    args = ["train-attributes", "--set", f"{data}:val", "--epochs", "1", "--threads", "1"]
+    args += [x for card in cards for x in ("--card", str(card))]
+    refused = CliRunner().invoke(app, [*args, "--colour", "rainbow"])
+    assert refused.exit_code == 2 and "rainbow" in refused.output
+    for run in (1, 2):  # the second run replaces a stage the first attached
+        result = CliRunner().invoke(app, [*args, "--checkpoint", str(tmp_path / f"h{run}.pt")])
+        assert result.exit_code == 0, result.output
+        stages = [load_card(card)[0].attributes for card in cards]  # SHA-256 checked
+        digests = {s.sha256 for s in stages if s is not None}
+        assert len(digests) == 1 and old.sha256 not in digests and None not in stages
+        assert all(s.training["command"].endswith("--colour natural") for s in stages if s)
