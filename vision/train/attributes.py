@@ -46,6 +46,10 @@ from vision.evaluate import read_truth
 log = logging.getLogger(__name__)
 
 
+COLOURS = ("natural", "shuffle")
+"""Colour augmentations of `augment` (see the module's docstring)."""
+
+
 @dataclass(frozen=True)
 class AttributeTrainConfig:
     """What identifies a run (its checkpoint is resumed only by the same)."""
@@ -61,6 +65,10 @@ class AttributeTrainConfig:
     seed: int = 0
     colour: str = "natural"
     """"natural" (hue kept, see the module's docstring) or "shuffle" (`@11`'s)."""
+
+    def __post_init__(self) -> None:
+        if self.colour not in COLOURS:
+            raise ConfigError(f"colour {self.colour!r} is not one of {', '.join(COLOURS)}")
 
 
 def _names(root: Path) -> dict[str, int]:
@@ -148,9 +156,6 @@ class HeadNet(nn.Module):
         return self.head(self.features(x))  # type: ignore[no-any-return]
 
 
-COLOURS = ("natural", "shuffle")
-
-
 class _Uniform(Protocol):
     def __call__(self, *shape: int, lo: float, hi: float) -> torch.Tensor: ...
 
@@ -163,7 +168,7 @@ def _shuffled_colour(x: torch.Tensor, gen: torch.Generator, uniform: _Uniform) -
     return x * uniform(n, 3, 1, 1, lo=0.6, hi=1.4) + uniform(n, 3, 1, 1, lo=-0.2, hi=0.2)
 
 
-def _natural_colour(x: torch.Tensor, gen: torch.Generator, uniform: _Uniform) -> torch.Tensor:
+def _natural_colour(x: torch.Tensor, uniform: _Uniform) -> torch.Tensor:
     """Brightness and offset shared by the channels, a mild white-balance cast (a
     camera's, not a new hue) and saturation from washed out to vivid."""
     n = x.shape[0]
@@ -196,7 +201,7 @@ def augment(x: torch.Tensor, gen: torch.Generator, colour: str = "natural") -> t
     if colour == "shuffle":
         x = _shuffled_colour(x, gen, uniform)
     elif colour == "natural":
-        x = _natural_colour(x, gen, uniform)
+        x = _natural_colour(x, uniform)
     else:
         raise ValueError(f"colour {colour!r} is not one of {', '.join(COLOURS)}")
     grey = torch.rand(n, generator=gen) < 0.25

@@ -163,6 +163,8 @@ def test_natural_colour_keeps_a_caps_hue_and_shuffle_does_not() -> None:
         assert len(set(np.unique(shuffled)) - {-1}) == 3  # brown hair turns blue and green too
     with pytest.raises(ValueError, match="colour"):
         ta.augment(torch.zeros(2, 3, 32, 32), torch.Generator(), "rainbow")
+    with pytest.raises(ConfigError, match="colour 'rainbow'"):
+        ta.AttributeTrainConfig(sources=(), colour="rainbow")
 
 
 def test_retraining_replaces_the_stage_of_every_card_sharing_the_classifier(
