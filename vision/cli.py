@@ -506,23 +506,22 @@ def train_attributes_cmd(
 
     setup_logging()
     cards = card or [DEFAULT_CARD]
-    if colour not in ta.COLOURS:
-        raise typer.BadParameter(
-            f"{colour!r} is not one of {', '.join(ta.COLOURS)}", param_hint="--colour"
-        )
     parsed: list[tuple[Path, str]] = []
     for item in sources:
         root, sep, split = item.rpartition(":")
         if not sep or not root or not split:
             raise typer.BadParameter(f"{item!r} is not DIR:SPLIT", param_hint="--set")
         parsed.append((Path(root), split))
-    cfg = ta.AttributeTrainConfig(
-        sources=tuple(f"{r}:{s}" for r, s in parsed),
-        epochs=epochs,
-        lr=lr,
-        seed=seed,
-        colour=colour,
-    )
+    try:  # the configuration checks its own values (an unknown --colour)
+        cfg = ta.AttributeTrainConfig(
+            sources=tuple(f"{r}:{s}" for r, s in parsed),
+            epochs=epochs,
+            lr=lr,
+            seed=seed,
+            colour=colour,
+        )
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--colour") from exc
     ckpt = checkpoint or Path(__file__).parent / "train" / "checkpoints" / f"{name}.pt"
     command = "bk vision train-attributes " + " ".join(f"--set {s}" for s in cfg.sources)
     command += f" --name {name} --epochs {epochs} --lr {lr:g} --seed {seed} --colour {colour}"
