@@ -31,7 +31,11 @@ median score over the hold window its track reached while the violation held, wh
 the card's `thresholds.track`; `Track.peak`) against the peaks of compliant workers'
 tracks in the compliant scenes (how many reach 0.5, and the highest). Where the two
 overlap, no threshold gives both no false alarm and every incident: the detector's
-scores are the limit, not the rule.
+scores are the limit, not the rule. After the last style, a line per violation gives
+the track threshold all the styles' peaks suggest (`vision.track_thresholds`: the fewest
+false alarms plus misses, midway in the widest such gap). Run it on the tune cameras
+(`--styles classic,flat,shaded,photo --seed 7000 --kinds hat_off,mask_off --scores`),
+never on a held-out style or the seed whose figures are reported.
 
 Targets (issue 11): <= 0.05 false violations per camera-hour on every normal style,
 100 % of scripted incidents alerted exactly once within 10 s. `--minutes` bounds the
@@ -69,9 +73,10 @@ from simulators.scenes import (
     WorkerSpec,
     render_scene,
 )
-from vision.card import DEFAULT_CARD
+from vision.card import DEFAULT_CARD, ModelCard
 from vision.metrics import iou_matrix
 from vision.pipeline import VisionPipeline, declared_violations
+from vision.track_thresholds import suggest_track_threshold
 
 FPS = 2.0
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -421,12 +426,60 @@ def score_lines(
             "offender_peaks": sorted(offenders) if offenders is not None else None,
             "compliant_tracks_at_0_5": sum(x >= 0.5 for x in false),
             "compliant_top": [round(x, 3) for x in false[:5]],
+            "compliant_peaks": [round(x, 3) for x in false],
         }
         print(
             f"{style:>8} {cls:<9} peaks: offenders "
             f"{out[cls]['offender_peaks'] if offenders is not None else '(not run)'}, "
             f"compliant tracks reaching 0.5: {out[cls]['compliant_tracks_at_0_5']}, "
             f"highest {out[cls]['compliant_top']}"
+        )
+    return out
+
+
+def track_floor(card: ModelCard, cls: str) -> float:
+    """The lowest score a track can show for `cls`: the head stage's floor for the
+    classes it scores (fused boxes below it are not emitted), else the class's
+    per-frame threshold."""
+    stage = card.attributes
+    if stage is not None and cls in stage.classes:
+        return stage.floor
+    return card.thresholds.for_class(cls)
+
+
+def suggest_lines(card: ModelCard, styles: dict[str, Any]) -> dict[str, Any]:
+    """Print and return, per worker violation, the track threshold the peaks of every
+    style run suggest (`vision.track_thresholds`): honest only on tune cameras, never
+    on a held-out style or the seed figures are reported on."""
+    out: dict[str, Any] = {}
+    for cls in KIND_OF:
+        offenders: list[float] = []
+        compliant: list[float] = []
+        for per_style in styles.values():
+            got = per_style.get("scores", {}).get(cls)
+            if got is None:
+                continue
+            offenders += got["offender_peaks"] or []
+            compliant += got["compliant_peaks"]
+        if not offenders:
+            continue
+        floor = track_floor(card, cls)
+        s = suggest_track_threshold(offenders, compliant, floor)
+        now = card.thresholds.track.get(cls)
+        out[cls] = {
+            "threshold": s.threshold,
+            "false_alarms": s.false_alarms,
+            "missed": s.missed,
+            "gap": list(s.gap),
+            "offenders": len(offenders),
+            "compliant_peaks": len(compliant),
+            "card": now,
+        }
+        print(
+            f"suggested track threshold {cls}: {s.threshold:.3f} (midway in {s.gap[0]:.3f}-"
+            f"{s.gap[1]:.3f}; {s.false_alarms} of {len(compliant)} compliant peaks above, "
+            f"{s.missed} of {len(offenders)} offenders below; floor {floor:g}; card: "
+            f"{'none' if now is None else f'{now:g}'})"
         )
     return out
 
@@ -579,6 +632,10 @@ def main() -> None:
             if args.scores:
                 per_style["scores"] = score_lines(style, per_style, compliant_peaks)
             results["styles"][style] = per_style
+        if args.scores:
+            results["suggested_track_thresholds"] = suggest_lines(
+                pipe.detector.card, results["styles"]
+            )
     results["seconds"] = round(time.monotonic() - t_start, 1)
     print(f"ran in {results['seconds']} s (all scenes synthetic)")
     if args.json:

@@ -1,9 +1,14 @@
 """`bench/vision_alerts.py --trace` prints one scripted episode frame by frame."""
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from vision.card import DEFAULT_CARD, load_card
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -46,3 +51,23 @@ def test_the_bench_refuses_unknown_kinds_styles_and_scenes_before_running() -> N
     ]:
         run = _bench(*args)
         assert run.returncode == 2 and said in run.stderr, (args, run.stderr)
+
+
+def test_scores_end_with_the_track_threshold_the_peaks_suggest(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    run = _bench(
+        "--styles", "classic", "--minutes", "0.5", "--episodes", "1", "--kinds", "hat_off",
+        "--scores", "--json", str(out),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(out.read_text())
+    peak = figures["styles"]["classic"]["scores"]["no_hat"]["offender_peaks"][0]
+    got = figures["suggested_track_thresholds"]["no_hat"]
+    stage = load_card(DEFAULT_CARD)[0].attributes
+    assert stage is not None
+    # no compliant track held no_hat: midway between the head stage's floor and the peak
+    assert got["gap"] == [stage.floor, peak]
+    assert got["threshold"] == pytest.approx((stage.floor + peak) / 2, abs=1e-3)
+    assert (got["false_alarms"], got["missed"], got["offenders"]) == (0, 0, 1)
+    assert f"suggested track threshold no_hat: {got['threshold']:.3f}" in run.stdout
+    assert "no_mask" not in figures["suggested_track_thresholds"]  # no mask-off was run
