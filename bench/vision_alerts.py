@@ -632,10 +632,12 @@ def main() -> None:
             if args.scores:
                 per_style["scores"] = score_lines(style, per_style, compliant_peaks)
             results["styles"][style] = per_style
-        if args.scores:
+        if args.scores and any(r["compliant"] for r in results["styles"].values()):
             results["suggested_track_thresholds"] = suggest_lines(
                 pipe.detector.card, results["styles"]
             )
+        elif args.scores:  # offenders alone would put it just above the floor
+            print("no track threshold suggested: no compliant scene was run")
     results["seconds"] = round(time.monotonic() - t_start, 1)
     print(f"ran in {results['seconds']} s (all scenes synthetic)")
     if args.json:

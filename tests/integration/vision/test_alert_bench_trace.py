@@ -71,3 +71,14 @@ def test_scores_end_with_the_track_threshold_the_peaks_suggest(tmp_path: Path) -
     assert (got["false_alarms"], got["missed"], got["offenders"]) == (0, 0, 1)
     assert f"suggested track threshold no_hat: {got['threshold']:.3f}" in run.stdout
     assert "no_mask" not in figures["suggested_track_thresholds"]  # no mask-off was run
+
+
+def test_no_threshold_is_suggested_without_compliant_scenes(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    run = _bench(
+        "--styles", "classic", "--minutes", "0", "--episodes", "1", "--kinds", "hat_off",
+        "--scores", "--json", str(out),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "no track threshold suggested: no compliant scene was run" in run.stdout
+    assert "suggested_track_thresholds" not in json.loads(out.read_text())
