@@ -440,7 +440,9 @@ def score_lines(
 def track_floor(card: ModelCard, cls: str) -> float:
     """The lowest score a track can show for `cls`: the head stage's floor for the
     classes it scores (fused boxes below it are not emitted), else the class's
-    per-frame threshold."""
+    per-frame threshold. A held track's median is at least this while more than half
+    its window shows the violation, as the bench's default `CameraRules.hold_fraction`
+    (0.6) asks."""
     stage = card.attributes
     if stage is not None and cls in stage.classes:
         return stage.floor
