@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,14 +54,22 @@ def test_the_bench_refuses_unknown_kinds_styles_and_scenes_before_running() -> N
         assert run.returncode == 2 and said in run.stderr, (args, run.stderr)
 
 
-def test_scores_end_with_the_track_threshold_the_peaks_suggest(tmp_path: Path) -> None:
+def _scores_run(
+    tmp_path: Path, minutes: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """One classic hat-off incident with `--scores`, compliant scenes of `minutes` each:
+    the run and its --json figures."""
     out = tmp_path / "bench.json"
     run = _bench(
-        "--styles", "classic", "--minutes", "0.5", "--episodes", "1", "--kinds", "hat_off",
+        "--styles", "classic", "--minutes", minutes, "--episodes", "1", "--kinds", "hat_off",
         "--scores", "--json", str(out),
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    figures = json.loads(out.read_text())
+    return run, json.loads(out.read_text())
+
+
+def test_scores_end_with_the_track_threshold_the_peaks_suggest(tmp_path: Path) -> None:
+    run, figures = _scores_run(tmp_path, "0.5")
     peak = figures["styles"]["classic"]["scores"]["no_hat"]["offender_peaks"][0]
     got = figures["suggested_track_thresholds"]["no_hat"]
     stage = load_card(DEFAULT_CARD)[0].attributes
@@ -74,11 +83,6 @@ def test_scores_end_with_the_track_threshold_the_peaks_suggest(tmp_path: Path) -
 
 
 def test_no_threshold_is_suggested_without_compliant_scenes(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
-    run = _bench(
-        "--styles", "classic", "--minutes", "0", "--episodes", "1", "--kinds", "hat_off",
-        "--scores", "--json", str(out),
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    run, figures = _scores_run(tmp_path, "0")
     assert "no track threshold suggested: no compliant scene was run" in run.stdout
-    assert "suggested_track_thresholds" not in json.loads(out.read_text())
+    assert "suggested_track_thresholds" not in figures
